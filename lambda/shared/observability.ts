@@ -1,0 +1,14 @@
+/**
+ * Structured JSON logs and EMF metrics (Powertools). Log call identifiers and HookTypes,
+ * never phone numbers, bodies or tokens.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'call-events';
+
+export const logger = new Logger({ serviceName });
+export const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CallEvents',
+});
