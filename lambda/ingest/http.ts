@@ -1,0 +1,58 @@
+/** The one place where ingest outcomes become HTTP responses. No internals or stack traces leave here. */
+import type { IngestOutcome } from './ingest-call-event';
+
+export interface WebhookResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): WebhookResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+/** Seconds the provider is asked to wait before retrying after a 503. */
+const RETRY_AFTER_SECONDS = 5;
+
+export function toHttpResponse(outcome: IngestOutcome): WebhookResponse {
+  switch (outcome.kind) {
+    case 'accepted':
+    case 'duplicate':
+      return json(200, { status: outcome.kind, eventKey: outcome.eventKey, sessionId: outcome.sessionId });
+    case 'rejected':
+      return json(400, {
+        status: 'rejected',
+        reason: outcome.reason,
+        message:
+          outcome.reason === 'contract'
+            ? 'The body does not match the call-event contract'
+            : outcome.reason === 'invalid-json'
+              ? 'The body is not valid JSON'
+              : outcome.reason === 'invalid-encoding'
+                ? 'The body is not UTF-8 text'
+                : 'The event cannot be stored as sent',
+        issues: outcome.issues,
+        requestId: outcome.requestId,
+      });
+    case 'too-large':
+      return json(413, {
+        status: 'rejected',
+        reason: 'too-large',
+        message: `The body is ${outcome.bytes} bytes; the limit is ${outcome.limit}`,
+        requestId: outcome.requestId,
+      });
+    case 'unauthorized':
+      return json(401, { message: 'Unauthorized' });
+    case 'unavailable':
+      return json(
+        503,
+        { message: 'Temporarily unavailable; retry later' },
+        { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      );
+  }
+}
+
+/** For a failure nobody planned for: the provider retries, the details stay in the logs. */
+export const internalError = (): WebhookResponse => json(500, { message: 'Internal error' });

@@ -1,0 +1,221 @@
+/**
+ * The webhook's logic, free of API Gateway and of any AWS client: authenticate, bound the
+ * body, parse, validate, normalise, store or quarantine. It returns an outcome; `http.ts`
+ * turns outcomes into responses in one place.
+ */
+import { type ContractIssue, parseCallEvent, SESSION_ID_MAX_LENGTH, toCallEventRecord } from '../contract';
+import { presentedToken, tokenMatches } from './auth';
+import type { IngestConfig } from './config';
+import {
+  type CallEventStore,
+  type RejectedCallEvent,
+  type RejectionReason,
+  StorageUnavailableError,
+  UnstorableEventError,
+} from './store';
+import type { TokenHashSource } from './token-source';
+
+type Params = Readonly<Record<string, string | undefined>> | null | undefined;
+
+/** What the function needs of an HTTP request (API Gateway's proxy event, or local mode's). */
+export interface WebhookRequest {
+  body: string | null;
+  isBase64Encoded: boolean;
+  headers: Params;
+  query: Params;
+  requestId: string;
+  sourceIp?: string;
+}
+
+export type IngestOutcome =
+  | { kind: 'accepted'; sessionId: string; hookType: string; eventKey: string }
+  | { kind: 'duplicate'; sessionId: string; hookType: string; eventKey: string }
+  | {
+      kind: 'rejected';
+      reason: RejectionReason;
+      issues: ContractIssue[];
+      requestId: string;
+      hookType?: string;
+    }
+  | { kind: 'too-large'; bytes: number; limit: number; requestId: string }
+  | { kind: 'unauthorized' }
+  | { kind: 'unavailable'; cause: unknown };
+
+export interface IngestDeps {
+  config: Pick<IngestConfig, 'timeZone' | 'maxBodyBytes' | 'retentionDays' | 'rejectedRetentionDays'>;
+  store: CallEventStore;
+  expectedTokenSha256: TokenHashSource;
+  now?: () => Date;
+}
+
+type Body =
+  | { kind: 'text'; text: string; bytes: number }
+  | { kind: 'too-large'; kept: string; encoding: 'utf8' | 'base64'; bytes: number }
+  | { kind: 'binary'; base64: string; bytes: number };
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Sizes the body before decoding or parsing it, and cuts it at the limit when larger. */
+function readBody(request: WebhookRequest, limit: number): Body {
+  const raw = request.body ?? '';
+  if (request.isBase64Encoded) {
+    const bytes = Buffer.byteLength(raw, 'base64');
+    if (bytes > limit) {
+      return { kind: 'too-large', kept: raw.slice(0, Math.ceil(limit / 3) * 4), encoding: 'base64', bytes };
+    }
+    const buffer = Buffer.from(raw, 'base64');
+    try {
+      return { kind: 'text', text: strictUtf8.decode(buffer), bytes };
+    } catch {
+      return { kind: 'binary', base64: raw, bytes };
+    }
+  }
+  const bytes = Buffer.byteLength(raw, 'utf8');
+  if (bytes > limit) {
+    return {
+      kind: 'too-large',
+      kept: Buffer.from(raw, 'utf8').subarray(0, limit).toString('utf8'),
+      encoding: 'utf8',
+      bytes,
+    };
+  }
+  return { kind: 'text', text: raw, bytes };
+}
+
+/** A short string field of a rejected body, kept to make the quarantine searchable. */
+function hint(value: unknown, field: string, maxLength: number): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const v = Object.hasOwn(value, field) ? (value as Record<string, unknown>)[field] : undefined;
+  return typeof v === 'string' && v.length > 0 && v.length <= maxLength ? v : undefined;
+}
+
+const toIsoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
+  const { config, store } = deps;
+  const receivedAt = (deps.now ?? (() => new Date()))();
+
+  let expected: Buffer;
+  try {
+    expected = await deps.expectedTokenSha256();
+  } catch (cause) {
+    return { kind: 'unavailable', cause };
+  }
+  if (!tokenMatches(presentedToken(request.headers, request.query), expected))
+    return { kind: 'unauthorized' };
+
+  const quarantine = async (
+    reason: RejectionReason,
+    issues: ContractIssue[],
+    body: { text: string; encoding: 'utf8' | 'base64'; bytes: number; truncated: boolean },
+    parsed?: unknown,
+  ): Promise<void> => {
+    const item: RejectedCallEvent = {
+      RejectedOn: receivedAt.toISOString().slice(0, 10),
+      RejectedKey: `${receivedAt.toISOString()}#${request.requestId}`,
+      RequestId: request.requestId,
+      ReceivedAt: toIsoSeconds(receivedAt),
+      Reason: reason,
+      Issues: issues,
+      Body: body.text,
+      BodyEncoding: body.encoding,
+      BodyBytes: body.bytes,
+      Truncated: body.truncated,
+    };
+    if (request.sourceIp) item.SourceIp = request.sourceIp;
+    const hookType = hint(parsed, 'HookType', 64);
+    const sessionId = hint(parsed, 'SessionID', SESSION_ID_MAX_LENGTH);
+    if (hookType) item.HookType = hookType;
+    if (sessionId) item.SessionID = sessionId;
+    if (config.rejectedRetentionDays !== undefined) {
+      item.ExpiresAt = Math.floor(receivedAt.getTime() / 1000) + config.rejectedRetentionDays * 86_400;
+    }
+    await store.putRejected(item);
+  };
+
+  const reject = async (
+    reason: RejectionReason,
+    issues: ContractIssue[],
+    body: { text: string; encoding: 'utf8' | 'base64'; bytes: number },
+    parsed?: unknown,
+  ): Promise<IngestOutcome> => {
+    await quarantine(reason, issues, { ...body, truncated: false }, parsed);
+    const hookType = hint(parsed, 'HookType', 64);
+    return {
+      kind: 'rejected',
+      reason,
+      issues,
+      requestId: request.requestId,
+      ...(hookType ? { hookType } : {}),
+    };
+  };
+
+  try {
+    const body = readBody(request, config.maxBodyBytes);
+    if (body.kind === 'too-large') {
+      const issue = {
+        path: '',
+        message: `The body is ${body.bytes} bytes; the limit is ${config.maxBodyBytes}`,
+      };
+      await quarantine('too-large', [issue], {
+        text: body.kept,
+        encoding: body.encoding,
+        bytes: body.bytes,
+        truncated: true,
+      });
+      return {
+        kind: 'too-large',
+        bytes: body.bytes,
+        limit: config.maxBodyBytes,
+        requestId: request.requestId,
+      };
+    }
+    if (body.kind === 'binary') {
+      const issue = { path: '', message: 'The body is not UTF-8 text' };
+      return await reject('invalid-encoding', [issue], {
+        text: body.base64,
+        encoding: 'base64',
+        bytes: body.bytes,
+      });
+    }
+
+    const text = { text: body.text, encoding: 'utf8' as const, bytes: body.bytes };
+    let parsed: unknown;
+    try {
+      if (body.text.trim() === '') throw new SyntaxError('the body is empty');
+      parsed = JSON.parse(body.text);
+    } catch (error) {
+      return await reject(
+        'invalid-json',
+        [{ path: '', message: `Not valid JSON: ${(error as Error).message}` }],
+        text,
+      );
+    }
+
+    const result = parseCallEvent(parsed);
+    if (!result.ok) return await reject('contract', result.issues, text, parsed);
+
+    const record = toCallEventRecord(result.event, {
+      timeZone: config.timeZone,
+      receivedAt,
+      rawBody: body.text,
+      ...(config.retentionDays !== undefined ? { retentionDays: config.retentionDays } : {}),
+    });
+    const ids = { sessionId: record.SessionID, hookType: record.HookType, eventKey: record.EventKey };
+    try {
+      const written = await store.putCallEvent(record);
+      return { kind: written === 'stored' ? 'accepted' : 'duplicate', ...ids };
+    } catch (error) {
+      if (!(error instanceof UnstorableEventError)) throw error;
+      return await reject(
+        'unstorable',
+        [{ path: '', message: 'The event cannot be stored as sent' }],
+        text,
+        parsed,
+      );
+    }
+  } catch (error) {
+    if (error instanceof StorageUnavailableError) return { kind: 'unavailable', cause: error };
+    throw error;
+  }
+}

@@ -1,0 +1,271 @@
+import { sha256 } from '../../lambda/ingest/auth';
+import { toHttpResponse } from '../../lambda/ingest/http';
+import { type IngestDeps, ingestCallEvent, type WebhookRequest } from '../../lambda/ingest/ingest-call-event';
+import { StorageUnavailableError, UnstorableEventError } from '../../lambda/ingest/store';
+import { MemoryStore } from '../support/memory-store';
+
+const TOKEN = 'correct-horse-battery-staple-0123456789';
+const MISSED = {
+  SessionID: '391cb39b-2658-4bcb-b4de-6b1fd4a2ed70',
+  HookType: 'MissedIncCall',
+  EndTime: '2021-01-28 18:34:51',
+  CityNumber: '4950665310',
+  Caller: '9582412128',
+  Called: '84950665310',
+  Duration: 0,
+  ResultCode: '603-S',
+};
+
+function request(body: string | null, overrides: Partial<WebhookRequest> = {}): WebhookRequest {
+  return {
+    body,
+    isBase64Encoded: false,
+    headers: { 'X-Webhook-Token': TOKEN },
+    query: null,
+    requestId: 'req-1',
+    sourceIp: '198.51.100.7',
+    ...overrides,
+  };
+}
+
+function setup(overrides: Partial<IngestDeps> = {}) {
+  const store = new MemoryStore();
+  const deps: IngestDeps = {
+    config: { timeZone: 'Europe/Moscow', maxBodyBytes: 2048, rejectedRetentionDays: 90 },
+    store,
+    expectedTokenSha256: async () => sha256(TOKEN),
+    now: () => new Date('2021-01-28T15:35:00.123Z'),
+    ...overrides,
+  };
+  const send = async (req: WebhookRequest) => {
+    const response = toHttpResponse(await ingestCallEvent(req, deps));
+    return { ...response, json: JSON.parse(response.body) as Record<string, unknown> };
+  };
+  return { store, deps, send };
+}
+
+describe('the webhook HTTP behaviour', () => {
+  it('accepts a valid new event: 200 accepted with its EventKey, one item stored', async () => {
+    const { store, send } = setup();
+    const res = await send(request(JSON.stringify(MISSED)));
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toEqual({
+      status: 'accepted',
+      sessionId: MISSED.SessionID,
+      eventKey: expect.stringMatching(/^2021-01-28T15:34:51Z#05#MissedIncCall#[0-9a-f]{8}$/),
+    });
+    expect(store.events.size).toBe(1);
+    const [item] = [...store.events.values()];
+    expect(item).toMatchObject({
+      SessionID: MISSED.SessionID,
+      EventKey: res.json.eventKey,
+      EventTime: '2021-01-28T15:34:51Z',
+      ResultText: 'Call cancelled',
+      ReceivedAt: '2021-01-28T15:35:00Z',
+      RawBody: JSON.stringify(MISSED),
+    });
+    expect(store.rejected).toHaveLength(0);
+  });
+
+  it('answers an exact re-delivery with 200 duplicate and stores nothing new', async () => {
+    const { store, send } = setup();
+    const first = await send(request(JSON.stringify(MISSED)));
+    // Same event, keys reordered and re-spaced, ResultCode as sent by another serialiser.
+    const again = await send(request(JSON.stringify({ ...MISSED, Duration: '0' }, null, 2)));
+
+    expect(again.statusCode).toBe(200);
+    expect(again.json).toEqual({
+      status: 'duplicate',
+      sessionId: MISSED.SessionID,
+      eventKey: first.json.eventKey,
+    });
+    expect(store.events.size).toBe(1);
+  });
+
+  it('rejects a contract violation with 400 and the list of issues, and quarantines the body', async () => {
+    const { store, send } = setup();
+    const body = JSON.stringify({ ...MISSED, EndTime: '2021-02-30 10:00:00', Duration: -5 });
+    const res = await send(request(body));
+
+    expect(res.statusCode).toBe(400);
+    expect(res.json).toMatchObject({ status: 'rejected', reason: 'contract', requestId: 'req-1' });
+    expect(res.json.issues).toEqual([
+      { path: 'EndTime', message: 'Not a real calendar date and time' },
+      { path: 'Duration', message: expect.stringContaining('>=0') },
+    ]);
+    expect(store.events.size).toBe(0);
+    expect(store.rejected).toEqual([
+      expect.objectContaining({
+        RejectedOn: '2021-01-28',
+        RejectedKey: '2021-01-28T15:35:00.123Z#req-1',
+        Reason: 'contract',
+        Body: body,
+        BodyEncoding: 'utf8',
+        BodyBytes: Buffer.byteLength(body),
+        Truncated: false,
+        HookType: 'MissedIncCall',
+        SessionID: MISSED.SessionID,
+        SourceIp: '198.51.100.7',
+        ExpiresAt: Math.floor(Date.parse('2021-01-28T15:35:00.123Z') / 1000) + 90 * 86_400,
+      }),
+    ]);
+  });
+
+  it.each([
+    ['not JSON', '{"SessionID": "a",', 'invalid-json'],
+    ['an empty body', '', 'invalid-json'],
+    ['a JSON array', '[1,2]', 'contract'],
+    ['an unknown HookType', JSON.stringify({ ...MISSED, HookType: 'TransferIncCall' }), 'contract'],
+  ])('rejects %s with 400 and quarantines it', async (_name, body, reason) => {
+    const { store, send } = setup();
+    const res = await send(request(body));
+
+    expect(res.statusCode).toBe(400);
+    expect(res.json.reason).toBe(reason);
+    expect((res.json.issues as unknown[]).length).toBeGreaterThan(0);
+    expect(store.rejected).toHaveLength(1);
+    expect(store.rejected[0]?.Body).toBe(body);
+  });
+
+  it('rejects a body that is not UTF-8 and keeps its bytes as base64', async () => {
+    const { store, send } = setup();
+    const bytes = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
+    const res = await send(request(bytes.toString('base64'), { isBase64Encoded: true }));
+
+    expect(res.statusCode).toBe(400);
+    expect(res.json.reason).toBe('invalid-encoding');
+    expect(store.rejected[0]).toMatchObject({
+      BodyEncoding: 'base64',
+      Body: bytes.toString('base64'),
+      BodyBytes: 4,
+    });
+  });
+
+  it('accepts a base64-encoded JSON body', async () => {
+    const { store, send } = setup();
+    const res = await send(
+      request(Buffer.from(JSON.stringify(MISSED)).toString('base64'), { isBase64Encoded: true }),
+    );
+
+    expect(res.statusCode).toBe(200);
+    expect([...store.events.values()][0]?.RawBody).toBe(JSON.stringify(MISSED));
+  });
+
+  it('answers 413 past the size limit and quarantines the body cut at the limit', async () => {
+    const { store, send } = setup();
+    const body = JSON.stringify({ ...MISSED, Note: 'x'.repeat(5000) });
+    const res = await send(request(body));
+
+    expect(res.statusCode).toBe(413);
+    expect(res.json).toMatchObject({ status: 'rejected', reason: 'too-large' });
+    expect(store.events.size).toBe(0);
+    expect(store.rejected).toEqual([
+      expect.objectContaining({
+        Reason: 'too-large',
+        Body: body.slice(0, 2048),
+        BodyBytes: Buffer.byteLength(body),
+        Truncated: true,
+      }),
+    ]);
+  });
+
+  it.each([
+    ['no token', {}],
+    ['a wrong token in the header', { 'X-Webhook-Token': 'wrong' }],
+    ['the token with a suffix', { 'X-Webhook-Token': `${TOKEN}x` }],
+    ['a wrong bearer token', { Authorization: 'Bearer nope' }],
+    ['the token in the wrong scheme', { Authorization: `Basic ${TOKEN}` }],
+  ])('answers 401 with no detail for %s, and stores nothing', async (_name, headers) => {
+    const { store, send } = setup();
+    const res = await send(request(JSON.stringify(MISSED), { headers }));
+
+    expect(res.statusCode).toBe(401);
+    expect(res.json).toEqual({ message: 'Unauthorized' });
+    expect(store.events.size + store.rejected.length).toBe(0);
+  });
+
+  it('checks the token before the size limit: a large unauthenticated body is not stored', async () => {
+    const { store, send } = setup();
+    const res = await send(request('x'.repeat(10_000), { headers: {} }));
+
+    expect(res.statusCode).toBe(401);
+    expect(store.rejected).toHaveLength(0);
+  });
+
+  it.each([
+    ['X-Webhook-Token header (any case)', { headers: { 'x-webhook-token': TOKEN } }],
+    ['Authorization: Bearer', { headers: { Authorization: `Bearer ${TOKEN}` } }],
+    ['?token= query parameter', { headers: {}, query: { token: TOKEN } }],
+  ])('accepts the token in the %s', async (_name, overrides) => {
+    const { send } = setup();
+    const res = await send(request(JSON.stringify(MISSED), overrides));
+
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('answers 503 with Retry-After when the table is unavailable, and stores nothing', async () => {
+    const store = new MemoryStore();
+    store.putCallEvent = async () => {
+      throw new StorageUnavailableError('throttled');
+    };
+    const { send } = setup({ store });
+    const res = await send(request(JSON.stringify(MISSED)));
+
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(store.events.size + store.rejected.length).toBe(0);
+  });
+
+  it('answers 503 when the quarantine cannot be written, so the provider retries the invalid body', async () => {
+    const store = new MemoryStore();
+    store.putRejected = async () => {
+      throw new StorageUnavailableError('down');
+    };
+    const { send } = setup({ store });
+
+    expect((await send(request('{oops'))).statusCode).toBe(503);
+  });
+
+  it('answers 503 when the expected token cannot be read', async () => {
+    const { send } = setup({
+      expectedTokenSha256: async () => {
+        throw new Error('Secrets Manager unreachable');
+      },
+    });
+
+    expect((await send(request(JSON.stringify(MISSED)))).statusCode).toBe(503);
+  });
+
+  it('quarantines an event that DynamoDB refuses as an item, with 400', async () => {
+    const store = new MemoryStore();
+    store.putCallEvent = async () => {
+      throw new UnstorableEventError('ValidationException');
+    };
+    const { send } = setup({ store });
+    const res = await send(request(JSON.stringify(MISSED)));
+
+    expect(res.statusCode).toBe(400);
+    expect(res.json.reason).toBe('unstorable');
+    expect(store.rejected[0]?.Reason).toBe('unstorable');
+  });
+
+  it('sets ExpiresAt on stored events only when a retention is configured', async () => {
+    const kept = setup();
+    await kept.send(request(JSON.stringify(MISSED)));
+    expect([...kept.store.events.values()][0]?.ExpiresAt).toBeUndefined();
+
+    const expiring = setup({ config: { timeZone: 'Europe/Moscow', maxBodyBytes: 2048, retentionDays: 30 } });
+    await expiring.send(request(JSON.stringify(MISSED)));
+    expect([...expiring.store.events.values()][0]?.ExpiresAt).toBe(
+      Math.floor(Date.parse('2021-01-28T15:35:00.123Z') / 1000) + 30 * 86_400,
+    );
+  });
+
+  it('reads the provider times in the configured zone', async () => {
+    const { store, send } = setup({ config: { timeZone: 'Asia/Vladivostok', maxBodyBytes: 2048 } });
+    await send(request(JSON.stringify(MISSED)));
+
+    expect([...store.events.values()][0]?.EventTime).toBe('2021-01-28T08:34:51Z');
+  });
+});
