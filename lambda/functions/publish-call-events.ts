@@ -1,0 +1,22 @@
+/** DynamoDB stream → EventBridge: adapts the stream batch to `publishCallEvents` and flushes its metrics. */
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { readPublishConfig } from '../publish/config';
+import { type PublishDeps, publishCallEvents } from '../publish/publish-call-events';
+import { eventBridge } from '../shared/eventbridge';
+import { logger, metrics } from '../shared/observability';
+
+const deps: PublishDeps = {
+  ...readPublishConfig(process.env),
+  putEvents: (entries) => eventBridge.send(new PutEventsCommand({ Entries: entries })),
+  logger,
+  metrics,
+};
+
+export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  try {
+    return await publishCallEvents(event, deps);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};

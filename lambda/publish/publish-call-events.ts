@@ -1,0 +1,304 @@
+/**
+ * The outbox's second half: turns CallEvents stream records into EventBridge entries, sends
+ * them in PutEvents calls of at most 10 entries and 256 KB, retries only the entries that
+ * failed, and reports what still fails as batch item failures so that the event source
+ * mapping's bounded retries and on-failure destination take over.
+ */
+import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { type CallEventRecord, toCallEventDetail } from '../contract/call-event-record';
+import { PUT_EVENTS_MAX_ENTRIES } from '../contract/runtime-config';
+import { logger as sharedLogger, metrics as sharedMetrics } from '../shared/observability';
+
+/** PutEvents takes at most 256 KB a call, entries measured as EventBridge documents it. */
+export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+/** First retry waits 50–100 ms, the second 100–200 ms: short, since the SDK retries too. */
+export const BASE_BACKOFF_MS = 100;
+
+export const PUBLISH_METRICS = { published: 'Published', failed: 'PublishFailed' } as const;
+
+export interface PutEventsResponseLike {
+  FailedEntryCount?: number | undefined;
+  Entries?: PutEventsResultEntry[] | undefined;
+}
+
+type LogAttributes = Record<string, unknown>;
+
+export interface PublishLogger {
+  info(message: string, attributes: LogAttributes): void;
+  warn(message: string, attributes: LogAttributes): void;
+  error(message: string, attributes: LogAttributes): void;
+}
+
+export interface PublishMetrics {
+  addMetric(name: string, unit: 'Count', value: number): void;
+}
+
+export interface PublishDeps {
+  /** One PutEvents call; its response's `Entries[i]` answers `entries[i]`. */
+  putEvents: (entries: PutEventsRequestEntry[]) => Promise<PutEventsResponseLike>;
+  eventBusName: string;
+  source: string;
+  /** Calls per entry in all, the first included. @default 3 */
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** @default the shared Powertools logger */
+  logger?: PublishLogger;
+  /** @default the shared Powertools metrics (the handler flushes them) */
+  metrics?: PublishMetrics;
+}
+
+/** What may be logged about a record: identifiers only, never phone numbers or the body. */
+interface RecordRef {
+  /** Position in the batch, so that failures are reported in stream order. */
+  index: number;
+  sequenceNumber: string | undefined;
+  SessionID?: string;
+  HookType?: string;
+  EventKey?: string;
+}
+
+interface Outgoing {
+  ref: RecordRef;
+  entry: PutEventsRequestEntry;
+  errorCode?: string;
+}
+
+type Conversion = { ok: true; entry: PutEventsRequestEntry } | { ok: false; reason: string };
+
+const REQUIRED_ATTRIBUTES = ['SessionID', 'HookType', 'EventKey', 'EventTime'] as const;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Size of an entry as PutEvents counts it against its 256 KB limit. */
+export function entrySize(entry: PutEventsRequestEntry): number {
+  let size = entry.Time ? 14 : 0;
+  for (const text of [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])]) {
+    if (text) size += Buffer.byteLength(text, 'utf8');
+  }
+  return size;
+}
+
+/** Equal jitter: half the exponential step for sure, the other half at random. */
+export function backoffMs(retry: number, random: () => number = Math.random): number {
+  const step = BASE_BACKOFF_MS * 2 ** (retry - 1);
+  return step / 2 + random() * (step / 2);
+}
+
+const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+function identify(record: DynamoDBRecord, index: number, item?: Record<string, unknown>): RecordRef {
+  const ref: RecordRef = { index, sequenceNumber: record.dynamodb?.SequenceNumber };
+  if (isNonEmptyString(item?.SessionID)) ref.SessionID = item.SessionID;
+  if (isNonEmptyString(item?.HookType)) ref.HookType = item.HookType;
+  if (isNonEmptyString(item?.EventKey)) ref.EventKey = item.EventKey;
+  return ref;
+}
+
+function toEntry(item: Record<string, unknown>, deps: PublishDeps): Conversion {
+  const missing = REQUIRED_ATTRIBUTES.filter((name) => !isNonEmptyString(item[name]));
+  if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(', ')}` };
+  const record = item as CallEventRecord;
+  const time = new Date(record.EventTime);
+  if (Number.isNaN(time.getTime())) return { ok: false, reason: 'EventTime is not a valid time' };
+  const entry: PutEventsRequestEntry = {
+    EventBusName: deps.eventBusName,
+    Source: deps.source,
+    DetailType: record.HookType,
+    Time: time,
+    Detail: JSON.stringify(toCallEventDetail(record)),
+  };
+  if (entrySize(entry) > PUT_EVENTS_MAX_BYTES) {
+    return { ok: false, reason: `entry is over the PutEvents limit of ${PUT_EVENTS_MAX_BYTES} bytes` };
+  }
+  return { ok: true, entry };
+}
+
+/** Consecutive runs of at most 10 entries and 256 KB, in stream order. */
+function chunks(outgoing: Outgoing[]): Outgoing[][] {
+  const result: Outgoing[][] = [];
+  let current: Outgoing[] = [];
+  let bytes = 0;
+  for (const item of outgoing) {
+    const size = entrySize(item.entry);
+    if (current.length === PUT_EVENTS_MAX_ENTRIES || bytes + size > PUT_EVENTS_MAX_BYTES) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
+
+function countBy(values: (string | undefined)[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) {
+    const key = value ?? 'unknown';
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function describeError(error: unknown): LogAttributes {
+  return error instanceof Error
+    ? { errorName: error.name, errorMessage: error.message }
+    : { errorName: 'unknown' };
+}
+
+interface ChunkResult {
+  failed: Outgoing[];
+  /** The last call threw: EventBridge is unreachable or throttling us, so stop calling it. */
+  unreachable: boolean;
+}
+
+/**
+ * Sends one chunk, then resends only the entries that failed, up to `maxAttempts` calls.
+ * A thrown call counts as every entry of that call failing.
+ */
+async function sendChunk(
+  chunk: Outgoing[],
+  maxAttempts: number,
+  sleep: (ms: number) => Promise<void>,
+  deps: PublishDeps,
+  log: PublishLogger,
+): Promise<ChunkResult> {
+  let pending = chunk;
+  for (let attempt = 1; ; attempt++) {
+    let failed: Outgoing[];
+    let threw = false;
+    try {
+      const response = await deps.putEvents(pending.map((item) => item.entry));
+      failed = [];
+      pending.forEach((item, i) => {
+        const result = response.Entries?.[i];
+        // No answer for an entry is not a success: at-least-once, so send it again.
+        if (result === undefined || result.ErrorCode !== undefined) {
+          item.errorCode = result?.ErrorCode ?? 'NoResultEntry';
+          failed.push(item);
+        }
+      });
+      if (failed.length > 0) {
+        log.warn('PutEvents rejected entries', {
+          attempt,
+          entries: pending.length,
+          failedEntries: failed.length,
+          errorCodes: countBy(failed.map((item) => item.errorCode)),
+        });
+      }
+    } catch (error) {
+      threw = true;
+      failed = pending;
+      for (const item of pending) item.errorCode = error instanceof Error ? error.name : 'Error';
+      log.warn('PutEvents call failed', { attempt, entries: pending.length, ...describeError(error) });
+    }
+    if (failed.length === 0 || attempt >= maxAttempts) return { failed, unreachable: threw };
+    await sleep(backoffMs(attempt));
+    pending = failed;
+  }
+}
+
+/**
+ * Publishes every INSERT record of a CallEvents stream batch to EventBridge and returns the
+ * records that could not be published, by SequenceNumber.
+ */
+export async function publishCallEvents(
+  event: DynamoDBStreamEvent,
+  deps: PublishDeps,
+): Promise<DynamoDBBatchResponse> {
+  const log = deps.logger ?? sharedLogger;
+  const metrics = deps.metrics ?? sharedMetrics;
+  const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const sleep = deps.sleep ?? defaultSleep;
+
+  const outgoing: Outgoing[] = [];
+  const poison: RecordRef[] = [];
+  let skipped = 0;
+  event.Records.forEach((record, index) => {
+    // The mapping filters to INSERT; anything else is not ours to publish, nor a failure.
+    if (record.eventName !== 'INSERT') {
+      skipped++;
+      return;
+    }
+    const image = record.dynamodb?.NewImage;
+    let item: Record<string, unknown> | undefined;
+    let conversion: Conversion;
+    try {
+      if (!image) throw new Error('no NewImage');
+      item = unmarshall(image as Parameters<typeof unmarshall>[0]);
+      conversion = toEntry(item, deps);
+    } catch (error) {
+      // The error's message may quote attribute values, so only its name is logged.
+      conversion = {
+        ok: false,
+        reason: image
+          ? `cannot be converted (${error instanceof Error ? error.name : 'Error'})`
+          : 'no NewImage',
+      };
+    }
+    const ref = identify(record, index, item);
+    if (conversion.ok) {
+      outgoing.push({ ref, entry: conversion.entry });
+    } else {
+      poison.push(ref);
+      log.error('Stream record cannot be published; reporting it as a batch item failure', {
+        ...refAttributes(ref),
+        eventID: record.eventID,
+        reason: conversion.reason,
+      });
+    }
+  });
+
+  const given: Outgoing[] = [];
+  let unreachable = false;
+  for (const chunk of chunks(outgoing)) {
+    if (unreachable) {
+      // Earlier calls kept throwing: report the rest for the mapping to retry later.
+      for (const item of chunk) item.errorCode = 'NotSent';
+      given.push(...chunk);
+      continue;
+    }
+    const result = await sendChunk(chunk, maxAttempts, sleep, deps, log);
+    given.push(...result.failed);
+    unreachable = result.unreachable;
+  }
+  for (const item of given) {
+    log.error('Giving up on publishing event; reporting it as a batch item failure', {
+      ...refAttributes(item.ref),
+      errorCode: item.errorCode,
+    });
+  }
+
+  const published = outgoing.length - given.length;
+  metrics.addMetric(PUBLISH_METRICS.published, 'Count', published);
+  metrics.addMetric(PUBLISH_METRICS.failed, 'Count', given.length + poison.length);
+  log.info('Published call events', {
+    records: event.Records.length,
+    published,
+    failed: given.length,
+    poison: poison.length,
+    skipped,
+    hookTypes: countBy(outgoing.map((item) => item.ref.HookType)),
+  });
+
+  const failures = [...poison, ...given.map((item) => item.ref)].sort((a, b) => a.index - b.index);
+  const unidentified = failures.filter((ref) => !isNonEmptyString(ref.sequenceNumber));
+  if (unidentified.length > 0) {
+    // Without a SequenceNumber a failure cannot be reported per item: fail the whole batch.
+    throw new Error(`${unidentified.length} failed stream record(s) have no SequenceNumber`);
+  }
+  return { batchItemFailures: failures.map((ref) => ({ itemIdentifier: ref.sequenceNumber as string })) };
+}
+
+function refAttributes(ref: RecordRef): LogAttributes {
+  return {
+    sequenceNumber: ref.sequenceNumber,
+    SessionID: ref.SessionID,
+    HookType: ref.HookType,
+    EventKey: ref.EventKey,
+  };
+}
