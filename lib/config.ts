@@ -1,0 +1,123 @@
+/**
+ * The app's configuration: cdk.json context and `-c key=value`, validated once at synth with an
+ * error that names the bad key. CLI values arrive as strings, so numbers are coerced and lists
+ * may be comma-separated.
+ */
+import type { Construct } from 'constructs';
+import { z } from 'zod';
+import { isValidTimeZone } from '../lambda/contract';
+import { DEFAULTS, MAX_BODY_BYTES_LIMIT } from '../lambda/contract/runtime-config';
+
+/** A number given as a number (cdk.json) or as a string (`-c key=123`). */
+const fromContextNumber = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema);
+
+/** A non-empty list given as an array (cdk.json) or as `a,b,c` (`-c key=a,b,c`). */
+const fromContextList = <T extends z.ZodType>(item: T, whenEmpty: string) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter((part) => part !== '')
+        : value,
+    z.array(item).min(1, whenEmpty),
+  );
+
+/**
+ * The ranges the ingest function accepts at cold start (lambda/ingest/config.ts); checked here
+ * too so that a bad value fails the synth, not the deployed function.
+ */
+const MAX_RETENTION_DAYS = 36_500;
+const MIN_BODY_BYTES = 1_024;
+
+const days = () => fromContextNumber(z.int().min(1).max(MAX_RETENTION_DAYS));
+
+const isIp = (value: string) => z.ipv4().safeParse(value).success || z.ipv6().safeParse(value).success;
+const isCidr = (value: string) => z.cidrv4().safeParse(value).success || z.cidrv6().safeParse(value).success;
+
+/** An IPv4/IPv6 CIDR; a bare address is read as a single host (/32 or /128), as IAM does. */
+const sourceCidr = z
+  .string()
+  .trim()
+  .refine((value) => isCidr(value) || isIp(value), {
+    error: (issue) => `not an IPv4 or IPv6 CIDR: ${JSON.stringify(issue.input)}`,
+  })
+  .transform((value) => (isCidr(value) ? value : `${value}/${value.includes(':') ? 128 : 32}`));
+
+export const configSchema = z.object({
+  /** IANA zone the provider's wall-clock times are read in. */
+  timeZone: z
+    .string()
+    .refine(isValidTimeZone, { error: (issue) => `unknown IANA time zone ${JSON.stringify(issue.input)}` })
+    .default(DEFAULTS.timeZone),
+  /** `source` of the published events; consumers' rules match on it. */
+  eventSource: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,256}$/, 'use 1-256 letters, digits, ".", "_" or "-"')
+    .refine((source) => !source.startsWith('aws.'), 'sources starting with "aws." are reserved for AWS')
+    .default(DEFAULTS.eventSource),
+  /** Hex SHA-256 of the webhook token; when set, no secret is created. */
+  webhookTokenSha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters, e.g. from `printf %s "$TOKEN" | sha256sum`')
+    .transform((hash) => hash.toLowerCase())
+    .optional(),
+  /** Source-IP allowlist applied by the REST API resource policy. */
+  allowedSourceIps: fromContextList(
+    sourceCidr,
+    'must list at least one CIDR; leave the key out to accept any source',
+  ).optional(),
+  /** Days to keep CallEvents items (TTL); absent keeps them for ever. */
+  retentionDays: days().optional(),
+  rejectedRetentionDays: days().default(DEFAULTS.rejectedRetentionDays),
+  maxBodyBytes: fromContextNumber(z.int().min(MIN_BODY_BYTES).max(MAX_BODY_BYTES_LIMIT)).default(
+    DEFAULTS.maxBodyBytes,
+  ),
+  /** API stage steady-state requests per second. */
+  throttlingRateLimit: fromContextNumber(z.number().positive()).default(50),
+  throttlingBurstLimit: fromContextNumber(z.int().positive()).default(100),
+  /** Days the event bus archive keeps events; 0 keeps them indefinitely. */
+  archiveRetentionDays: fromContextNumber(z.int().nonnegative()).default(365),
+  /** Where alarms will be sent (validated now, used when alarms are added). */
+  alarmEmail: z.email('must be an email address').optional(),
+});
+
+export type CallEventsConfig = z.infer<typeof configSchema>;
+
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof CallEventsConfig)[];
+
+/** Context that CDK itself and its lookups write (feature flags, `aws:cdk:*`, cached lookups). */
+const isCdkOwnKey = (key: string) => /^(@aws-cdk|aws:|cdk-)/.test(key) || key.includes(':');
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates raw context values; throws a `ConfigError` naming each bad key and why. */
+export function parseConfig(context: Readonly<Record<string, unknown>>): CallEventsConfig {
+  const known = new Set<string>(CONFIG_KEYS);
+  const unknown = Object.keys(context).filter((key) => !known.has(key) && !isCdkOwnKey(key));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `Unknown context ${unknown.map((key) => JSON.stringify(key)).join(', ')} (a typo?). ` +
+        `Valid keys: ${CONFIG_KEYS.join(', ')}`,
+    );
+  }
+  const result = configSchema.safeParse(context);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const [key, ...rest] = issue.path;
+      const where = rest.length > 0 ? ` (item ${rest.join('.')})` : '';
+      return `Invalid context ${JSON.stringify(String(key))}${where}: ${issue.message}`;
+    });
+    throw new ConfigError(problems.join('\n'));
+  }
+  return result.data;
+}
+
+/** Reads the configuration from the app's context (cdk.json, then `-c key=value` over it). */
+export function readConfig(app: Construct): CallEventsConfig {
+  return parseConfig(app.node.getAllContext());
+}

@@ -1,0 +1,92 @@
+/** A Node.js Lambda function with the project's defaults: arm64, Node 24, tracing, ESM bundle, own log group. */
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+const REPO_ROOT = path.join(__dirname, '..', '..');
+
+/** Powertools metric namespace; the functions' EMF metrics and the alarms on them share it. */
+export const METRICS_NAMESPACE = 'CallEvents';
+export const SERVICE_NAME = 'call-events';
+
+/** Why every traced function's role has `Resource::*`; owners of a function quote it in their cdk-nag reason. */
+export const XRAY_WILDCARD_REASON =
+  'X-Ray tracing (Tracing.ACTIVE) needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions, so their resource is "*"';
+
+/**
+ * esbuild's ESM output has no `require`; CommonJS dependencies bundled into it call one, so the
+ * banner defines it from `import.meta.url`.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);";
+
+export interface BundledFunctionProps {
+  /** Handler entry file relative to the repository root; it must `export const handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** @default - no extra variables beyond the Powertools ones */
+  readonly environment?: Record<string, string>;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * Its role starts with only what the function itself needs (write to its own log group, X-Ray);
+ * callers add the rest with L2 grants. No AWSLambdaBasicExecutionRole: that managed policy would
+ * allow writing to any log group.
+ */
+export class BundledFunction extends NodejsFunction {
+  /** The function's own role (never undefined, unlike `role`), for grants and acknowledgements. */
+  readonly executionRole: Role;
+
+  constructor(scope: Construct, id: string, props: BundledFunctionProps) {
+    // Created before super() because NodejsFunction takes both as props; they sit beside it.
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      entry: path.join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...props.environment,
+      },
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: false,
+        mainFields: ['module', 'main'],
+        // Bundle the AWS SDK v3 too: tree-shaken, it loads faster than the runtime's full copy.
+        externalModules: [],
+        banner: ESM_REQUIRE_BANNER,
+      },
+    });
+    this.executionRole = role;
+  }
+}

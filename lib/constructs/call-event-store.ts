@@ -1,0 +1,49 @@
+/** The stateful part: the CallEvents table (the outbox, streamed) and the RejectedCallEvents quarantine. */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  StreamViewType,
+  Table,
+  TableEncryption,
+  type TableProps,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS, TTL_ATTRIBUTE } from '../../lambda/contract/runtime-config';
+
+/**
+ * Both tables are RETAINed on stack deletion and have PITR: nothing the provider sent is lost.
+ * Names are left to CDK; the functions get them through the environment.
+ */
+export class CallEventStore extends Construct {
+  /** One partition per call (SessionID), its events in time order (EventKey); streams NEW_IMAGE. */
+  readonly callEvents: Table;
+  /** Quarantine: authenticated bodies that could not be accepted (invalid JSON or contract, oversize). */
+  readonly rejectedCallEvents: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    const common: Omit<TableProps, 'partitionKey'> = {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
+
+    this.callEvents = new Table(this, 'CallEvents', {
+      ...common,
+      partitionKey: { name: CALL_EVENTS_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: CALL_EVENTS_KEYS.sortKey, type: AttributeType.STRING },
+      // The publisher needs the stored item itself, not the diff: items are written once.
+      stream: StreamViewType.NEW_IMAGE,
+    });
+
+    this.rejectedCallEvents = new Table(this, 'RejectedCallEvents', {
+      ...common,
+      partitionKey: { name: REJECTED_EVENTS_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: REJECTED_EVENTS_KEYS.sortKey, type: AttributeType.STRING },
+    });
+  }
+}
