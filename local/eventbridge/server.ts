@@ -1,0 +1,228 @@
+/**
+ * A local EventBridge endpoint: PutEvents over the AWS JSON 1.1 protocol on 127.0.0.1, each
+ * accepted event evaluated against its bus's rules and every match delivered to an NDJSON
+ * file per rule (and a hook). Signatures and credentials are not checked.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { compilePattern, type EventMatcher } from './event-pattern';
+import {
+  type AcceptedEntry,
+  AwsJsonError,
+  acceptEntry,
+  type EventEnvelope,
+  type FailedEntry,
+  failed,
+  isFailed,
+  parsePutEventsRequest,
+} from './put-events';
+import { DEFAULT_EVENT_BUS, type LocalRule } from './rules';
+
+export type { EventEnvelope } from './put-events';
+
+export type DeliveryHook = (ruleName: string, event: EventEnvelope) => void;
+
+export interface LocalEventBridgeOptions {
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  rules: readonly LocalRule[];
+  /** Buses PutEvents accepts besides `default` and the rules' own buses. @default [] */
+  buses?: readonly string[];
+  /** Each rule's matches are appended to `<deliveriesDir>/<rule name>.ndjson`, one event per line. */
+  deliveriesDir: string;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** Called after each delivery is written; local mode prints {@link formatDelivery}. @default nothing */
+  onDelivery?: DeliveryHook;
+}
+
+export interface LocalEventBridgeStats {
+  /** Entries accepted onto a bus. */
+  received: number;
+  /** Deliveries: (event, matching rule) pairs. */
+  delivered: number;
+  /** Accepted events that matched no rule of their bus. */
+  unmatched: number;
+  /** Entries answered with an ErrorCode, injected failures included. */
+  failedEntries: number;
+}
+
+export interface LocalEventBridge {
+  /** For `AWS_ENDPOINT_URL_EVENTBRIDGE` or a client's `endpoint`. */
+  endpoint: string;
+  port: number;
+  stats(): LocalEventBridgeStats;
+  close(): Promise<void>;
+  /** The next `n` PutEvents calls fail as a whole: HTTP 500 `InternalException`. */
+  failNextCalls(n: number): void;
+  /** The next `n` otherwise valid entries fail alone with `ThrottlingException`. */
+  failNextEntries(n: number): void;
+}
+
+/** One line per delivery, without phone numbers: rule, detail-type and the call's SessionID. */
+export function formatDelivery(ruleName: string, event: EventEnvelope): string {
+  const sessionId = event.detail.SessionID;
+  return `→ ${ruleName} ${event['detail-type']}${typeof sessionId === 'string' ? ` ${sessionId}` : ''}`;
+}
+
+const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
+
+interface CompiledRule {
+  name: string;
+  eventBusName: string;
+  matches: EventMatcher;
+}
+
+export async function startLocalEventBridge(options: LocalEventBridgeOptions): Promise<LocalEventBridge> {
+  const rules = options.rules.map(compileRule);
+  const knownBuses = new Set([
+    DEFAULT_EVENT_BUS,
+    ...(options.buses ?? []),
+    ...rules.map((r) => r.eventBusName),
+  ]);
+  const region = options.region ?? 'us-east-1';
+  const onDelivery = options.onDelivery ?? (() => {});
+  const stats: LocalEventBridgeStats = { received: 0, delivered: 0, unmatched: 0, failedEntries: 0 };
+  const faults = { calls: 0, entries: 0 };
+  await mkdir(options.deliveriesDir, { recursive: true });
+
+  async function deliver(accepted: AcceptedEntry): Promise<void> {
+    const matching = rules.filter(
+      (r) => r.eventBusName === accepted.eventBusName && r.matches(accepted.envelope),
+    );
+    if (matching.length === 0) stats.unmatched++;
+    for (const rule of matching) {
+      // Created again if removed while running (e.g. a test clearing its deliveries).
+      await mkdir(options.deliveriesDir, { recursive: true });
+      await appendFile(
+        join(options.deliveriesDir, `${rule.name}.ndjson`),
+        `${JSON.stringify(accepted.envelope)}\n`,
+      );
+      stats.delivered++;
+      onDelivery(rule.name, accepted.envelope);
+    }
+  }
+
+  /** Entries answered in request order; deliveries are written before the response, so callers can read them at once. */
+  async function putEvents(body: string): Promise<{ FailedEntryCount: number; Entries: object[] }> {
+    if (faults.calls > 0) {
+      faults.calls--;
+      throw new AwsJsonError(
+        'InternalException',
+        'Injected failure of the whole call (local EventBridge)',
+        500,
+      );
+    }
+    const results: (AcceptedEntry | FailedEntry)[] = parsePutEventsRequest(body).map((entry) => {
+      const result = acceptEntry(entry, { region, knownBuses });
+      if (isFailed(result) || faults.entries === 0) return result;
+      faults.entries--;
+      return failed('ThrottlingException', 'Rate exceeded (injected by local EventBridge)');
+    });
+    for (const result of results) {
+      if (isFailed(result)) stats.failedEntries++;
+      else {
+        stats.received++;
+        await deliver(result);
+      }
+    }
+    return {
+      FailedEntryCount: results.filter(isFailed).length,
+      Entries: results.map((r) => (isFailed(r) ? r : { EventId: r.envelope.id })),
+    };
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res, putEvents).catch((error: unknown) => sendError(res, internalError(error)));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stats: () => ({ ...stats }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // SDK clients keep connections alive; without this, close waits for them to time out.
+        server.closeAllConnections();
+      }),
+    failNextCalls: (n) => {
+      faults.calls = n;
+    },
+    failNextEntries: (n) => {
+      faults.entries = n;
+    },
+  };
+}
+
+function compileRule(rule: LocalRule): CompiledRule {
+  try {
+    return { name: rule.name, eventBusName: rule.eventBusName, matches: compilePattern(rule.eventPattern) };
+  } catch (error) {
+    throw new Error(`Rule ${rule.name}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  putEvents: (body: string) => Promise<object>,
+): Promise<void> {
+  const target = req.headers['x-amz-target'];
+  const body = await readBody(req);
+  if (req.method !== 'POST' || target !== PUT_EVENTS_TARGET) {
+    throw new AwsJsonError(
+      'UnknownOperationException',
+      `Operation ${String(target)} is not supported by the local EventBridge`,
+    );
+  }
+  sendJson(res, 200, await putEvents(body));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Only errors we raised on purpose carry their message; anything else is a generic InternalException. */
+function internalError(error: unknown): AwsJsonError {
+  if (error instanceof AwsJsonError) return error;
+  console.error('local EventBridge: unexpected error', error);
+  return new AwsJsonError('InternalException', 'Internal error in the local EventBridge', 500);
+}
+
+function sendError(res: ServerResponse, error: AwsJsonError): void {
+  sendJson(
+    res,
+    error.statusCode,
+    { __type: error.type, message: error.message },
+    { 'x-amzn-ErrorType': error.type },
+  );
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: object,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amzn-RequestId': randomUUID(),
+    ...headers,
+  });
+  res.end(JSON.stringify(body));
+}
