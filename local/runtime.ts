@@ -1,0 +1,256 @@
+/**
+ * The whole pipeline on one machine: DynamoDB Local with the stack's tables, the bundled
+ * functions in their own processes with the stack's environments, the stream poller with
+ * the stack's mapping settings, a local EventBridge with the stack's rules, and an HTTP
+ * front door. Everything is read from the synthesized template; nothing is restated here.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
+import { INGEST_ENV, WEBHOOK_PATH } from '../lambda/contract/runtime-config';
+import { type DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local';
+import { busesFromTemplate, rulesFromTemplate } from './eventbridge/rules';
+import { type LocalEventBridge, startLocalEventBridge } from './eventbridge/server';
+import { type LocalFunction, startFunction } from './lambda-runner';
+import { mappingSettings, type StreamPoller, startStreamPoller } from './stream-poller';
+import { synthesizeBundled } from './synth';
+import {
+  type CfnResource,
+  type CfnTemplate,
+  functionEnvironment,
+  localName,
+  resourcesOfType,
+  tableDefinitions,
+} from './template';
+import { startWebhookServer, type WebhookServer } from './webhook-server';
+
+export interface LocalRuntimeOptions {
+  /** Webhook port on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  token?: string;
+  inMemory: boolean;
+  /** Where state, bundles, logs, deliveries and failures go. */
+  stateDir?: string;
+  /** cdk.json context overrides (e.g. timeZone). */
+  context?: Record<string, unknown>;
+  log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  webhookUrl: string;
+  token: string;
+  region: string;
+  dynamodbEndpoint: string;
+  eventbridgeEndpoint: string;
+  tables: { callEvents: string; rejectedEvents: string };
+  stateDir: string;
+  deliveriesDir: string;
+  failedFile: string;
+  eventBridge: LocalEventBridge;
+  pollers: StreamPoller[];
+  /** Resolves once every stored event has gone through the stream and EventBridge. */
+  drained(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const REGION = LOCAL_AWS_ENV.AWS_REGION;
+
+/** The logical id that an intrinsic (`Ref` or `Fn::GetAtt`) points at, if any. */
+function target(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return v.Ref ?? v['Fn::GetAtt']?.[0];
+}
+
+/** The function an API Gateway method integrates with: the one whose ARN its URI names. */
+function apiFunction(template: CfnTemplate): string {
+  for (const [, method] of resourcesOfType(template, 'AWS::ApiGateway::Method')) {
+    const uri = JSON.stringify((method.Properties?.Integration as { Uri?: unknown } | undefined)?.Uri ?? '');
+    const match = /"Fn::GetAtt":\["([^"]+)","Arn"\]/.exec(uri);
+    if (match?.[1] && template.Resources[match[1]]?.Type === 'AWS::Lambda::Function') return match[1];
+  }
+  throw new Error('The stack has no API method integrated with a Lambda function');
+}
+
+function bundlePath(outdir: string, fn: CfnResource & { Metadata?: Record<string, unknown> }): string {
+  const asset = fn.Metadata?.['aws:asset:path'];
+  if (typeof asset !== 'string')
+    throw new Error('A function has no bundled asset; synthesize with asset metadata');
+  const file = String(fn.Properties?.Handler ?? 'index.handler').split('.')[0];
+  return join(outdir, asset, `${file}.mjs`);
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? (() => {});
+  const stateDir = resolve(options.stateDir ?? '.local');
+  const deliveriesDir = join(stateDir, 'deliveries');
+  const failedFile = join(stateDir, 'failed', 'stream.ndjson');
+  const logsDir = join(stateDir, 'logs');
+  for (const dir of [stateDir, logsDir, deliveriesDir]) mkdirSync(dir, { recursive: true });
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch(() => {});
+  };
+
+  try {
+    log('Synthesizing the stack and bundling the functions…');
+    const outdir = join(stateDir, 'cdk.out');
+    rmSync(outdir, { recursive: true, force: true });
+    const template = synthesizeBundled(
+      { ...options.context, webhookTokenSha256: createHash('sha256').update(token).digest('hex') },
+      outdir,
+    );
+
+    log('Starting DynamoDB Local…');
+    const ddb: DynamoDbLocal = await startDynamoDbLocal({
+      inMemory: options.inMemory,
+      dataDir: join(stateDir, 'dynamodb'),
+    });
+    stops.push(ddb.stop);
+    const awsEnv = { ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint };
+
+    const local = {
+      region: REGION,
+      endpoint: ddb.endpoint,
+      credentials: {
+        accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+        secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+      },
+    };
+    const client = new DynamoDBClient(local);
+    const streamsClient = new DynamoDBStreamsClient(local);
+    stops.push(async () => {
+      client.destroy();
+      streamsClient.destroy();
+    });
+    const tableNames: Record<string, string> = {};
+    const streamArns: Record<string, string> = {};
+    for (const table of tableDefinitions(template)) {
+      const name = table.input.TableName as string;
+      tableNames[table.logicalId] = name;
+      try {
+        await client.send(new CreateTableCommand(table.input));
+        if (table.ttlAttribute) {
+          await client.send(
+            new UpdateTimeToLiveCommand({
+              TableName: name,
+              TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+            }),
+          );
+        }
+      } catch (error) {
+        // Kept from a previous run (data persists under .local/ unless --in-memory).
+        if ((error as Error).name !== 'ResourceInUseException') throw error;
+      }
+      const described = await client.send(new DescribeTableCommand({ TableName: name }));
+      if (described.Table?.LatestStreamArn) streamArns[table.logicalId] = described.Table.LatestStreamArn;
+    }
+
+    const busNames = busesFromTemplate(template);
+    const eventBridge = await startLocalEventBridge({
+      port: 0,
+      region: REGION,
+      buses: Object.values(busNames),
+      rules: rulesFromTemplate(template, (id: string) => busNames[id]),
+      deliveriesDir,
+      onDelivery: (rule: string, event: { 'detail-type'?: string; detail?: { SessionID?: string } }) =>
+        log(`  → ${rule}: ${event['detail-type']} ${event.detail?.SessionID ?? ''}`),
+    });
+    stops.push(eventBridge.close);
+
+    const resolveRef = (id: string) => tableNames[id] ?? busNames[id];
+    const env = { ...awsEnv, AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint };
+    const functions = new Map<string, LocalFunction>();
+    const functionFor = async (logicalId: string) => {
+      const existing = functions.get(logicalId);
+      if (existing) return existing;
+      const fn = template.Resources[logicalId] as CfnResource & { Metadata?: Record<string, unknown> };
+      const started = await startFunction({
+        name: localName(logicalId),
+        bundlePath: bundlePath(outdir, fn),
+        environment: { ...env, ...functionEnvironment(template, logicalId, resolveRef) },
+        timeoutMs: Number(fn.Properties?.Timeout ?? 3) * 1000,
+        logFile: join(logsDir, `${localName(logicalId)}.log`),
+      });
+      functions.set(logicalId, started);
+      stops.push(started.stop);
+      return started;
+    };
+
+    const pollers: StreamPoller[] = [];
+    for (const [, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+      const tableId = target(mapping.Properties?.EventSourceArn);
+      const fnId = target(mapping.Properties?.FunctionName);
+      const streamArn = tableId ? streamArns[tableId] : undefined;
+      if (!fnId || !streamArn) throw new Error('An event source mapping names no local stream or function');
+      const fn = await functionFor(fnId);
+      const checkpointFile = join(stateDir, `stream-checkpoints-${localName(tableId as string)}.json`);
+      let checkpoints: Record<string, string> = {};
+      if (!options.inMemory) {
+        try {
+          checkpoints = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>;
+        } catch {
+          checkpoints = {};
+        }
+      }
+      const poller = startStreamPoller({
+        streamArn,
+        settings: mappingSettings(mapping),
+        invoke: (event: DynamoDBStreamEvent) => fn.invoke(event),
+        failedFile,
+        region: REGION,
+        client: streamsClient,
+        checkpoints,
+        onCheckpoint: (shard, seq) => {
+          checkpoints[shard] = seq;
+          if (!options.inMemory) writeFileSync(checkpointFile, JSON.stringify(checkpoints));
+        },
+        onGiveUp: (records, reason) => log(`  ✗ gave up on ${records.length} stream record(s): ${reason}`),
+      });
+      pollers.push(poller);
+      stops.push(poller.stop);
+    }
+
+    const ingest = await functionFor(apiFunction(template));
+    const server: WebhookServer = await startWebhookServer({
+      port: options.port,
+      path: `/${WEBHOOK_PATH}`,
+      invoke: (event: APIGatewayProxyEvent) => ingest.invoke<APIGatewayProxyResult>(event),
+    });
+    stops.push(server.close);
+
+    const ingestEnv = functionEnvironment(template, apiFunction(template), resolveRef);
+    return {
+      webhookUrl: server.url,
+      token,
+      region: REGION,
+      dynamodbEndpoint: ddb.endpoint,
+      eventbridgeEndpoint: eventBridge.endpoint,
+      tables: {
+        callEvents: ingestEnv[INGEST_ENV.callEventsTable] as string,
+        rejectedEvents: ingestEnv[INGEST_ENV.rejectedEventsTable] as string,
+      },
+      stateDir,
+      deliveriesDir,
+      failedFile,
+      eventBridge,
+      pollers,
+      drained: async (timeoutMs) => {
+        await Promise.all(pollers.map((p) => p.drained(timeoutMs)));
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

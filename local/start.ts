@@ -1,0 +1,93 @@
+/**
+ * `npm start [-- --in-memory]`: the whole pipeline on this machine. Prints the webhook URL,
+ * the token and the local endpoints once ready; Ctrl-C stops everything.
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { javaAvailable } from './dynamodb-local';
+import { startLocalRuntime } from './runtime';
+
+function fail(message: string): never {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+      .once('error', () => resolve(false))
+      .once('listening', () => probe.close(() => resolve(true)))
+      .listen(port, '127.0.0.1');
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--in-memory');
+  if (unknown.length > 0) fail(`unknown option ${unknown.join(' ')} (the only option is --in-memory)`);
+  const inMemory = args.includes('--in-memory');
+  const port = Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    fail(`PORT must be a port number, got ${process.env.PORT}`);
+  if (!javaAvailable())
+    fail(
+      'Java is missing: DynamoDB Local needs Java 17+ (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless)',
+    );
+  if (port !== 0 && !(await portFree(port)))
+    fail(`port ${port} is in use: stop what uses it or run PORT=${port + 1} npm start`);
+
+  const runtime = await startLocalRuntime({
+    port,
+    inMemory,
+    ...(process.env.WEBHOOK_TOKEN ? { token: process.env.WEBHOOK_TOKEN } : {}),
+    log: (line) => console.log(line),
+  });
+  const runtimeFile = join(runtime.stateDir, 'runtime.json');
+  writeFileSync(
+    runtimeFile,
+    `${JSON.stringify(
+      {
+        webhookUrl: runtime.webhookUrl,
+        token: runtime.token,
+        region: runtime.region,
+        dynamodbEndpoint: runtime.dynamodbEndpoint,
+        eventbridgeEndpoint: runtime.eventbridgeEndpoint,
+        tables: runtime.tables,
+        deliveriesDir: runtime.deliveriesDir,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+
+  console.log(`
+Call-events pipeline running locally${inMemory ? ' (in memory)' : ` (data in ${runtime.stateDir})`}
+
+  Webhook URL   ${runtime.webhookUrl}
+  Token         ${runtime.token}
+  DynamoDB      ${runtime.dynamodbEndpoint}   tables ${runtime.tables.callEvents}, ${runtime.tables.rejectedEvents}
+  EventBridge   ${runtime.eventbridgeEndpoint}
+  Deliveries    ${runtime.deliveriesDir}/<rule>.ndjson
+
+Try:   npm run simulate          (plays every call scenario)
+       npm run calls -- <SessionID>
+       npm run console           (browse the tables)
+Ctrl-C stops everything.
+`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    const force = setTimeout(() => process.exit(1), 8000);
+    await runtime.stop();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: Error) => fail(error.message.split('\n')[0] ?? String(error)));

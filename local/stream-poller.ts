@@ -1,0 +1,310 @@
+/**
+ * Stands in for Lambda's DynamoDB stream event source mapping: reads the table's stream
+ * through the DynamoDB Streams API and invokes the function with `DynamoDBStreamEvent`
+ * batches shaped like Lambda's, with the mapping's own settings from the template (batch
+ * size, filter, batch item failures, bisect, retry bound, record age). What it gives up on
+ * is appended to an NDJSON file, the stand-in for the on-failure queue.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  type _Record,
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { matchesPattern } from './eventbridge/event-pattern';
+import type { CfnResource } from './template';
+
+export interface MappingSettings {
+  batchSize: number;
+  /** Lambda filter patterns (any may match); none = every record. */
+  filters: object[];
+  reportBatchItemFailures: boolean;
+  bisectOnError: boolean;
+  /** -1 = retry until the record expires. */
+  maxRetryAttempts: number;
+  /** -1 = no bound. */
+  maxRecordAgeSeconds: number;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+}
+
+/** Reads an `AWS::Lambda::EventSourceMapping` resource's settings, with Lambda's defaults. */
+export function mappingSettings(resource: CfnResource): MappingSettings {
+  const p = resource.Properties ?? {};
+  const filters = ((p.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []).map(
+    (f) => JSON.parse(f.Pattern) as object,
+  );
+  return {
+    batchSize: (p.BatchSize as number | undefined) ?? 100,
+    filters,
+    reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+      'ReportBatchItemFailures',
+    ),
+    bisectOnError: (p.BisectBatchOnFunctionError as boolean | undefined) ?? false,
+    maxRetryAttempts: (p.MaximumRetryAttempts as number | undefined) ?? -1,
+    maxRecordAgeSeconds: (p.MaximumRecordAgeInSeconds as number | undefined) ?? -1,
+    startingPosition: (p.StartingPosition as 'TRIM_HORIZON' | 'LATEST' | undefined) ?? 'TRIM_HORIZON',
+  };
+}
+
+export interface StreamPollerOptions {
+  streamArn: string;
+  settings: MappingSettings;
+  invoke: (event: DynamoDBStreamEvent) => Promise<unknown>;
+  /** NDJSON file for records given up on. */
+  failedFile: string;
+  region: string;
+  client?: DynamoDBStreamsClient;
+  idlePollMs?: number;
+  retryBackoffMs?: (attempt: number) => number;
+  /** Resume after these sequence numbers (by shard), e.g. from a previous run. */
+  checkpoints?: Record<string, string>;
+  onCheckpoint?: (shardId: string, sequenceNumber: string) => void;
+  onGiveUp?: (records: DynamoDBRecord[], reason: string) => void;
+}
+
+export interface PollerStats {
+  invocations: number;
+  recordsDelivered: number;
+  recordsFilteredOut: number;
+  recordsGivenUp: number;
+  retries: number;
+}
+
+export interface StreamPoller {
+  stats(): PollerStats;
+  /** Resolves once every record written so far has been handled (delivered, filtered or given up). */
+  drained(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The record as Lambda passes it: epoch-second times, the ARN beside it. */
+function toLambdaRecord(record: _Record, streamArn: string, region: string): DynamoDBRecord {
+  const d = record.dynamodb ?? {};
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: region,
+    dynamodb: {
+      ApproximateCreationDateTime: d.ApproximateCreationDateTime
+        ? Math.floor(new Date(d.ApproximateCreationDateTime).getTime() / 1000)
+        : undefined,
+      Keys: d.Keys as never,
+      NewImage: d.NewImage as never,
+      OldImage: d.OldImage as never,
+      SequenceNumber: d.SequenceNumber,
+      SizeBytes: d.SizeBytes,
+      StreamViewType: d.StreamViewType,
+    },
+    eventSourceARN: streamArn,
+  };
+}
+
+/** Index of the first record the function reported as failed, or undefined when all succeeded. */
+function firstFailure(batch: DynamoDBRecord[], response: unknown): number | undefined {
+  const failures = (response as { batchItemFailures?: { itemIdentifier?: string }[] } | null)
+    ?.batchItemFailures;
+  if (!failures?.length) return undefined;
+  const failed = new Set(failures.map((f) => f.itemIdentifier));
+  const index = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber));
+  // An identifier that names no record of the batch: Lambda treats the whole batch as failed.
+  return index === -1 ? 0 : index;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
+  const { settings, streamArn } = options;
+  const client = options.client ?? new DynamoDBStreamsClient({ region: options.region });
+  const idlePollMs = options.idlePollMs ?? 250;
+  const backoff = options.retryBackoffMs ?? ((attempt) => Math.min(100 * 2 ** attempt, 2000));
+  const stats: PollerStats = {
+    invocations: 0,
+    recordsDelivered: 0,
+    recordsFilteredOut: 0,
+    recordsGivenUp: 0,
+    retries: 0,
+  };
+  const checkpoints = { ...(options.checkpoints ?? {}) };
+  const iterators = new Map<string, string | undefined>();
+  const finished = new Set<string>();
+  let stopped = false;
+  let idleWaiters: (() => void)[] = [];
+
+  const matchesFilters = (record: DynamoDBRecord) =>
+    settings.filters.length === 0 || settings.filters.some((pattern) => matchesPattern(record, pattern));
+
+  const checkpoint = (shardId: string, record: DynamoDBRecord | undefined) => {
+    const seq = record?.dynamodb?.SequenceNumber;
+    if (!seq) return;
+    checkpoints[shardId] = seq;
+    options.onCheckpoint?.(shardId, seq);
+  };
+
+  const giveUp = (records: DynamoDBRecord[], reason: string) => {
+    mkdirSync(dirname(options.failedFile), { recursive: true });
+    const at = new Date().toISOString();
+    appendFileSync(
+      options.failedFile,
+      records.map((record) => `${JSON.stringify({ at, reason, streamArn, record })}\n`).join(''),
+    );
+    stats.recordsGivenUp += records.length;
+    options.onGiveUp?.(records, reason);
+  };
+
+  const tooOld = (record: DynamoDBRecord) =>
+    settings.maxRecordAgeSeconds >= 0 &&
+    record.dynamodb?.ApproximateCreationDateTime !== undefined &&
+    Date.now() / 1000 - record.dynamodb.ApproximateCreationDateTime > settings.maxRecordAgeSeconds;
+
+  /** Delivers one batch with Lambda's retry rules; returns once every record is handled. */
+  async function deliver(shardId: string, batch: DynamoDBRecord[], attempt = 0): Promise<void> {
+    if (batch.length === 0 || stopped) return;
+    const expired = batch.filter(tooOld);
+    if (expired.length > 0) {
+      giveUp(expired, 'MaximumRecordAgeInSeconds exceeded');
+      checkpoint(shardId, expired.at(-1));
+      return deliver(
+        shardId,
+        batch.filter((r) => !expired.includes(r)),
+        attempt,
+      );
+    }
+    stats.invocations += 1;
+    let failedFrom: number | undefined;
+    let reason = 'function returned batch item failures';
+    try {
+      const response = await options.invoke({ Records: batch });
+      failedFrom = settings.reportBatchItemFailures ? firstFailure(batch, response) : undefined;
+    } catch (error) {
+      failedFrom = 0;
+      reason = `function error: ${(error as Error).message}`;
+    }
+    if (failedFrom === undefined) {
+      stats.recordsDelivered += batch.length;
+      checkpoint(shardId, batch.at(-1));
+      return;
+    }
+    stats.recordsDelivered += failedFrom;
+    checkpoint(shardId, batch[failedFrom - 1]);
+    const rest = batch.slice(failedFrom);
+    if (settings.bisectOnError && rest.length > 1) {
+      // Splitting does not count towards the retry bound (as on Lambda).
+      const half = Math.ceil(rest.length / 2);
+      await deliver(shardId, rest.slice(0, half), attempt);
+      await deliver(shardId, rest.slice(half), attempt);
+      return;
+    }
+    if (settings.maxRetryAttempts >= 0 && attempt >= settings.maxRetryAttempts) {
+      giveUp(rest, `${reason}; retries exhausted after ${attempt} attempts`);
+      checkpoint(shardId, rest.at(-1));
+      return;
+    }
+    stats.retries += 1;
+    await sleep(backoff(attempt));
+    return deliver(shardId, rest, attempt + 1);
+  }
+
+  async function iteratorFor(shard: Shard): Promise<string | undefined> {
+    const id = shard.ShardId as string;
+    if (iterators.has(id)) return iterators.get(id);
+    const after = checkpoints[id];
+    const { ShardIterator } = await client.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: id,
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+          : { ShardIteratorType: settings.startingPosition }),
+      }),
+    );
+    return ShardIterator;
+  }
+
+  /** One pass over the shards (parents first); true when any record was read. */
+  async function pollOnce(): Promise<boolean> {
+    const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    const shards = StreamDescription?.Shards ?? [];
+    let readAny = false;
+    for (const shard of shards) {
+      const id = shard.ShardId as string;
+      if (finished.has(id)) continue;
+      if (
+        shard.ParentShardId &&
+        shards.some((s) => s.ShardId === shard.ParentShardId) &&
+        !finished.has(shard.ParentShardId)
+      ) {
+        continue;
+      }
+      const iterator = await iteratorFor(shard);
+      if (!iterator) {
+        finished.add(id);
+        continue;
+      }
+      const page = await client.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: settings.batchSize }),
+      );
+      iterators.set(id, page.NextShardIterator);
+      if (!page.NextShardIterator) finished.add(id);
+      const records = (page.Records ?? []).map((r) => toLambdaRecord(r, streamArn, options.region));
+      if (records.length === 0) continue;
+      readAny = true;
+      const wanted = records.filter(matchesFilters);
+      stats.recordsFilteredOut += records.length - wanted.length;
+      await deliver(id, wanted);
+      checkpoint(id, records.at(-1));
+    }
+    return readAny;
+  }
+
+  const loop = (async () => {
+    while (!stopped) {
+      let readAny = false;
+      try {
+        readAny = await pollOnce();
+      } catch (error) {
+        if (stopped) break;
+        // The emulator restarting or a transient error: try again shortly, like Lambda's poller.
+        iterators.clear();
+        process.emitWarning(`stream poller: ${(error as Error).message}`);
+      }
+      if (!readAny) {
+        for (const resolve of idleWaiters) resolve();
+        idleWaiters = [];
+        await sleep(idlePollMs);
+      }
+    }
+  })();
+
+  return {
+    stats: () => ({ ...stats }),
+    async drained(timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      // Two idle passes in a row: everything written before the call has been read and handled.
+      for (let pass = 0; pass < 2; pass++) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`stream not drained within ${timeoutMs} ms`)),
+            Math.max(0, deadline - Date.now()),
+          );
+          idleWaiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+    async stop() {
+      stopped = true;
+      for (const resolve of idleWaiters) resolve();
+      await loop;
+      if (!options.client) client.destroy();
+    },
+  };
+}

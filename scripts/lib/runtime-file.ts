@@ -1,0 +1,56 @@
+/**
+ * `.local/runtime.json`: what `npm start` writes once the local runtime is ready (URLs,
+ * token, table names) and the local tools read. The orchestrator writes it with this type.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const RUNTIME_FILE = '.local/runtime.json';
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+export const runtimeFileSchema = z.object({
+  /** The local webhook, e.g. `http://127.0.0.1:3000/call-events`. */
+  webhookUrl: httpUrl,
+  /** The token the local webhook accepts (in `X-Webhook-Token`). */
+  token: z.string().min(1),
+  region: z.string().min(1),
+  dynamodbEndpoint: httpUrl,
+  eventbridgeEndpoint: httpUrl,
+  tables: z.object({ callEvents: z.string().min(1), rejectedEvents: z.string().min(1) }),
+  /** Directory of the NDJSON files, one per rule, that local EventBridge targets append to. */
+  deliveriesDir: z.string().min(1),
+});
+
+export type RuntimeFile = z.infer<typeof runtimeFileSchema>;
+
+export class RuntimeFileError extends Error {
+  override name = 'RuntimeFileError';
+}
+
+/** The local runtime's description, or undefined when `npm start` is not running (no file). */
+export function readRuntimeFile(path: string = RUNTIME_FILE): RuntimeFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new RuntimeFileError(`${path}: cannot read it (${(error as Error).message})`);
+  }
+  return parseRuntimeFile(text, path);
+}
+
+/** Validates the file's text; a malformed file is an error naming the first bad field. */
+export function parseRuntimeFile(text: string, path: string = RUNTIME_FILE): RuntimeFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new RuntimeFileError(`${path} is not valid JSON: restart \`npm start\` to rewrite it`);
+  }
+  const result = runtimeFileSchema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'the file';
+  throw new RuntimeFileError(`${path} is malformed: ${where}: ${issue?.message ?? 'invalid'}`);
+}

@@ -1,0 +1,121 @@
+/**
+ * `npm run simulate -- [--url URL] [--token T] [--time-zone ZONE] [scenario ...]`: plays realistic
+ * call flows against the webhook, local (`.local/runtime.json`) or deployed, and exits 0 only
+ * when every request got the answer its scenario expects. The flows live in `lib/scenarios.ts`.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULTS } from '../lambda/contract/runtime-config';
+import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
+import {
+  allAsExpected,
+  formatRequestLine,
+  formatScenarioHeader,
+  formatSummary,
+  isScenarioName,
+  runScenario,
+  SCENARIO_NAMES,
+  type ScenarioName,
+  type ScenarioResult,
+  scenarios,
+  type Target,
+} from './lib/scenarios';
+
+const USAGE = `Usage: npm run simulate -- [--url URL] [--token TOKEN] [--time-zone ZONE] [scenario ...]
+Scenarios (all by default, in this order): ${SCENARIO_NAMES.join(', ')}
+URL and token default to ${RUNTIME_FILE} (written by \`npm start\`), else WEBHOOK_URL and WEBHOOK_TOKEN.`;
+
+export interface SimulateIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+  /** @default '.local/runtime.json' */
+  runtimeFile?: string;
+  fetch?: typeof fetch;
+}
+
+class UsageError extends Error {}
+
+/** Flags first; then the local runtime (unless --url names another webhook); then the environment. */
+export function resolveTarget(
+  flags: { url?: string; token?: string },
+  env: NodeJS.ProcessEnv,
+  runtime: RuntimeFile | undefined,
+): Pick<Target, 'url' | 'token'> {
+  const local =
+    runtime && (flags.url === undefined || flags.url === runtime.webhookUrl) ? runtime : undefined;
+  const url = flags.url ?? local?.webhookUrl ?? env.WEBHOOK_URL;
+  const token = flags.token ?? local?.token ?? env.WEBHOOK_TOKEN;
+  if (!url || !token) {
+    throw new UsageError(
+      `No webhook ${url ? 'token' : 'URL'}: run \`npm start\` first, or pass --url and --token (or set WEBHOOK_URL and WEBHOOK_TOKEN)`,
+    );
+  }
+  return { url, token };
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        'time-zone': { type: 'string', default: DEFAULTS.timeZone },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function scenarioNames(positionals: string[]): ScenarioName[] | undefined {
+  const unknown = positionals.filter((name) => !isScenarioName(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`Unknown scenario ${unknown.join(', ')}; choose from ${SCENARIO_NAMES.join(', ')}`);
+  }
+  return positionals.length > 0 ? positionals.filter(isScenarioName) : undefined;
+}
+
+async function play(target: Target, names: ScenarioName[] | undefined, timeZone: string, io: SimulateIo) {
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios({ names, timeZone })) {
+    io.out(formatScenarioHeader(scenario));
+    const result = await runScenario(scenario, target, (r) => io.out(formatRequestLine(r)));
+    results.push(result);
+    io.out('');
+    if (result.results.some((r) => r.error !== undefined)) {
+      io.err(`Stopped: ${target.url} gave no answer; is it running?`);
+      break;
+    }
+  }
+  io.out(formatSummary(results));
+  return allAsExpected(results);
+}
+
+/** The CLI, minus the process: returns the exit code. */
+export async function main(argv: string[], io: SimulateIo): Promise<number> {
+  try {
+    const { values, positionals } = parse(argv);
+    if (values.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    const names = scenarioNames(positionals);
+    const timeZone = values['time-zone'];
+    const runtime = values.url && values.token ? undefined : readRuntimeFile(io.runtimeFile);
+    const target: Target = { ...resolveTarget(values, io.env, runtime), fetch: io.fetch };
+    return (await play(target, names, timeZone, io)) ? 0 : 1;
+  } catch (error) {
+    io.err((error as Error).message);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  const io: SimulateIo = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env };
+  main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}
