@@ -106,15 +106,17 @@ function toLambdaRecord(record: _Record, streamArn: string, region: string): Dyn
   };
 }
 
-/** Index of the first record the function reported as failed, or undefined when all succeeded. */
-function firstFailure(batch: DynamoDBRecord[], response: unknown): number | undefined {
+/**
+ * The records the function reported as failed, in batch order; undefined when none. An
+ * identifier that names no record of the batch fails the whole batch, as on Lambda.
+ */
+function reportedFailures(batch: DynamoDBRecord[], response: unknown): DynamoDBRecord[] | undefined {
   const failures = (response as { batchItemFailures?: { itemIdentifier?: string }[] } | null)
     ?.batchItemFailures;
   if (!failures?.length) return undefined;
-  const failed = new Set(failures.map((f) => f.itemIdentifier));
-  const index = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber));
-  // An identifier that names no record of the batch: Lambda treats the whole batch as failed.
-  return index === -1 ? 0 : index;
+  const ids = new Set(failures.map((f) => f.itemIdentifier));
+  const reported = batch.filter((r) => ids.has(r.dynamodb?.SequenceNumber));
+  return reported.length === ids.size ? reported : batch;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -177,32 +179,36 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       );
     }
     stats.invocations += 1;
-    let failedFrom: number | undefined;
-    let reason = 'function returned batch item failures';
+    let failed: DynamoDBRecord[] | undefined;
+    let threw: Error | undefined;
     try {
       const response = await options.invoke({ Records: batch });
-      failedFrom = settings.reportBatchItemFailures ? firstFailure(batch, response) : undefined;
+      failed = settings.reportBatchItemFailures ? reportedFailures(batch, response) : undefined;
     } catch (error) {
-      failedFrom = 0;
-      reason = `function error: ${(error as Error).message}`;
+      threw = error as Error;
+      failed = batch;
     }
-    if (failedFrom === undefined) {
+    if (failed === undefined) {
       stats.recordsDelivered += batch.length;
       checkpoint(shardId, batch.at(-1));
       return;
     }
+    // Lambda checkpoints before the first failed record and retries from there.
+    const failedFrom = batch.indexOf(failed[0] as DynamoDBRecord);
     stats.recordsDelivered += failedFrom;
     checkpoint(shardId, batch[failedFrom - 1]);
     const rest = batch.slice(failedFrom);
-    if (settings.bisectOnError && rest.length > 1) {
-      // Splitting does not count towards the retry bound (as on Lambda).
+    if (threw && settings.bisectOnError && rest.length > 1) {
+      // A function error splits the batch in two; splitting does not count as a retry.
       const half = Math.ceil(rest.length / 2);
       await deliver(shardId, rest.slice(0, half), attempt);
       await deliver(shardId, rest.slice(half), attempt);
       return;
     }
     if (settings.maxRetryAttempts >= 0 && attempt >= settings.maxRetryAttempts) {
-      giveUp(rest, `${reason}; retries exhausted after ${attempt} attempts`);
+      const reason = threw ? `function error: ${threw.message}` : 'reported as batch item failure';
+      // What the function still reported is what goes to the on-failure destination.
+      giveUp(threw ? rest : failed, `${reason}; retries exhausted after ${attempt} retries`);
       checkpoint(shardId, rest.at(-1));
       return;
     }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -85,6 +85,8 @@ export class BundledFunction extends NodejsFunction {
         // Bundle the AWS SDK v3 too: tree-shaken, it loads faster than the runtime's full copy.
         externalModules: [],
         banner: ESM_REQUIRE_BANNER,
+        // Only problems: every synth (and `npm start`) bundles, and sizes are the benchmark's job.
+        logLevel: LogLevel.WARNING,
       },
     });
     this.executionRole = role;
