@@ -31,16 +31,27 @@ const phone = (description: string) =>
 
 /** Typed integer by the spec, sent as a string in its examples (`"200"`, `"603-S"`). */
 const resultCode = z
-  .codec(z.union([z.string().min(1).max(RESULT_CODE_MAX_LENGTH), z.int()]), z.string(), {
-    decode: (value) => String(value),
-    encode: (value) => value,
-  })
+  .codec(
+    z.union([z.string().min(1).max(RESULT_CODE_MAX_LENGTH), z.int()], {
+      error: 'Expected a result code: a string such as "200" or "603-S", or an integer',
+    }),
+    z.string(),
+    {
+      decode: (value) => String(value),
+      encode: (value) => value,
+    },
+  )
   .describe('Result of the call (200 successful, 486 busy, 603-S cancelled…); stored as a string.');
 
 /** Typed integer by the spec; a string of digits is accepted too. */
 const duration = z
   .codec(
-    z.union([z.int().min(0), z.string().regex(/^\d{1,9}$/, 'Expected a whole number of seconds')]),
+    z.union([z.int().min(0), z.string().regex(/^\d{1,9}$/, 'Expected a whole number of seconds')], {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'Required: the conversation length in seconds'
+          : 'Expected a whole number of seconds: an integer or a string of digits',
+    }),
     z.int().min(0),
     {
       decode: (value) => Number(value),

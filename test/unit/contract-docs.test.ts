@@ -1,0 +1,70 @@
+/** docs/CONTRACT.md is generated from the contract; this fails when it has drifted. */
+import { readFileSync } from 'node:fs';
+import { DOCS_PATH, describeType, renderContractDocs } from '../../scripts/generate-contract-docs';
+
+/** The first line where two texts differ, to show in the failure. */
+function firstDifference(expected: string, actual: string): string {
+  const a = expected.split('\n');
+  const b = actual.split('\n');
+  const line = a.findIndex((text, i) => text !== b[i]);
+  const at = line === -1 ? a.length : line;
+  return `line ${at + 1}:\n  generated: ${a[at] ?? '(end of file)'}\n  committed: ${b[at] ?? '(end of file)'}`;
+}
+
+describe('docs/CONTRACT.md', () => {
+  const rendered = renderContractDocs();
+
+  it('is what the generator makes from the contract', () => {
+    const committed = readFileSync(DOCS_PATH, 'utf8');
+    if (committed !== rendered) {
+      throw new Error(
+        `docs/CONTRACT.md is out of date with lambda/contract/: run \`npm run docs\`.\n${firstDifference(rendered, committed)}`,
+      );
+    }
+  });
+
+  it('has a section per HookType with its field table, detail fields, and the ResultCode table', () => {
+    for (const heading of [
+      '## CreateIncCall',
+      '## AttemptIncCallBegin',
+      '## ChangeIncCall',
+      '## AttemptIncCallEnd',
+      '## EndIncCall',
+      '## MissedIncCall',
+      '## CreateOutCall',
+      '## EndOutCall',
+      '## ResultCode',
+    ]) {
+      expect(rendered.split('\n')).toContain(heading);
+    }
+    expect(rendered.match(/^### What the provider sends$/gm)).toHaveLength(8);
+    expect(rendered.match(/^### Added to the published detail$/gm)).toHaveLength(8);
+    expect(rendered).toContain('| `603-S` | Call cancelled |');
+    expect(rendered).toContain(
+      '| `Duration` | integer ≥ 0, or string matching `^\\d{1,9}$` | yes | Conversation length in seconds. |',
+    );
+    expect(rendered).toContain('| `EventId` | string | yes |');
+  });
+
+  it('marks required fields as the spec table does (EndIncCall: EndTime yes, StartTime no)', () => {
+    const endIncCall = rendered.slice(
+      rendered.indexOf('## EndIncCall'),
+      rendered.indexOf('## MissedIncCall'),
+    );
+    expect(endIncCall).toMatch(/^\| `EndTime` \| local time `YYYY-MM-DD HH:mm:ss` \| yes \|/m);
+    expect(endIncCall).toMatch(/^\| `StartTime` \| local time `YYYY-MM-DD HH:mm:ss` \| no \|/m);
+    expect(endIncCall).toMatch(/^\| `Called` \| string \(up to 64 characters\) \| no \|/m);
+  });
+
+  it.each<[object, string]>([
+    [{ type: 'string', minLength: 1, maxLength: 256 }, 'string (1–256 characters)'],
+    [{ type: 'string', maxLength: 64 }, 'string (up to 64 characters)'],
+    [{ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, 'integer ≥ 0'],
+    [{ type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }, 'integer'],
+    [{ type: 'string', enum: ['incoming', 'outgoing'] }, '`"incoming"` or `"outgoing"`'],
+    [{ anyOf: [{ type: 'string' }, { type: 'integer' }] }, 'string, or integer'],
+    [{}, 'any JSON value'],
+  ])('describeType(%j) is %p', (schema, text) => {
+    expect(describeType(schema)).toBe(text);
+  });
+});
