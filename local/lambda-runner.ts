@@ -100,7 +100,12 @@ export async function startFunction(options: LocalFunctionOptions): Promise<Loca
           );
         }, options.timeoutMs);
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-        child.send({ id, event });
+        // A worker gone (e.g. killed by the terminal's Ctrl-C) fails the invocation, not the process.
+        child.send({ id, event }, (error) => {
+          if (!error || !pending.delete(id)) return;
+          clearTimeout(timer);
+          reject(new FunctionError('Runtime.ExitError', `${options.name} is not running`));
+        });
       });
     },
     async stop() {

@@ -17,8 +17,8 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
 import { INGEST_ENV, WEBHOOK_PATH } from '../lambda/contract/runtime-config';
 import { type DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local';
-import { busesFromTemplate, rulesFromTemplate } from './eventbridge/rules';
-import { type LocalEventBridge, startLocalEventBridge } from './eventbridge/server';
+import { busesFromTemplate, type LocalRule, rulesFromTemplate } from './eventbridge/rules';
+import { type EventEnvelope, type LocalEventBridge, startLocalEventBridge } from './eventbridge/server';
 import { type LocalFunction, startFunction } from './lambda-runner';
 import { mappingSettings, type StreamPoller, startStreamPoller } from './stream-poller';
 import { synthesizeBundled } from './synth';
@@ -42,6 +42,15 @@ export interface LocalRuntimeOptions {
   /** cdk.json context overrides (e.g. timeZone). */
   context?: Record<string, unknown>;
   log?: (line: string) => void;
+  /** Every event the local EventBridge accepts onto a bus, routed or not. @default nothing */
+  onEvent?: (event: EventEnvelope) => void;
+  /**
+   * Wait before the stream poller's n-th retry of a failed batch (tests shorten it, so that a
+   * mapping's retries run out in seconds). @default the poller's (100 ms doubling, at most 2 s)
+   */
+  pollerBackoffMs?: (attempt: number) => number;
+  /** How often the stream poller looks for new records when idle. @default the poller's (250 ms) */
+  pollerIdleMs?: number;
 }
 
 export interface LocalRuntime {
@@ -55,6 +64,10 @@ export interface LocalRuntime {
   deliveriesDir: string;
   failedFile: string;
   eventBridge: LocalEventBridge;
+  /** The stack's rules, as the local EventBridge evaluates them. */
+  rules: LocalRule[];
+  /** The functions' environments as the stack sets them (tables and bus resolved to local names). */
+  environments: { ingest: Record<string, string>; publish: Record<string, string> };
   pollers: StreamPoller[];
   /** Resolves once every stored event has gone through the stream and EventBridge. */
   drained(timeoutMs?: number): Promise<void>;
@@ -156,11 +169,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
 
     const busNames = busesFromTemplate(template);
+    const rules = rulesFromTemplate(template, (id: string) => busNames[id]);
     const eventBridge = await startLocalEventBridge({
       port: 0,
       region: REGION,
       buses: Object.values(busNames),
-      rules: rulesFromTemplate(template, (id: string) => busNames[id]),
+      rules,
+      onReceive: options.onEvent,
       deliveriesDir,
       onDelivery: (rule: string, event: { 'detail-type'?: string; detail?: { SessionID?: string } }) =>
         log(`  → ${rule}: ${event['detail-type']} ${event.detail?.SessionID ?? ''}`),
@@ -187,12 +202,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
 
     const pollers: StreamPoller[] = [];
+    let publishEnv: Record<string, string> = {};
     for (const [, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
       const tableId = target(mapping.Properties?.EventSourceArn);
       const fnId = target(mapping.Properties?.FunctionName);
       const streamArn = tableId ? streamArns[tableId] : undefined;
       if (!fnId || !streamArn) throw new Error('An event source mapping names no local stream or function');
       const fn = await functionFor(fnId);
+      publishEnv = functionEnvironment(template, fnId, resolveRef);
       const checkpointFile = join(stateDir, `stream-checkpoints-${localName(tableId as string)}.json`);
       let checkpoints: Record<string, string> = {};
       if (!options.inMemory) {
@@ -215,6 +232,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           if (!options.inMemory) writeFileSync(checkpointFile, JSON.stringify(checkpoints));
         },
         onGiveUp: (records, reason) => log(`  ✗ gave up on ${records.length} stream record(s): ${reason}`),
+        ...(options.pollerBackoffMs ? { retryBackoffMs: options.pollerBackoffMs } : {}),
+        ...(options.pollerIdleMs !== undefined ? { idlePollMs: options.pollerIdleMs } : {}),
       });
       pollers.push(poller);
       stops.push(poller.stop);
@@ -243,6 +262,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       deliveriesDir,
       failedFile,
       eventBridge,
+      rules,
+      environments: { ingest: ingestEnv, publish: publishEnv },
       pollers,
       drained: async (timeoutMs) => {
         await Promise.all(pollers.map((p) => p.drained(timeoutMs)));

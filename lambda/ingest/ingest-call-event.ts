@@ -72,12 +72,12 @@ function readBody(request: WebhookRequest, limit: number): Body {
   }
   const bytes = Buffer.byteLength(raw, 'utf8');
   if (bytes > limit) {
-    return {
-      kind: 'too-large',
-      kept: Buffer.from(raw, 'utf8').subarray(0, limit).toString('utf8'),
-      encoding: 'utf8',
-      bytes,
-    };
+    const buffer = Buffer.from(raw, 'utf8');
+    // Cut before the character the limit falls inside, so that what is kept is a prefix of the
+    // body (a split character would decode to U+FFFD, which the provider never sent).
+    let end = limit;
+    while (end > 0 && ((buffer[end] ?? 0) & 0xc0) === 0x80) end--;
+    return { kind: 'too-large', kept: buffer.subarray(0, end).toString('utf8'), encoding: 'utf8', bytes };
   }
   return { kind: 'text', text: raw, bytes };
 }

@@ -1,0 +1,136 @@
+/**
+ * The local runtime as an integration test file uses it: its own instance (in memory, a free
+ * port, a temporary state dir), and what it stored, quarantined, published, delivered and gave
+ * up on, read back the way an operator would.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import type { EventEnvelope } from '../../local/eventbridge/server';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
+
+export interface Answer {
+  status: number;
+  json: Record<string, unknown>;
+}
+
+export interface FailedRecord {
+  reason: string;
+  record: DynamoDBRecord;
+}
+
+export interface TestRuntime {
+  runtime: LocalRuntime;
+  doc: DynamoDBDocumentClient;
+  /** Every event the local bus accepted, in order, routed or not. */
+  received: EventEnvelope[];
+  /** The HookTypes the stack's rules route (each to its deliveries file). */
+  routed: string[];
+  /** POSTs a body to the webhook, with the token in X-Webhook-Token unless other headers are given. */
+  post(body: string, headers?: Record<string, string>, query?: string): Promise<Answer>;
+  /** The CallEvents items of a call, in key order. */
+  stored(sessionId: string): Promise<Record<string, unknown>[]>;
+  /** Every item of a table. */
+  scan(table: string): Promise<Record<string, unknown>[]>;
+  /** What the stack's rule that routes this HookType delivered so far. */
+  deliveries(hookType: string): EventEnvelope[];
+  /** The stream records the mapping gave up on (the on-failure destination). */
+  failed(): FailedRecord[];
+  stop(): Promise<void>;
+}
+
+const lines = (file: string): unknown[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line))
+    : [];
+
+export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {}): Promise<TestRuntime> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'call-events-test-'));
+  const received: EventEnvelope[] = [];
+  const runtime = await startLocalRuntime({
+    port: 0,
+    inMemory: true,
+    stateDir,
+    ...options,
+    onEvent: (event) => {
+      received.push(event);
+      options.onEvent?.(event);
+    },
+  });
+  const doc = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: runtime.dynamodbEndpoint,
+      region: runtime.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+
+  const ruleFor = (hookType: string): string => {
+    const rule = runtime.rules.find((r) =>
+      ((r.eventPattern['detail-type'] as string[] | undefined) ?? []).includes(hookType),
+    );
+    if (!rule) throw new Error(`No rule of the stack routes ${hookType}`);
+    return rule.name;
+  };
+
+  return {
+    runtime,
+    doc,
+    received,
+    routed: runtime.rules.flatMap((r) => (r.eventPattern['detail-type'] as string[] | undefined) ?? []),
+    async post(body, headers = { [TOKEN_HEADER]: runtime.token }, query = '') {
+      const response = await fetch(`${runtime.webhookUrl}${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+      const text = await response.text();
+      return { status: response.status, json: JSON.parse(text) as Record<string, unknown> };
+    },
+    async stored(sessionId) {
+      const { Items } = await doc.send(
+        new QueryCommand({
+          TableName: runtime.tables.callEvents,
+          KeyConditionExpression: 'SessionID = :s',
+          ExpressionAttributeValues: { ':s': sessionId },
+        }),
+      );
+      return Items ?? [];
+    },
+    async scan(table) {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    deliveries: (hookType) =>
+      lines(join(runtime.deliveriesDir, `${ruleFor(hookType)}.ndjson`)) as EventEnvelope[],
+    failed: () => lines(runtime.failedFile) as FailedRecord[],
+    async stop() {
+      doc.destroy();
+      await runtime.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** How many times each value occurs. */
+export function tally(values: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}
+
+/** The EventId consumers de-duplicate on, of a stored item or a published event's detail. */
+export const eventIdOf = (item: Record<string, unknown>): string => `${item.SessionID}/${item.EventKey}`;
