@@ -5,6 +5,7 @@ import type { CallEventsConfig } from './config';
 import { CallEventRouting } from './constructs/call-event-routing';
 import { CallEventStore } from './constructs/call-event-store';
 import { EventPublisher } from './constructs/event-publisher';
+import { Monitoring } from './constructs/monitoring';
 import { WebhookApi } from './constructs/webhook-api';
 
 export interface CallEventsStackProps extends StackProps {
@@ -17,6 +18,7 @@ export class CallEventsStack extends Stack {
   readonly webhook: WebhookApi;
   readonly routing: CallEventRouting;
   readonly publisher: EventPublisher;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CallEventsStackProps) {
     super(scope, id, props);
@@ -43,6 +45,15 @@ export class CallEventsStack extends Stack {
       callEvents: this.store.callEvents,
       eventBus: this.routing.eventBus,
       eventSource: config.eventSource,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      restApi: this.webhook.restApi,
+      ingestFunction: this.webhook.ingestFunction,
+      publishFunction: this.publisher.publishFunction,
+      publishFailureQueue: this.publisher.failureQueue,
+      eventBus: this.routing.eventBus,
+      routes: { MissedCalls: this.routing.missedCalls, EndedCalls: this.routing.endedCalls },
+      alarmEmail: config.alarmEmail,
     });
 
     this.outputs();
@@ -72,6 +83,14 @@ export class CallEventsStack extends Stack {
       'PublishFailureQueueUrl',
       this.publisher.failureQueue.queueUrl,
       'Stream records the publisher gave up on',
+    );
+    output('AlarmTopicArn', this.monitoring.alarmTopic.topicArn, 'Every alarm notifies this SNS topic');
+    const dashboardName = this.monitoring.dashboard.dashboardName;
+    output('DashboardName', dashboardName, 'CloudWatch dashboard of the flow');
+    output(
+      'DashboardUrl',
+      `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${dashboardName}`,
+      'Opens the dashboard in the CloudWatch console',
     );
   }
 }

@@ -80,7 +80,7 @@ export const configSchema = z.object({
   throttlingBurstLimit: fromContextNumber(z.int().positive()).default(100),
   /** Days the event bus archive keeps events; 0 keeps them indefinitely. */
   archiveRetentionDays: fromContextNumber(z.int().nonnegative()).default(365),
-  /** Where alarms will be sent (validated now, used when alarms are added). */
+  /** Email address subscribed to the alarm topic. */
   alarmEmail: z.email('must be an email address').optional(),
 });
 

@@ -4,11 +4,12 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../contract/runtime-config';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'call-events';
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? METRICS.service;
 
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CallEvents',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS.namespace,
 });

@@ -1,4 +1,6 @@
 /** The provider-facing edge: REST API `POST /call-events` → ingest function, its token and its access logs. */
+
+import { Stack } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -136,6 +138,8 @@ export class WebhookApi extends Construct {
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
     this.restApi = new RestApi(this, 'Api', {
+      // Named after the stack: API Gateway's metrics (and so the alarms) are keyed by ApiName.
+      restApiName: `${Stack.of(this).stackName}-webhook`,
       description: 'Receives the cloud PBX call-event webhooks',
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: false,
