@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULTS, INGEST_ENV, PUBLISH_ENV } from '../lambda/contract/runtime-config';
 import { javaAvailable } from './dynamodb-local';
 import { startLocalRuntime } from './runtime';
 
@@ -55,6 +56,10 @@ async function main(): Promise<void> {
         eventbridgeEndpoint: runtime.eventbridgeEndpoint,
         tables: runtime.tables,
         deliveriesDir: runtime.deliveriesDir,
+        // What the operator tools (republish, requeue-rejected) need to act as the functions do.
+        timeZone: runtime.environments.ingest[INGEST_ENV.timeZone] ?? DEFAULTS.timeZone,
+        eventBusName: runtime.environments.publish[PUBLISH_ENV.eventBusName],
+        eventSource: runtime.environments.publish[PUBLISH_ENV.eventSource] ?? DEFAULTS.eventSource,
       },
       null,
       2,

@@ -8,7 +8,7 @@ import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/clien
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type CallEventRecord, toCallEventDetail } from '../contract/call-event-record';
-import { PUT_EVENTS_MAX_ENTRIES } from '../contract/runtime-config';
+import { METRICS, PUT_EVENTS_MAX_ENTRIES } from '../contract/runtime-config';
 import { logger as sharedLogger, metrics as sharedMetrics } from '../shared/observability';
 
 /** PutEvents takes at most 256 KB a call, entries measured as EventBridge documents it. */
@@ -17,7 +17,7 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 /** First retry waits 50–100 ms, the second 100–200 ms: short, since the SDK retries too. */
 export const BASE_BACKOFF_MS = 100;
 
-export const PUBLISH_METRICS = { published: 'Published', failed: 'PublishFailed' } as const;
+export const PUBLISH_METRICS = METRICS.publish;
 
 export interface PutEventsResponseLike {
   FailedEntryCount?: number | undefined;
@@ -66,7 +66,7 @@ interface Outgoing {
   errorCode?: string;
 }
 
-type Conversion = { ok: true; entry: PutEventsRequestEntry } | { ok: false; reason: string };
+export type EntryConversion = { ok: true; entry: PutEventsRequestEntry } | { ok: false; reason: string };
 
 const REQUIRED_ATTRIBUTES = ['SessionID', 'HookType', 'EventKey', 'EventTime'] as const;
 
@@ -97,7 +97,14 @@ function identify(record: DynamoDBRecord, index: number, item?: Record<string, u
   return ref;
 }
 
-function toEntry(item: Record<string, unknown>, deps: PublishDeps): Conversion {
+/**
+ * The PutEvents entry for a stored CallEvents item (bus, source, HookType, EventTime, detail),
+ * or why it cannot be one. The operator tools that re-publish stored items build theirs with it.
+ */
+export function toPutEventsEntry(
+  item: Record<string, unknown>,
+  deps: Pick<PublishDeps, 'eventBusName' | 'source'>,
+): EntryConversion {
   const missing = REQUIRED_ATTRIBUTES.filter((name) => !isNonEmptyString(item[name]));
   if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(', ')}` };
   const record = item as CallEventRecord;
@@ -202,6 +209,72 @@ async function sendChunk(
   }
 }
 
+/** Sends every entry, chunk by chunk in order; returns the entries given up on. */
+async function sendInOrder(
+  outgoing: Outgoing[],
+  maxAttempts: number,
+  sleep: (ms: number) => Promise<void>,
+  deps: PublishDeps,
+  log: PublishLogger,
+): Promise<Outgoing[]> {
+  const given: Outgoing[] = [];
+  let unreachable = false;
+  for (const chunk of chunks(outgoing)) {
+    if (unreachable) {
+      // Earlier calls kept throwing: report the rest for the mapping to retry later.
+      for (const item of chunk) item.errorCode = 'NotSent';
+      given.push(...chunk);
+      continue;
+    }
+    const result = await sendChunk(chunk, maxAttempts, sleep, deps, log);
+    given.push(...result.failed);
+    unreachable = result.unreachable;
+  }
+  return given;
+}
+
+export interface ItemsPublished {
+  published: number;
+  /** By position in `items`: an item that is not a publishable event, or whose entry failed on every attempt. */
+  failed: { index: number; EventId?: string; reason: string }[];
+}
+
+/**
+ * Publishes stored CallEvents items, as read from the table, exactly as the stream handler
+ * publishes new ones: the same entries, calls of 10 entries and 256 KB in the given order,
+ * only failed entries retried. For the operator tools that re-publish; emits no metrics.
+ */
+export async function publishItems(
+  items: readonly Record<string, unknown>[],
+  deps: PublishDeps,
+): Promise<ItemsPublished> {
+  const log = deps.logger ?? sharedLogger;
+  const failed: ItemsPublished['failed'] = [];
+  const outgoing: Outgoing[] = [];
+  items.forEach((item, index) => {
+    const ref = identify({}, index, item);
+    const conversion = toPutEventsEntry(item, deps);
+    if (conversion.ok) outgoing.push({ ref, entry: conversion.entry });
+    else failed.push({ index, ...eventIdOf(ref), reason: conversion.reason });
+  });
+  const given = await sendInOrder(
+    outgoing,
+    Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+    deps.sleep ?? defaultSleep,
+    deps,
+    log,
+  );
+  for (const { ref, errorCode } of given) {
+    failed.push({ index: ref.index, ...eventIdOf(ref), reason: errorCode ?? 'failed' });
+  }
+  failed.sort((a, b) => a.index - b.index);
+  return { published: outgoing.length - given.length, failed };
+}
+
+function eventIdOf(ref: RecordRef): { EventId?: string } {
+  return ref.SessionID && ref.EventKey ? { EventId: `${ref.SessionID}/${ref.EventKey}` } : {};
+}
+
 /**
  * Publishes every INSERT record of a CallEvents stream batch to EventBridge and returns the
  * records that could not be published, by SequenceNumber.
@@ -226,11 +299,11 @@ export async function publishCallEvents(
     }
     const image = record.dynamodb?.NewImage;
     let item: Record<string, unknown> | undefined;
-    let conversion: Conversion;
+    let conversion: EntryConversion;
     try {
       if (!image) throw new Error('no NewImage');
       item = unmarshall(image as Parameters<typeof unmarshall>[0]);
-      conversion = toEntry(item, deps);
+      conversion = toPutEventsEntry(item, deps);
     } catch (error) {
       // The error's message may quote attribute values, so only its name is logged.
       conversion = {
@@ -253,19 +326,7 @@ export async function publishCallEvents(
     }
   });
 
-  const given: Outgoing[] = [];
-  let unreachable = false;
-  for (const chunk of chunks(outgoing)) {
-    if (unreachable) {
-      // Earlier calls kept throwing: report the rest for the mapping to retry later.
-      for (const item of chunk) item.errorCode = 'NotSent';
-      given.push(...chunk);
-      continue;
-    }
-    const result = await sendChunk(chunk, maxAttempts, sleep, deps, log);
-    given.push(...result.failed);
-    unreachable = result.unreachable;
-  }
+  const given = await sendInOrder(outgoing, maxAttempts, sleep, deps, log);
   for (const item of given) {
     log.error('Giving up on publishing event; reporting it as a batch item failure', {
       ...refAttributes(item.ref),

@@ -37,6 +37,8 @@ export interface LocalEventBridgeOptions {
   region?: string;
   /** Called after each delivery is written; local mode prints {@link formatDelivery}. @default nothing */
   onDelivery?: DeliveryHook;
+  /** Called for every event accepted onto a bus, matched by a rule or not (e.g. a load test's tally). @default nothing */
+  onReceive?: (event: EventEnvelope) => void;
 }
 
 export interface LocalEventBridgeStats {
@@ -126,6 +128,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
       if (isFailed(result)) stats.failedEntries++;
       else {
         stats.received++;
+        options.onReceive?.(result.envelope);
         await deliver(result);
       }
     }

@@ -20,6 +20,10 @@ export const runtimeFileSchema = z.object({
   tables: z.object({ callEvents: z.string().min(1), rejectedEvents: z.string().min(1) }),
   /** Directory of the NDJSON files, one per rule, that local EventBridge targets append to. */
   deliveriesDir: z.string().min(1),
+  /** The ingest function's time zone, bus and source (absent in files written before they were added). */
+  timeZone: z.string().min(1).optional(),
+  eventBusName: z.string().min(1).optional(),
+  eventSource: z.string().min(1).optional(),
 });
 
 export type RuntimeFile = z.infer<typeof runtimeFileSchema>;

@@ -1,0 +1,343 @@
+/**
+ * The replay and recovery tools against a running local mode: `republish` sends a call's stored
+ * events to the local EventBridge again, exactly as the publisher built them; `requeue-rejected`
+ * re-submits quarantined bodies through the current contract, into the stream like new events.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { INGEST_ENV, PUBLISH_ENV } from '../../lambda/contract/runtime-config';
+import type { RejectedCallEvent } from '../../lambda/ingest/store';
+import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { republish, timeRange } from '../../scripts/lib/replay';
+import { daysBetween, requeueRejected } from '../../scripts/lib/requeue';
+import type { RuntimeFile } from '../../scripts/lib/runtime-file';
+import { acceptedEvents, runScenario, type Scenario, scenarios } from '../../scripts/lib/scenarios';
+import { type RepublishIo, main as republishMain } from '../../scripts/republish';
+import { type RequeueIo, main as requeueMain } from '../../scripts/requeue-rejected';
+
+let runtime: LocalRuntime;
+let stateDir: string;
+let runtimeFile: string;
+let client: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+let eventBridge: EventBridgeClient;
+let missed: Scenario;
+let stored: Record<string, unknown>[];
+
+const credentials = {
+  accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+  secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+};
+
+const received = () => runtime.eventBridge.stats().received;
+
+function publishDeps() {
+  return {
+    putEvents: (entries: NonNullable<ConstructorParameters<typeof PutEventsCommand>[0]['Entries']>) =>
+      eventBridge.send(new PutEventsCommand({ Entries: entries })),
+    eventBusName: runtime.environments.publish[PUBLISH_ENV.eventBusName] as string,
+    source: runtime.environments.publish[PUBLISH_ENV.eventSource] as string,
+    logger: { info: () => {}, warn: () => {}, error: () => {} },
+  };
+}
+
+/** What the rule routing a HookType delivered for one call, as its target got it. */
+function deliveries(hookType: string, sessionId: string): Record<string, unknown>[] {
+  const rule = runtime.rules.find((r) =>
+    ((r.eventPattern['detail-type'] as string[] | undefined) ?? []).includes(hookType),
+  );
+  if (!rule) throw new Error(`No rule routes ${hookType}`);
+  const file = join(runtime.deliveriesDir, `${rule.name}.ndjson`);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line))
+    .filter((event) => event.detail?.SessionID === sessionId);
+}
+
+async function callItems(sessionId: string): Promise<Record<string, unknown>[]> {
+  const { Items } = await doc.send(
+    new QueryCommand({
+      TableName: runtime.tables.callEvents,
+      KeyConditionExpression: 'SessionID = :s',
+      ExpressionAttributeValues: { ':s': sessionId },
+      ConsistentRead: true,
+    }),
+  );
+  return Items ?? [];
+}
+
+/** An io for either CLI, reading the test's runtime file. */
+function capture(): { io: RepublishIo & RequeueIo; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, runtimeFile }, out, err };
+}
+
+const plusSeconds = (iso: string, s: number) =>
+  new Date(Date.parse(iso) + s * 1000).toISOString().replace('.000Z', 'Z');
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'call-events-replay-'));
+  runtime = await startLocalRuntime({ port: 0, inMemory: true, stateDir });
+  client = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: runtime.region, credentials });
+  doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  eventBridge = new EventBridgeClient({
+    endpoint: runtime.eventbridgeEndpoint,
+    region: runtime.region,
+    credentials,
+  });
+  // What `npm start` writes, for the CLIs' defaults.
+  const file: RuntimeFile = {
+    webhookUrl: runtime.webhookUrl,
+    token: runtime.token,
+    region: runtime.region,
+    dynamodbEndpoint: runtime.dynamodbEndpoint,
+    eventbridgeEndpoint: runtime.eventbridgeEndpoint,
+    tables: runtime.tables,
+    deliveriesDir: runtime.deliveriesDir,
+    timeZone: runtime.environments.ingest[INGEST_ENV.timeZone],
+    eventBusName: runtime.environments.publish[PUBLISH_ENV.eventBusName],
+    eventSource: runtime.environments.publish[PUBLISH_ENV.eventSource],
+  };
+  runtimeFile = join(stateDir, 'runtime.json');
+  writeFileSync(runtimeFile, JSON.stringify(file));
+
+  [missed] = scenarios({ names: ['missed'] }) as [Scenario];
+  const played = await runScenario(missed, { url: runtime.webhookUrl, token: runtime.token });
+  if (!played.ok) throw new Error('the missed-call scenario was not answered as expected');
+  await runtime.drained(60_000);
+  stored = await callItems(missed.sessionId);
+}, 180_000);
+
+afterAll(async () => {
+  client?.destroy();
+  eventBridge?.destroy();
+  await runtime?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('republish', () => {
+  it('re-publishes a call’s stored events in the range, once each, as the publisher built them', async () => {
+    expect(stored).toHaveLength(acceptedEvents(missed).length);
+    const times = stored.map((item) => item.EventTime as string).sort();
+    const range = timeRange(times[0] as string, plusSeconds(times.at(-1) as string, 1));
+    const before = received();
+    const [original] = deliveries('MissedIncCall', missed.sessionId);
+
+    const report = await republish({
+      doc,
+      table: runtime.tables.callEvents,
+      range,
+      sessionId: missed.sessionId,
+      publish: publishDeps(),
+    });
+
+    expect(report).toMatchObject({
+      method: 'query',
+      found: stored.length,
+      published: stored.length,
+      failed: [],
+    });
+    expect(received()).toBe(before + stored.length);
+    const again = deliveries('MissedIncCall', missed.sessionId);
+    expect(again).toHaveLength(2);
+    // Same entry as the stream publisher's: same source, detail-type, time and detail (EventId included).
+    const { id: _a, ...first } = original as Record<string, unknown>;
+    const { id: _b, ...second } = again[1] as Record<string, unknown>;
+    expect(second).toEqual(first);
+  });
+
+  it('leaves out events at or after --to; a dry run counts and publishes nothing', async () => {
+    const times = stored.map((item) => item.EventTime as string).sort();
+    const last = times.at(-1) as string;
+    const before = received();
+    const report = await republish({
+      doc,
+      table: runtime.tables.callEvents,
+      range: timeRange(times[0] as string, last),
+      sessionId: missed.sessionId,
+      dryRun: true,
+      publish: publishDeps(),
+    });
+    expect(report.found).toBe(times.filter((t) => t < last).length);
+    expect(report.found).toBeLessThan(stored.length);
+    expect(report.published).toBe(0);
+    expect(received()).toBe(before);
+  });
+
+  it('finds the same events with a Scan filtered on EventTime when no SessionID is given', async () => {
+    const times = stored.map((item) => item.EventTime as string).sort();
+    const report = await republish({
+      doc,
+      table: runtime.tables.callEvents,
+      range: timeRange(times[0] as string, plusSeconds(times.at(-1) as string, 1)),
+      dryRun: true,
+      publish: publishDeps(),
+    });
+    expect(report.method).toBe('scan');
+    expect(report.found).toBe(stored.length);
+    expect(report.scanned).toBeGreaterThanOrEqual(stored.length);
+  });
+
+  it('CLI: npm run republish -- --from --to --session, against the local mode of .local/runtime.json', async () => {
+    const times = stored.map((item) => item.EventTime as string).sort();
+    const before = received();
+    const { io, out, err } = capture();
+    const code = await republishMain(
+      [
+        '--from',
+        times[0] as string,
+        '--to',
+        plusSeconds(times.at(-1) as string, 1),
+        '--session',
+        missed.sessionId,
+      ],
+      io,
+    );
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    expect(out.at(-1)).toBe(`found ${stored.length}, published ${stored.length}, failed 0`);
+    expect(received()).toBe(before + stored.length);
+  });
+
+  it('CLI: refuses a time without a zone, in one line', async () => {
+    const { io, err } = capture();
+    expect(await republishMain(['--from', '2021-01-28T00:00:00', '--to', '2021-01-29'], io)).toBe(1);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/--from: not an ISO-8601 time with a zone/);
+  });
+});
+
+describe('requeue-rejected', () => {
+  let fixed: { SessionID: string; Body: string; ReceivedAt: string; RejectedKey: string };
+  let invalidBody: string;
+  let since: Date;
+
+  beforeAll(async () => {
+    since = new Date(Date.now() - 60_000);
+    // Quarantined by the webhook itself: a body the contract rejects today (30 February).
+    const [malformed] = scenarios({ names: ['malformed'] }) as [Scenario];
+    const february30 = malformed.requests.find((r) => r.label.includes('30 February'));
+    if (!february30) throw new Error('no 30 February request in the malformed scenario');
+    invalidBody = february30.body;
+    const response = await fetch(runtime.webhookUrl, {
+      method: 'POST',
+      headers: { 'x-webhook-token': runtime.token },
+      body: invalidBody,
+    });
+    expect(response.status).toBe(400);
+
+    // A valid body that storage refused at the time ('unstorable'): written as the ingest writes it.
+    const [call] = scenarios({ names: ['outgoing-answered'] }) as [Scenario];
+    const receivedAt = new Date(Date.now() - 30_000);
+    const body = call.requests[0]?.body as string;
+    fixed = {
+      SessionID: call.sessionId,
+      Body: body,
+      ReceivedAt: receivedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      RejectedKey: `${receivedAt.toISOString()}#requeue-test-unstorable`,
+    };
+    const item: RejectedCallEvent = {
+      RejectedOn: receivedAt.toISOString().slice(0, 10),
+      RejectedKey: fixed.RejectedKey,
+      RequestId: 'requeue-test-unstorable',
+      ReceivedAt: fixed.ReceivedAt,
+      Reason: 'unstorable',
+      Issues: [{ path: '', message: 'The event cannot be stored as sent' }],
+      Body: body,
+      BodyEncoding: 'utf8',
+      BodyBytes: Buffer.byteLength(body),
+      Truncated: false,
+      SessionID: call.sessionId,
+      HookType: 'CreateOutCall',
+    };
+    const truncated: RejectedCallEvent = {
+      ...item,
+      RejectedKey: `${receivedAt.toISOString()}#requeue-test-too-large`,
+      RequestId: 'requeue-test-too-large',
+      Reason: 'too-large',
+      Body: body.slice(0, 20),
+      Truncated: true,
+    };
+    for (const Item of [item, truncated]) {
+      await doc.send(new PutCommand({ TableName: runtime.tables.rejectedEvents, Item }));
+    }
+    await runtime.drained(60_000);
+  });
+
+  const options = () => ({
+    doc,
+    tables: runtime.tables,
+    timeZone: runtime.environments.ingest[INGEST_ENV.timeZone] as string,
+    since,
+  });
+
+  it('stores the body the contract accepts now; it is published once the stream drains', async () => {
+    const before = received();
+    const report = await requeueRejected(options());
+
+    expect(report.counts).toEqual({
+      accepted: 1,
+      duplicate: 0,
+      'still-invalid': 1,
+      'not-resubmittable': 1,
+      error: 0,
+    });
+    const accepted = report.items.find((r) => r.outcome === 'accepted');
+    expect(accepted).toMatchObject({ originalReason: 'unstorable', SessionID: fixed.SessionID });
+    const invalid = report.items.find((r) => r.outcome === 'still-invalid');
+    expect(invalid?.originalReason).toBe('contract');
+    expect(invalid?.issues?.map((i) => i.path)).toContain('StartTime');
+
+    const items = await callItems(fixed.SessionID);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ RawBody: fixed.Body, ReceivedAt: fixed.ReceivedAt });
+    expect(items[0]?.EventKey).toBe(accepted?.EventKey);
+    await runtime.drained(60_000);
+    expect(received()).toBe(before + 1);
+  });
+
+  it('finds it a duplicate when run again: nothing new stored or published', async () => {
+    const before = received();
+    const report = await requeueRejected(options());
+    expect(report.counts).toMatchObject({ accepted: 0, duplicate: 1, 'still-invalid': 1 });
+    await runtime.drained(60_000);
+    expect(received()).toBe(before);
+    expect(await callItems(fixed.SessionID)).toHaveLength(1);
+  });
+
+  it('CLI: lists each item and keeps the quarantine; --delete-accepted removes only stored ones', async () => {
+    const first = capture();
+    expect(await requeueMain(['--since', since.toISOString()], first.io)).toBe(0);
+    expect(first.err).toEqual([]);
+    expect(first.out.some((l) => l.includes('= duplicate') && l.includes(fixed.RejectedKey))).toBe(true);
+    expect(first.out.some((l) => l.includes('✗ still invalid') && l.includes('StartTime'))).toBe(true);
+    expect(first.out.join('\n')).not.toContain(invalidBody);
+    expect(first.out.at(-1)).toMatch(
+      /3 quarantined item\(s\).*1 duplicate, 1 still invalid, 1 not resubmittable.*quarantine items kept/,
+    );
+
+    const second = capture();
+    expect(await requeueMain(['--since', since.toISOString(), '--delete-accepted'], second.io)).toBe(0);
+    expect(second.out.at(-1)).toMatch(/1 quarantine item\(s\) of stored events deleted/);
+    const keys: unknown[] = [];
+    for (const day of daysBetween(since, new Date())) {
+      const { Items } = await doc.send(
+        new QueryCommand({
+          TableName: runtime.tables.rejectedEvents,
+          KeyConditionExpression: 'RejectedOn = :d',
+          ExpressionAttributeValues: { ':d': day },
+        }),
+      );
+      keys.push(...(Items ?? []).map((i) => i.RejectedKey));
+    }
+    expect(keys).not.toContain(fixed.RejectedKey);
+    expect(keys).toHaveLength(2);
+  });
+});
