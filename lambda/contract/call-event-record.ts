@@ -1,42 +1,16 @@
 /**
  * From a validated event to what is stored (a CallEvents item) and what is published (an
- * EventBridge detail): the EventKey, UTC times, direction and result text. Pure: no AWS SDK.
+ * EventBridge detail): the EventKey, UTC times, direction and result text. Pure: no AWS SDK,
+ * and no zod at run time, so the publish function's bundle carries none (their JSON Schemas
+ * are in json-schemas.ts).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import { HOOK_TYPE_INFO, HOOK_TYPES, type HookType, type TimeField } from './hook-types';
-import { localTimeToUtcIso } from './local-time';
+import { HOOK_TYPE_INFO, type TimeField } from './hook-types';
+import { isValidLocalTime, localTimeToUtcIso } from './local-time';
 import { resultText } from './result-codes';
-import { type CallEvent, hookSchemas } from './schema';
+import type { CallEvent } from './schema';
 
 const TIME_FIELDS: readonly TimeField[] = ['StartTime', 'StartDuration', 'EndTime'];
-
-/** Fields the service adds to every event it stores and publishes. */
-const enrichment = {
-  EventKey: z
-    .string()
-    .describe('Sort key: <EventTime>#<lifecycle rank>#<HookType>#<8 hex digest of the payload>.'),
-  EventTime: z.string().describe("The event's own time in UTC, ISO-8601."),
-  Direction: z.enum(['incoming', 'outgoing']).describe('Call direction, from the HookType.'),
-  ResultText: z.string().optional().describe('Meaning of ResultCode when the code is a known one.'),
-  ReceivedAt: z.string().describe('When the webhook was received, UTC ISO-8601.'),
-  StartTimeUtc: z.string().optional().describe('StartTime in UTC, ISO-8601.'),
-  StartDurationUtc: z.string().optional().describe('StartDuration in UTC, ISO-8601.'),
-  EndTimeUtc: z.string().optional().describe('EndTime in UTC, ISO-8601.'),
-};
-
-const published = {
-  EventId: z.string().describe('SessionID/EventKey: unique per event, for consumers to de-duplicate.'),
-};
-
-function perHookType<R>(build: (hookType: HookType) => R): Record<HookType, R> {
-  return Object.fromEntries(HOOK_TYPES.map((t) => [t, build(t)])) as Record<HookType, R>;
-}
-
-/** The `detail` of each published event, per HookType (registered in the schema registry). */
-export const publishedDetailSchemas = perHookType((t) =>
-  hookSchemas[t].extend({ ...enrichment, ...published }),
-);
 
 export type CallEventRecord = CallEvent & {
   EventKey: string;
@@ -100,12 +74,22 @@ const toIsoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** The CallEvents item for a validated event. */
 export function toCallEventRecord(event: CallEvent, options: RecordOptions): CallEventRecord {
   const utc: Partial<Record<`${TimeField}Utc`, string>> = {};
-  const fields = event as Partial<Record<TimeField, string>>;
+  const fields = event as Partial<Record<TimeField, unknown>>;
+  const eventLocal = eventLocalTime(event);
+  // The event's own time is one of its time fields: converted once (each conversion asks Intl
+  // for the zone's offset several times, the larger part of building a record).
+  let eventTime: string | undefined;
   for (const field of TIME_FIELDS) {
     const value = fields[field];
-    if (value !== undefined) utc[`${field}Utc`] = localTimeToUtcIso(value, options.timeZone);
+    // A time field the HookType does not define is an unknown field, kept as sent and not
+    // validated (e.g. `StartTime: ""` on ChangeIncCall): only a real time gets its UTC twin.
+    if (typeof value === 'string' && isValidLocalTime(value)) {
+      const iso = localTimeToUtcIso(value, options.timeZone);
+      utc[`${field}Utc`] = iso;
+      if (value === eventLocal) eventTime = iso;
+    }
   }
-  const eventTime = localTimeToUtcIso(eventLocalTime(event), options.timeZone);
+  eventTime ??= localTimeToUtcIso(eventLocal, options.timeZone);
   const code = (event as { ResultCode?: unknown }).ResultCode;
   const text = resultText(typeof code === 'string' ? code : undefined);
   const record: CallEventRecord = {
@@ -128,22 +112,4 @@ export function toCallEventRecord(event: CallEvent, options: RecordOptions): Cal
 export function toCallEventDetail(record: CallEventRecord): CallEventDetail {
   const { RawBody: _raw, ExpiresAt: _ttl, ...detail } = record;
   return { ...detail, EventId: `${record.SessionID}/${record.EventKey}` };
-}
-
-/** JSON Schema (draft-04, as the EventBridge schema registry takes it) of each HookType's detail. */
-export function detailJsonSchemas(): Record<HookType, Record<string, unknown>> {
-  return perHookType(
-    (t) =>
-      z.toJSONSchema(publishedDetailSchemas[t], { io: 'output', target: 'draft-4' }) as Record<
-        string,
-        unknown
-      >,
-  );
-}
-
-/** JSON Schema of what the provider may send for each HookType (the tolerant input). */
-export function webhookJsonSchemas(): Record<HookType, Record<string, unknown>> {
-  return perHookType(
-    (t) => z.toJSONSchema(hookSchemas[t], { io: 'input', target: 'draft-4' }) as Record<string, unknown>,
-  );
 }

@@ -4,6 +4,7 @@
  */
 export * from './call-event-record';
 export * from './hook-types';
+export * from './json-schemas';
 export * from './local-time';
 export * from './result-codes';
 export * from './schema';

@@ -34,12 +34,60 @@ function wallClockMs(f: Fields): number {
   return Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second);
 }
 
-/** True when the string has the provider's format and names a real calendar date and time. */
+/** The number written by the `length` ASCII digits at `from`, or -1 if any is not a digit. */
+function digitsAt(value: string, from: number, length: number): number {
+  let n = 0;
+  for (let i = from; i < from + length; i++) {
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+}
+
+/**
+ * True when the string has the provider's format and names a real calendar date and time.
+ * Every time field of every event goes through this (twice on ingest), so it reads the
+ * fixed-width format character by character instead of a RegExp match and a Date: an order
+ * of magnitude faster, same answers (LOCAL_TIME's digits, the Gregorian calendar).
+ */
 export function isValidLocalTime(value: string): boolean {
-  const f = fields(value);
-  if (!f || f.year < 1970 || f.hour > 23 || f.minute > 59 || f.second > 59) return false;
-  const d = new Date(wallClockMs(f));
-  return d.getUTCFullYear() === f.year && d.getUTCMonth() === f.month - 1 && d.getUTCDate() === f.day;
+  if (
+    value.length !== 19 ||
+    value.charCodeAt(4) !== 45 || // -
+    value.charCodeAt(7) !== 45 ||
+    value.charCodeAt(10) !== 32 || // space
+    value.charCodeAt(13) !== 58 || // :
+    value.charCodeAt(16) !== 58
+  ) {
+    return false;
+  }
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  const hour = digitsAt(value, 11, 2);
+  const minute = digitsAt(value, 14, 2);
+  const second = digitsAt(value, 17, 2);
+  return (
+    year >= 1970 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59
+  );
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

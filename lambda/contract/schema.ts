@@ -3,7 +3,15 @@
  * with the tolerant-reader rules of the provider's spec. Types, validation, JSON Schemas
  * and the docs' field tables all come from here.
  */
-import { z } from 'zod';
+// zod/mini, a namespace import: esbuild keeps only the functions used. `import { z } from 'zod'`
+// put all of zod in the ingest bundle (every locale, ~440 KB), and the classic API's methods
+// keep ~90 KB of it even when imported narrowly (docs/BENCHMARKS.md).
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+// zod/mini sets no locale: the contract's messages are zod's English ones.
+z.config(en());
+
 import { HOOK_TYPE_INFO, type HookType } from './hook-types';
 import { isValidLocalTime, LOCAL_TIME_PATTERN } from './local-time';
 
@@ -13,26 +21,35 @@ const RESULT_CODE_MAX_LENGTH = 32;
 /** DynamoDB allows 32 levels of nesting; unknown fields are held well inside that. */
 export const MAX_NESTING_DEPTH = 16;
 
-const sessionId = z
-  .string()
-  .min(1)
-  .max(SESSION_ID_MAX_LENGTH)
-  .describe('Call identifier, the same for every event of one call (a UUID in practice).');
+/** Gives a schema its description (JSON Schema `description`, the docs' field tables). */
+export function describe<T extends z.ZodMiniType>(schema: T, description: string): T {
+  (schema as z.ZodMiniType).register(z.globalRegistry, { description });
+  return schema;
+}
+
+const sessionId = describe(
+  z.string().check(z.minLength(1), z.maxLength(SESSION_ID_MAX_LENGTH)),
+  'Call identifier, the same for every event of one call (a UUID in practice).',
+);
 
 const localTime = (description: string) =>
-  z
-    .string()
-    .regex(new RegExp(LOCAL_TIME_PATTERN), 'Expected a time as YYYY-MM-DD HH:mm:ss')
-    .refine(isValidLocalTime, 'Not a real calendar date and time')
-    .describe(`${description} Local wall-clock time YYYY-MM-DD HH:mm:ss, no zone.`);
+  describe(
+    z
+      .string()
+      .check(
+        z.regex(new RegExp(LOCAL_TIME_PATTERN), 'Expected a time as YYYY-MM-DD HH:mm:ss'),
+        z.refine(isValidLocalTime, 'Not a real calendar date and time'),
+      ),
+    `${description} Local wall-clock time YYYY-MM-DD HH:mm:ss, no zone.`,
+  );
 
 const phone = (description: string) =>
-  z.string().max(PHONE_MAX_LENGTH).describe(`${description} Kept exactly as sent.`);
+  describe(z.string().check(z.maxLength(PHONE_MAX_LENGTH)), `${description} Kept exactly as sent.`);
 
 /** Typed integer by the spec, sent as a string in its examples (`"200"`, `"603-S"`). */
-const resultCode = z
-  .codec(
-    z.union([z.string().min(1).max(RESULT_CODE_MAX_LENGTH), z.int()], {
+const resultCode = describe(
+  z.codec(
+    z.union([z.string().check(z.minLength(1), z.maxLength(RESULT_CODE_MAX_LENGTH)), z.int()], {
       error: 'Expected a result code: a string such as "200" or "603-S", or an integer',
     }),
     z.string(),
@@ -40,25 +57,33 @@ const resultCode = z
       decode: (value) => String(value),
       encode: (value) => value,
     },
-  )
-  .describe('Result of the call (200 successful, 486 busy, 603-S cancelled…); stored as a string.');
+  ),
+  'Result of the call (200 successful, 486 busy, 603-S cancelled…); stored as a string.',
+);
 
 /** Typed integer by the spec; a string of digits is accepted too. */
-const duration = z
-  .codec(
-    z.union([z.int().min(0), z.string().regex(/^\d{1,9}$/, 'Expected a whole number of seconds')], {
-      error: (issue) =>
-        issue.input === undefined
-          ? 'Required: the conversation length in seconds'
-          : 'Expected a whole number of seconds: an integer or a string of digits',
-    }),
-    z.int().min(0),
+const duration = describe(
+  z.codec(
+    z.union(
+      [
+        z.int().check(z.minimum(0)),
+        z.string().check(z.regex(/^\d{1,9}$/, 'Expected a whole number of seconds')),
+      ],
+      {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'Required: the conversation length in seconds'
+            : 'Expected a whole number of seconds: an integer or a string of digits',
+      },
+    ),
+    z.int().check(z.minimum(0)),
     {
       decode: (value) => Number(value),
       encode: (value) => value,
     },
-  )
-  .describe('Conversation length in seconds.');
+  ),
+  'Conversation length in seconds.',
+);
 
 const common = {
   SessionID: sessionId,
@@ -66,10 +91,11 @@ const common = {
   Caller: phone('The calling party.'),
 };
 
-function hook<T extends HookType, S extends z.ZodRawShape>(hookType: T, shape: S) {
-  return z
-    .looseObject({ SessionID: common.SessionID, HookType: z.literal(hookType), ...shape })
-    .describe(HOOK_TYPE_INFO[hookType].description);
+function hook<T extends HookType, S extends z.core.$ZodLooseShape>(hookType: T, shape: S) {
+  return describe(
+    z.looseObject({ SessionID: common.SessionID, HookType: z.literal(hookType), ...shape }),
+    HOOK_TYPE_INFO[hookType].description,
+  );
 }
 
 export const hookSchemas = {
@@ -78,7 +104,7 @@ export const hookSchemas = {
     CityNumber: common.CityNumber,
     Caller: common.Caller,
     Called: phone('The called party.'),
-    Redirecting: phone('The forwarding number.').optional(),
+    Redirecting: z.optional(phone('The forwarding number.')),
   }),
   AttemptIncCallBegin: hook('AttemptIncCallBegin', {
     StartTime: localTime('Attempt start.'),
@@ -93,29 +119,29 @@ export const hookSchemas = {
     Called: phone('The number that answered.'),
   }),
   AttemptIncCallEnd: hook('AttemptIncCallEnd', {
-    StartTime: localTime('Attempt start (often omitted).').optional(),
+    StartTime: z.optional(localTime('Attempt start (often omitted).')),
     EndTime: localTime('Attempt end.'),
     CityNumber: common.CityNumber,
     Caller: common.Caller,
     Called: phone('The employee number that was rung.'),
   }),
   EndIncCall: hook('EndIncCall', {
-    StartTime: localTime('Call start (often omitted).').optional(),
+    StartTime: z.optional(localTime('Call start (often omitted).')),
     EndTime: localTime('Call end.'),
     Duration: duration,
-    ResultCode: resultCode.optional(),
+    ResultCode: z.optional(resultCode),
     CityNumber: common.CityNumber,
     Caller: common.Caller,
-    Called: phone('The number that held the call when it ended.').optional(),
+    Called: z.optional(phone('The number that held the call when it ended.')),
   }),
   MissedIncCall: hook('MissedIncCall', {
-    StartTime: localTime('Call start (often omitted).').optional(),
+    StartTime: z.optional(localTime('Call start (often omitted).')),
     EndTime: localTime('Call end.'),
     Duration: duration,
-    ResultCode: resultCode.optional(),
+    ResultCode: z.optional(resultCode),
     CityNumber: common.CityNumber,
     Caller: common.Caller,
-    Called: phone('The called party.').optional(),
+    Called: z.optional(phone('The called party.')),
   }),
   CreateOutCall: hook('CreateOutCall', {
     StartTime: localTime('Call start.'),
@@ -125,14 +151,14 @@ export const hookSchemas = {
   }),
   EndOutCall: hook('EndOutCall', {
     StartTime: localTime('Call start.'),
-    EndTime: localTime('Call end.').optional(),
-    Duration: duration.optional(),
-    ResultCode: resultCode.optional(),
+    EndTime: z.optional(localTime('Call end.')),
+    Duration: z.optional(duration),
+    ResultCode: z.optional(resultCode),
     CityNumber: common.CityNumber,
     Caller: common.Caller,
-    Called: phone('The called party.').optional(),
+    Called: z.optional(phone('The called party.')),
   }),
-} as const satisfies Record<HookType, z.ZodType>;
+} as const satisfies Record<HookType, z.ZodMiniType>;
 
 /**
  * Names of the attributes the service adds to what it stores and publishes
@@ -156,17 +182,27 @@ export const SERVICE_FIELDS = [
 
 /** zod and the DynamoDB marshaller both skip a `__proto__` key, so such a field would be lost. */
 const PROTO_FIELD_REASON = 'A field is named __proto__, which cannot be stored';
+/**
+ * The DynamoDB marshaller tells a map from other types by `value.constructor.name`, so an
+ * object with a `constructor` field fails to marshal (or is taken for a Set or a Map).
+ */
+const CONSTRUCTOR_FIELD_REASON = 'A field is named constructor, which cannot be stored';
 
 /**
  * Why unknown fields could not be stored as DynamoDB attributes (too deep, an empty field
- * name, or `__proto__`), or undefined when they can.
+ * name, `__proto__` or `constructor`), or undefined when they can.
  */
 function unstorable(value: unknown, depth = 0): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   if (depth >= MAX_NESTING_DEPTH) return `Fields are nested deeper than ${MAX_NESTING_DEPTH} levels`;
-  for (const [key, child] of Object.entries(value)) {
-    if (key === '' && !Array.isArray(value)) return 'A field name is empty';
+  const isArray = Array.isArray(value);
+  // Keys rather than entries, and no call for a scalar: every event goes through this.
+  for (const key of Object.keys(value)) {
+    if (key === '' && !isArray) return 'A field name is empty';
     if (key === '__proto__') return PROTO_FIELD_REASON;
+    if (key === 'constructor') return CONSTRUCTOR_FIELD_REASON;
+    const child = (value as Record<string, unknown>)[key];
+    if (child === null || typeof child !== 'object') continue;
     const reason = unstorable(child, depth + 1);
     if (reason) return reason;
   }
@@ -214,9 +250,20 @@ export interface ContractIssue {
 
 export type ParseResult = { ok: true; event: CallEvent } | { ok: false; issues: ContractIssue[] };
 
+/**
+ * From this many events on, parse with zod's compiled parser: generated code, several times
+ * faster, with the same answers (whatever it does not accept goes to the runtime parser, so
+ * the issues are the runtime's). Building it takes ~15 ms, which a function that sees only a
+ * few events should not pay, least of all at cold start.
+ */
+const COMPILE_AFTER = 100;
+let parser = callEventSchema;
+let parses = 0;
+
 /** Validates a parsed JSON value. A failure is data (the list of issues), never an exception. */
 export function parseCallEvent(value: unknown): ParseResult {
-  const result = callEventSchema.safeParse(value);
+  if (parses < COMPILE_AFTER && ++parses === COMPILE_AFTER) parser = z.compile(callEventSchema);
+  const result = parser.safeParse(value);
   if (result.success) {
     // zod leaves a top-level `__proto__` out of its output: reject the body rather than drop the field.
     if (Object.hasOwn(value as object, '__proto__')) {

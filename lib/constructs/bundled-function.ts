@@ -3,15 +3,16 @@ import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { METRICS } from '../../lambda/contract/runtime-config';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 
 /** Powertools metric namespace; the functions' EMF metrics and the alarms on them share it. */
-export const METRICS_NAMESPACE = 'CallEvents';
-export const SERVICE_NAME = 'call-events';
+export const METRICS_NAMESPACE = METRICS.namespace;
+export const SERVICE_NAME = METRICS.service;
 
 /** Why every traced function's role has `Resource::*`; owners of a function quote it in their cdk-nag reason. */
 export const XRAY_WILDCARD_REASON =
@@ -23,6 +24,42 @@ export const XRAY_WILDCARD_REASON =
  */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);";
+
+/**
+ * Parts of the AWS SDK that the functions' code paths never reach, loaded by the SDK only
+ * through dynamic `import()`, so leaving them out changes nothing unless such a path is taken
+ * (then the error is a missing module). About 115 KB of each bundle (docs/BENCHMARKS.md).
+ * - Credential providers after the default chain's first link: a Lambda function always has
+ *   its role's credentials in the environment. They pull in the STS, SSO, SSO-OIDC and sign-in
+ *   clients. The container/IMDS link stays (SnapStart-style container credentials).
+ * - Event-stream serde: only operations with event-stream members use it, and DynamoDB,
+ *   EventBridge and Secrets Manager have none.
+ */
+export const UNREACHED_SDK_MODULES = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@smithy/core/event-streams',
+];
+
+/**
+ * esbuild settings of every function. Exported so that the benchmark bundles its baselines
+ * with exactly these (`npm run bench`).
+ */
+export const FUNCTION_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  sourceMap: false,
+  mainFields: ['module', 'main'],
+  // The AWS SDK v3 is bundled too: tree-shaken, it loads faster than the runtime's full copy
+  // (measured by the benchmark).
+  externalModules: UNREACHED_SDK_MODULES,
+  banner: ESM_REQUIRE_BANNER,
+  // Only problems: every synth (and `npm start`) bundles, and sizes are the benchmark's job.
+  logLevel: LogLevel.WARNING,
+};
 
 export interface BundledFunctionProps {
   /** Handler entry file relative to the repository root; it must `export const handler`. */
@@ -76,18 +113,7 @@ export class BundledFunction extends NodejsFunction {
       },
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: false,
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK v3 too: tree-shaken, it loads faster than the runtime's full copy.
-        externalModules: [],
-        banner: ESM_REQUIRE_BANNER,
-        // Only problems: every synth (and `npm start`) bundles, and sizes are the benchmark's job.
-        logLevel: LogLevel.WARNING,
-      },
+      bundling: { ...FUNCTION_BUNDLING },
     });
     this.executionRole = role;
   }
