@@ -3,11 +3,11 @@
  * EventKey order, from the local table (`.local/runtime.json`) or, with --aws, from a deployed
  * one through the SDK's default chain (region, credentials, endpoint).
  */
-import { parseArgs } from 'node:util';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INGEST_ENV } from '../lambda/contract/runtime-config';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
+import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
 import { formatJson, formatTimeline, queryCallEvents } from './lib/timeline';
 
@@ -15,13 +15,7 @@ const USAGE = `Usage: npm run calls -- <SessionID> [--json] [--table NAME] [--aw
 Reads the local table from ${RUNTIME_FILE} (written by \`npm start\`); with --aws, the deployed
 table named by --table or ${INGEST_ENV.callEventsTable}, with the standard AWS environment.`;
 
-export interface CallsIo {
-  out(text: string): void;
-  err(line: string): void;
-  env: NodeJS.ProcessEnv;
-  /** @default '.local/runtime.json' */
-  runtimeFile?: string;
-}
+export type CallsIo = RuntimeFileIo;
 
 /** Where to read: the table, the client's configuration, and a name for messages. */
 export interface Source {
@@ -29,8 +23,6 @@ export interface Source {
   client: DynamoDBClientConfig;
   where: string;
 }
-
-class UsageError extends Error {}
 
 /** --aws (or --table with no local runtime): the SDK's default chain; otherwise the local runtime. */
 export function resolveSource(
@@ -60,22 +52,17 @@ export function resolveSource(
   };
 }
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        table: { type: 'string' },
-        aws: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const parse = (argv: string[]) =>
+  parseFlags({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      table: { type: 'string' },
+      aws: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 
 function sessionIdOf(positionals: string[]): string {
   const [sessionId, ...rest] = positionals;
@@ -94,9 +81,7 @@ async function printCall(sessionId: string, source: Source, json: boolean, io: C
     io.out(json ? formatJson(items) : formatTimeline(sessionId, items));
     return 0;
   } catch (error) {
-    const { name, message } = error as Error;
-    const why = `${name === 'Error' ? '' : `${name}: `}${message.split('\n')[0]}`;
-    io.err(`Cannot read table ${source.table} (${source.where}): ${why}`);
+    io.err(`Cannot read table ${source.table} (${source.where}): ${errorLine(error)}`);
     return 1;
   } finally {
     client.destroy();
@@ -104,25 +89,12 @@ async function printCall(sessionId: string, source: Source, json: boolean, io: C
 }
 
 /** The CLI, minus the process: returns the exit code. */
-export async function main(argv: string[], io: CallsIo): Promise<number> {
-  try {
-    const { values, positionals } = parse(argv);
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
+export function main(argv: string[], io: CallsIo): Promise<number> {
+  return runCli(argv, io, { usage: USAGE, parse }, ({ values, positionals }) => {
     const sessionId = sessionIdOf(positionals);
     const runtime = values.aws ? undefined : readRuntimeFile(io.runtimeFile);
-    return await printCall(sessionId, resolveSource(values, io.env, runtime), values.json, io);
-  } catch (error) {
-    io.err((error as Error).message);
-    return 1;
-  }
-}
-
-if (require.main === module) {
-  const io: CallsIo = { out: (t) => console.log(t), err: (l) => console.error(l), env: process.env };
-  main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
+    return printCall(sessionId, resolveSource(values, io.env, runtime), values.json, io);
   });
 }
+
+runWhenMain(module, main);

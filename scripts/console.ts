@@ -4,10 +4,10 @@
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createServer as createAdminApp } from 'dynamodb-admin';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
+import { type CliIo, parseFlags, runWhenMain } from './lib/cli';
 import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
 
 export const CONSOLE_HOST = '127.0.0.1';
@@ -85,29 +85,26 @@ function localRuntime(): RuntimeFile {
   return runtime;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: 'string' } } });
-  const port = portOf(values.port, process.env);
+/** Serves until SIGINT or SIGTERM; a failure to start rejects. */
+async function main(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseFlags({ args: argv, options: { port: { type: 'string' } } });
+  const port = portOf(values.port, io.env);
   const runtime = localRuntime();
   const running = await startConsole({
     dynamodbEndpoint: runtime.dynamodbEndpoint,
     port,
     region: runtime.region,
   });
-  console.log(`DynamoDB console: ${running.url}  (DynamoDB Local at ${runtime.dynamodbEndpoint})`);
+  io.out(`DynamoDB console: ${running.url}  (DynamoDB Local at ${runtime.dynamodbEndpoint})`);
   for (const table of [runtime.tables.callEvents, runtime.tables.rejectedEvents]) {
-    console.log(`  ${running.url}tables/${encodeURIComponent(table)}`);
+    io.out(`  ${running.url}tables/${encodeURIComponent(table)}`);
   }
   const stop = () => {
     running.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  return 0;
 }
 
-if (require.main === module) {
-  main().catch((error: Error) => {
-    console.error(error.message);
-    process.exitCode = 1;
-  });
-}
+runWhenMain(module, main);

@@ -17,6 +17,7 @@ import {
   SERVICE_FIELDS,
   webhookJsonSchemas,
 } from '../lambda/contract';
+import { runWhenMain } from './lib/cli';
 
 export const DOCS_PATH = join(__dirname, '..', 'docs', 'CONTRACT.md');
 
@@ -199,4 +200,4 @@ export function main(args: readonly string[]): number {
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+runWhenMain(module, main);

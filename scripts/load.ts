@@ -4,7 +4,7 @@
  * when every request was answered as planned and (locally) every accepted event was published.
  * The engine is `lib/load.ts`.
  */
-import { parseArgs } from 'node:util';
+import { type CliIo, consoleIo, parseFlags, runCli, UsageError } from './lib/cli';
 import { formatReport, LOAD_DEFAULTS, type LoadOptions, runLoad } from './lib/load';
 
 const USAGE = `Usage: npm run load -- [--events N] [--concurrency C] [--timeout-s S]
@@ -19,36 +19,26 @@ With --url it loads that webhook and reports HTTP figures only: it cannot see th
 deliveries (with --aws --table NAME, it counts this run's items in that table, standard AWS env).
 The whole run stops at --timeout-s (default ${LOAD_DEFAULTS.timeoutMs / 1000}) and prints what it has; Ctrl-C stops it cleanly.`;
 
-export interface LoadIo {
-  out(line: string): void;
-  err(line: string): void;
-  env: NodeJS.ProcessEnv;
+export interface LoadIo extends CliIo {
   signal?: AbortSignal;
   /** @default runLoad */
   run?: typeof runLoad;
 }
 
-class UsageError extends Error {}
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        events: { type: 'string' },
-        concurrency: { type: 'string' },
-        url: { type: 'string' },
-        token: { type: 'string' },
-        aws: { type: 'boolean', default: false },
-        table: { type: 'string' },
-        'timeout-s': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const parse = (argv: string[]) =>
+  parseFlags({
+    args: argv,
+    options: {
+      events: { type: 'string' },
+      concurrency: { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      aws: { type: 'boolean', default: false },
+      table: { type: 'string' },
+      'timeout-s': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 
 function positiveInt(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
@@ -79,21 +69,13 @@ export function loadOptions(values: ReturnType<typeof parse>['values'], env: Nod
 }
 
 /** The CLI, minus the process: returns the exit code. */
-export async function main(argv: string[], io: LoadIo): Promise<number> {
-  try {
-    const { values } = parse(argv);
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
+export function main(argv: string[], io: LoadIo): Promise<number> {
+  return runCli(argv, io, { usage: USAGE, parse }, async ({ values }) => {
     const options = loadOptions(values, io.env);
     const report = await (io.run ?? runLoad)({ ...options, signal: io.signal, log: io.out });
     io.out(formatReport(report));
     return report.ok ? 0 : 1;
-  } catch (error) {
-    io.err((error as Error).message.split('\n')[0] ?? String(error));
-    return 1;
-  }
+  });
 }
 
 if (require.main === module) {
@@ -108,13 +90,7 @@ if (require.main === module) {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  const io: LoadIo = {
-    out: (l) => console.log(l),
-    err: (l) => console.error(l),
-    env: process.env,
-    signal: stop.signal,
-  };
-  main(process.argv.slice(2), io).then((code) => {
+  main(process.argv.slice(2), { ...consoleIo(), signal: stop.signal }).then((code) => {
     // Child processes are stopped by now; exit even if a client left a socket open.
     process.exit(code);
   });

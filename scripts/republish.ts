@@ -3,13 +3,13 @@
  * re-publishes stored call events of a time range to EventBridge, as the stream publisher
  * would, from the local mode (`.local/runtime.json`) or a deployed stack. The engine is `lib/replay.ts`.
  */
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS } from '../lambda/contract/runtime-config';
 import type { PublishLogger } from '../lambda/publish/publish-call-events';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
+import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { formatRepublishReport, republish, timeRange } from './lib/replay';
 import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
 
@@ -28,36 +28,23 @@ Defaults to the local mode (${RUNTIME_FILE}, written by \`npm start\`). With --a
 (CallEventsTableName output), the bus (EventBusName, i.e. call-events) and the source
 (default ${DEFAULTS.eventSource}), with the standard AWS environment (region, credentials).`;
 
-export interface RepublishIo {
-  out(line: string): void;
-  err(line: string): void;
-  env: NodeJS.ProcessEnv;
-  /** @default '.local/runtime.json' */
-  runtimeFile?: string;
-}
+export type RepublishIo = RuntimeFileIo;
 
-class UsageError extends Error {}
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        session: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        aws: { type: 'boolean', default: false },
-        table: { type: 'string' },
-        bus: { type: 'string' },
-        source: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const parse = (argv: string[]) =>
+  parseFlags({
+    args: argv,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      session: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      aws: { type: 'boolean', default: false },
+      table: { type: 'string' },
+      bus: { type: 'string' },
+      source: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 
 type Flags = ReturnType<typeof parse>['values'];
 
@@ -149,8 +136,7 @@ async function run(values: Flags, io: RepublishIo): Promise<number> {
     io.out(formatRepublishReport(report));
     return report.failed.length === 0 ? 0 : 1;
   } catch (error) {
-    const { name, message } = error as Error;
-    io.err(`Republish failed (${to.where}): ${name === 'Error' ? '' : `${name}: `}${message.split('\n')[0]}`);
+    io.err(`Republish failed (${to.where}): ${errorLine(error)}`);
     return 1;
   } finally {
     dynamodb.destroy();
@@ -159,23 +145,8 @@ async function run(values: Flags, io: RepublishIo): Promise<number> {
 }
 
 /** The CLI, minus the process: returns the exit code. */
-export async function main(argv: string[], io: RepublishIo): Promise<number> {
-  try {
-    const { values } = parse(argv);
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
-    return await run(values, io);
-  } catch (error) {
-    io.err((error as Error).message);
-    return 1;
-  }
+export function main(argv: string[], io: RepublishIo): Promise<number> {
+  return runCli(argv, io, { usage: USAGE, parse }, ({ values }) => run(values, io));
 }
 
-if (require.main === module) {
-  const io: RepublishIo = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env };
-  main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
-  });
-}
+runWhenMain(module, main);

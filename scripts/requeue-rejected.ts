@@ -3,12 +3,12 @@
  * re-submits quarantined webhooks through the current contract, from the local mode
  * (`.local/runtime.json`) or a deployed stack. The engine is `lib/requeue.ts`.
  */
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isValidTimeZone } from '../lambda/contract/local-time';
 import { DEFAULTS } from '../lambda/contract/runtime-config';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
+import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { parseIsoTime } from './lib/replay';
 import {
   DEFAULT_SINCE_DAYS,
@@ -37,38 +37,26 @@ limit, or not UTF-8), then a summary. Times are ISO-8601 with a zone, or a date 
 Defaults to the local mode (${RUNTIME_FILE}, written by \`npm start\`). With --aws: the
 CallEventsTableName and RejectedCallEventsTableName outputs, standard AWS environment.`;
 
-export interface RequeueIo {
-  out(line: string): void;
-  err(line: string): void;
-  env: NodeJS.ProcessEnv;
-  /** @default '.local/runtime.json' */
-  runtimeFile?: string;
+export interface RequeueIo extends RuntimeFileIo {
   now?: () => Date;
 }
 
-class UsageError extends Error {}
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        since: { type: 'string' },
-        until: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        'delete-accepted': { type: 'boolean', default: false },
-        'time-zone': { type: 'string' },
-        'retention-days': { type: 'string' },
-        aws: { type: 'boolean', default: false },
-        table: { type: 'string' },
-        'rejected-table': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const parse = (argv: string[]) =>
+  parseFlags({
+    args: argv,
+    options: {
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      'delete-accepted': { type: 'boolean', default: false },
+      'time-zone': { type: 'string' },
+      'retention-days': { type: 'string' },
+      aws: { type: 'boolean', default: false },
+      table: { type: 'string' },
+      'rejected-table': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 
 type Flags = ReturnType<typeof parse>['values'];
 
@@ -169,10 +157,7 @@ async function run(values: Flags, io: RequeueIo): Promise<number> {
     io.out(formatRequeueSummary(report));
     return report.counts.error === 0 ? 0 : 1;
   } catch (error) {
-    const { name, message } = error as Error;
-    io.err(
-      `Requeue failed (${source.where}): ${name === 'Error' ? '' : `${name}: `}${message.split('\n')[0]}`,
-    );
+    io.err(`Requeue failed (${source.where}): ${errorLine(error)}`);
     return 1;
   } finally {
     client.destroy();
@@ -180,23 +165,8 @@ async function run(values: Flags, io: RequeueIo): Promise<number> {
 }
 
 /** The CLI, minus the process: returns the exit code. */
-export async function main(argv: string[], io: RequeueIo): Promise<number> {
-  try {
-    const { values } = parse(argv);
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
-    return await run(values, io);
-  } catch (error) {
-    io.err((error as Error).message);
-    return 1;
-  }
+export function main(argv: string[], io: RequeueIo): Promise<number> {
+  return runCli(argv, io, { usage: USAGE, parse }, ({ values }) => run(values, io));
 }
 
-if (require.main === module) {
-  const io: RequeueIo = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env };
-  main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
-  });
-}
+runWhenMain(module, main);

@@ -3,8 +3,8 @@
  * call flows against the webhook, local (`.local/runtime.json`) or deployed, and exits 0 only
  * when every request got the answer its scenario expects. The flows live in `lib/scenarios.ts`.
  */
-import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../lambda/contract/runtime-config';
+import { parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
 import {
   allAsExpected,
@@ -24,16 +24,9 @@ const USAGE = `Usage: npm run simulate -- [--url URL] [--token TOKEN] [--time-zo
 Scenarios (all by default, in this order): ${SCENARIO_NAMES.join(', ')}
 URL and token default to ${RUNTIME_FILE} (written by \`npm start\`), else WEBHOOK_URL and WEBHOOK_TOKEN.`;
 
-export interface SimulateIo {
-  out(line: string): void;
-  err(line: string): void;
-  env: NodeJS.ProcessEnv;
-  /** @default '.local/runtime.json' */
-  runtimeFile?: string;
+export interface SimulateIo extends RuntimeFileIo {
   fetch?: typeof fetch;
 }
-
-class UsageError extends Error {}
 
 /** Flags first; then the local runtime (unless --url names another webhook); then the environment. */
 export function resolveTarget(
@@ -53,22 +46,17 @@ export function resolveTarget(
   return { url, token };
 }
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        token: { type: 'string' },
-        'time-zone': { type: 'string', default: DEFAULTS.timeZone },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const parse = (argv: string[]) =>
+  parseFlags({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      'time-zone': { type: 'string', default: DEFAULTS.timeZone },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 
 function scenarioNames(positionals: string[]): ScenarioName[] | undefined {
   const unknown = positionals.filter((name) => !isScenarioName(name));
@@ -95,27 +83,14 @@ async function play(target: Target, names: ScenarioName[] | undefined, timeZone:
 }
 
 /** The CLI, minus the process: returns the exit code. */
-export async function main(argv: string[], io: SimulateIo): Promise<number> {
-  try {
-    const { values, positionals } = parse(argv);
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
+export function main(argv: string[], io: SimulateIo): Promise<number> {
+  return runCli(argv, io, { usage: USAGE, parse }, async ({ values, positionals }) => {
     const names = scenarioNames(positionals);
     const timeZone = values['time-zone'];
     const runtime = values.url && values.token ? undefined : readRuntimeFile(io.runtimeFile);
     const target: Target = { ...resolveTarget(values, io.env, runtime), fetch: io.fetch };
     return (await play(target, names, timeZone, io)) ? 0 : 1;
-  } catch (error) {
-    io.err((error as Error).message);
-    return 1;
-  }
-}
-
-if (require.main === module) {
-  const io: SimulateIo = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env };
-  main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
   });
 }
+
+runWhenMain(module, main);

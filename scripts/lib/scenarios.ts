@@ -141,10 +141,24 @@ function attemptBegin(SessionID: string, at: string, called: string): CallEventI
   return { SessionID, HookType: 'AttemptIncCallBegin', StartTime: at, ...incoming(called) };
 }
 
-/** As in the provider's example: no StartTime unless given. */
+/** As in the provider's examples: no StartTime unless given. */
+const endTimes = (end: string, start?: string) =>
+  start === undefined ? { EndTime: end } : { StartTime: start, EndTime: end };
+
 function attemptEnd(SessionID: string, end: string, called: string, start?: string): CallEventInput {
-  const times = start === undefined ? { EndTime: end } : { StartTime: start, EndTime: end };
-  return { SessionID, HookType: 'AttemptIncCallEnd', ...times, ...incoming(called) };
+  return { SessionID, HookType: 'AttemptIncCallEnd', ...endTimes(end, start), ...incoming(called) };
+}
+
+/** Employee 2 answered; `duration` seconds of conversation. */
+function answeredEnd(SessionID: string, duration: number, end: string, start?: string): CallEventInput {
+  return {
+    SessionID,
+    HookType: 'EndIncCall',
+    ...endTimes(end, start),
+    ...incoming(EMPLOYEE_2),
+    Duration: duration,
+    ResultCode: '200',
+  };
 }
 
 function missedCall(SessionID: string, t: Clock, ringSeconds: number, resultCode: string): CallEventInput[] {
@@ -165,6 +179,28 @@ function missedCall(SessionID: string, t: Clock, ringSeconds: number, resultCode
   ];
 }
 
+/** An outgoing call ending `seconds` after it starts, `duration` of them in conversation. */
+function outgoingCall(
+  SessionID: string,
+  t: Clock,
+  seconds: number,
+  duration: number,
+  resultCode: string | number,
+): CallEventInput[] {
+  return [
+    { SessionID, HookType: 'CreateOutCall', StartTime: t(0), ...outgoing },
+    {
+      SessionID,
+      HookType: 'EndOutCall',
+      StartTime: t(0),
+      EndTime: t(seconds),
+      ...outgoing,
+      Duration: duration,
+      ResultCode: resultCode,
+    },
+  ];
+}
+
 const parallelAnswered: Flow = {
   description: 'three employees rung at once; employee 2 answers; a 47 s conversation',
   seconds: 59,
@@ -175,15 +211,7 @@ const parallelAnswered: Flow = {
       { SessionID: id, HookType: 'ChangeIncCall', StartDuration: t(12), ...incoming(EMPLOYEE_2) },
       attemptEnd(id, t(12), EMPLOYEE_1, t(1)),
       attemptEnd(id, t(12), EMPLOYEE_3, t(1)),
-      {
-        SessionID: id,
-        HookType: 'EndIncCall',
-        StartTime: t(0),
-        EndTime: t(59),
-        ...incoming(EMPLOYEE_2),
-        Duration: 47,
-        ResultCode: '200',
-      },
+      answeredEnd(id, 47, t(59), t(0)),
     ]),
 };
 
@@ -197,14 +225,7 @@ const sequentialAnswered: Flow = {
       attemptEnd(id, t(21), EMPLOYEE_1),
       attemptBegin(id, t(22), EMPLOYEE_2),
       { SessionID: id, HookType: 'ChangeIncCall', StartDuration: t(28), ...incoming(EMPLOYEE_2) },
-      {
-        SessionID: id,
-        HookType: 'EndIncCall',
-        EndTime: t(123),
-        ...incoming(EMPLOYEE_2),
-        Duration: 95,
-        ResultCode: '200',
-      },
+      answeredEnd(id, 95, t(123)),
     ]),
 };
 
@@ -217,37 +238,13 @@ const missed: Flow = {
 const outgoingAnswered: Flow = {
   description: 'an outgoing call, answered; a 41 s conversation',
   seconds: 63,
-  requests: (id, t) =>
-    allAccepted([
-      { SessionID: id, HookType: 'CreateOutCall', StartTime: t(0), ...outgoing },
-      {
-        SessionID: id,
-        HookType: 'EndOutCall',
-        StartTime: t(0),
-        EndTime: t(63),
-        ...outgoing,
-        Duration: 41,
-        ResultCode: '200',
-      },
-    ]),
+  requests: (id, t) => allAccepted(outgoingCall(id, t, 63, 41, '200')),
 };
 
 const outgoingBusy: Flow = {
   description: 'an outgoing call to a busy line (ResultCode sent as the integer 486)',
   seconds: 4,
-  requests: (id, t) =>
-    allAccepted([
-      { SessionID: id, HookType: 'CreateOutCall', StartTime: t(0), ...outgoing },
-      {
-        SessionID: id,
-        HookType: 'EndOutCall',
-        StartTime: t(0),
-        EndTime: t(4),
-        ...outgoing,
-        Duration: 0,
-        ResultCode: 486,
-      },
-    ]),
+  requests: (id, t) => allAccepted(outgoingCall(id, t, 4, 0, 486)),
 };
 
 const redelivery: Flow = {
