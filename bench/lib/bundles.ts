@@ -1,0 +1,214 @@
+/**
+ * Builds what the benchmark measures, with one source of truth for the esbuild settings:
+ * - the two functions exactly as the stack deploys them (`synthesizeBundled`, i.e. CDK's
+ *   NodejsFunction through BundledFunction), with the environment the stack gives them;
+ * - the floors, the `intl` yardstick, the validation worker and an analysis copy of each
+ *   function (with esbuild's metafile) through NodejsFunction with BundledFunction's own
+ *   FUNCTION_BUNDLING;
+ * - a floor built as if the runtime's AWS SDK were used (`@aws-sdk/*`, `@smithy/*` external),
+ *   and the ingest without its lazily loaded Secrets Manager client (to measure that client).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { App, Stack } from 'aws-cdk-lib';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { INGEST_ENV, PUBLISH_ENV } from '../../lambda/contract/runtime-config';
+import { FUNCTION_BUNDLING } from '../../lib/constructs/bundled-function';
+import { synthesizeBundled } from '../../local/synth';
+import { type CfnTemplate, functionEnvironment, localName, resourcesOfType } from '../../local/template';
+
+export const ROOT = join(__dirname, '..', '..');
+
+export type BundleName =
+  | 'ingest'
+  | 'publish'
+  | 'hello'
+  | 'intl'
+  | 'put-item'
+  | 'put-events'
+  | 'put-item-runtime-sdk'
+  | 'ingest-without-secrets-manager'
+  | 'validation-worker';
+
+export interface PackageShare {
+  name: string;
+  bytes: number;
+}
+
+export interface Bundle {
+  name: BundleName;
+  path: string;
+  bytes: number;
+  gzipBytes: number;
+  /** Bytes in the output by package (own code by folder), largest first; from esbuild's metafile. */
+  packages?: PackageShare[];
+  /** Modules left out of the bundle that it imports statically (each must exist at run time). */
+  staticExternalImports?: string[];
+}
+
+export interface Bundles {
+  byName: Record<BundleName, Bundle>;
+  /** The environment the stack gives each function, with table and bus names made local. */
+  env: { ingest: Record<string, string>; publish: Record<string, string> };
+  /** True when the analysis builds are byte-identical to the stack's bundles (same settings). */
+  sameAsStack: { ingest: boolean; publish: boolean };
+}
+
+const ENTRIES: Record<
+  Exclude<BundleName, 'put-item-runtime-sdk' | 'ingest-without-secrets-manager'>,
+  string
+> = {
+  ingest: 'lambda/functions/ingest-call-event.ts',
+  publish: 'lambda/functions/publish-call-events.ts',
+  hello: 'bench/fixtures/hello-handler.ts',
+  intl: 'bench/fixtures/intl-handler.ts',
+  'put-item': 'bench/fixtures/put-item-handler.ts',
+  'put-events': 'bench/fixtures/put-events-handler.ts',
+  'validation-worker': 'bench/lib/validation-worker.ts',
+};
+
+type Metafile = {
+  inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
+  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+};
+
+function packageOf(input: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  if (match?.[1]) return match[1];
+  return input.split('/').slice(0, 2).join('/');
+}
+
+function analyse(metafile: Metafile): Pick<Bundle, 'packages' | 'staticExternalImports'> {
+  const output = Object.values(metafile.outputs)[0];
+  const shares = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    shares.set(packageOf(input), (shares.get(packageOf(input)) ?? 0) + bytesInOutput);
+  }
+  const staticExternal = new Set<string>();
+  for (const { imports } of Object.values(metafile.inputs)) {
+    for (const imp of imports) {
+      if (imp.external && imp.kind === 'import-statement' && !imp.path.startsWith('node:')) {
+        staticExternal.add(imp.path);
+      }
+    }
+  }
+  return {
+    packages: [...shares].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes),
+    staticExternalImports: [...staticExternal].sort(),
+  };
+}
+
+function measure(name: BundleName, path: string): Bundle {
+  const code = readFileSync(path);
+  return { name, path, bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
+}
+
+function assetFile(outdir: string, resource: { Metadata?: Record<string, unknown> }, file = 'index.mjs') {
+  const asset = resource.Metadata?.['aws:asset:path'];
+  if (typeof asset !== 'string') throw new Error('A function has no asset path; asset metadata is off');
+  return join(outdir, asset, file);
+}
+
+/** The stack's own bundles, and the environment of each function. */
+function stackBundles(outdir: string, tokenSha256: string) {
+  const template: CfnTemplate = synthesizeBundled({ webhookTokenSha256: tokenSha256 }, outdir);
+  const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+  const find = (variable: string) => {
+    const found = functions.find(([, fn]) => {
+      const vars = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables;
+      return vars !== undefined && variable in vars;
+    });
+    if (!found) throw new Error(`No function of the stack has ${variable} in its environment`);
+    return found;
+  };
+  const ingest = find(INGEST_ENV.callEventsTable);
+  const publish = find(PUBLISH_ENV.eventBusName);
+  const resolveRef = (id: string) => localName(id);
+  return {
+    ingest: assetFile(outdir, ingest[1] as { Metadata?: Record<string, unknown> }),
+    publish: assetFile(outdir, publish[1] as { Metadata?: Record<string, unknown> }),
+    env: {
+      ingest: functionEnvironment(template, ingest[0], resolveRef),
+      publish: functionEnvironment(template, publish[0], resolveRef),
+    },
+  };
+}
+
+/** Floors, analysis copies and the validation worker, bundled by NodejsFunction with FUNCTION_BUNDLING. */
+function benchBundles(outdir: string) {
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new Stack(app, 'BenchBundles');
+  const add = (id: string, entry: string, bundling: BundlingOptions) =>
+    new NodejsFunction(stack, id, {
+      entry: join(ROOT, entry),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      projectRoot: ROOT,
+      depsLockFilePath: join(ROOT, 'package-lock.json'),
+      bundling,
+    });
+  const withMetafile: BundlingOptions = { ...FUNCTION_BUNDLING, metafile: true };
+  const built = new Map<BundleName, NodejsFunction>();
+  for (const [name, entry] of Object.entries(ENTRIES) as [BundleName, string][]) {
+    built.set(name, add(name.replace(/[^A-Za-z0-9]/g, ''), entry, withMetafile));
+  }
+  // What CDK would build to use the Lambda runtime's own SDK: the SDK left to node_modules.
+  built.set(
+    'put-item-runtime-sdk',
+    add('PutItemRuntimeSdk', ENTRIES['put-item'], {
+      ...withMetafile,
+      externalModules: ['@aws-sdk/*', '@smithy/*'],
+    }),
+  );
+  // The ingest without the Secrets Manager client it loads only when the token is a secret
+  // (not the hash configuration measured here): what inlining that client costs.
+  built.set(
+    'ingest-without-secrets-manager',
+    add('IngestWithoutSecretsManager', ENTRIES.ingest, {
+      ...withMetafile,
+      externalModules: [...(FUNCTION_BUNDLING.externalModules ?? []), '@aws-sdk/client-secrets-manager'],
+    }),
+  );
+  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate & {
+    Resources: Record<string, { Metadata?: Record<string, unknown> }>;
+  };
+  const paths = new Map<BundleName, string>();
+  for (const [name, fn] of built) {
+    const logicalId = stack.getLogicalId(fn.node.defaultChild as never);
+    const resource = template.Resources[logicalId];
+    if (!resource) throw new Error(`No resource for ${name}`);
+    paths.set(name, assetFile(outdir, resource));
+  }
+  return paths;
+}
+
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+export function buildBundles(tmpDir: string, tokenSha256: string, log: (line: string) => void): Bundles {
+  log('Bundling the stack (synthesizeBundled)…');
+  const stack = stackBundles(join(tmpDir, 'stack.out'), tokenSha256);
+  log('Bundling floors and analysis copies with FUNCTION_BUNDLING…');
+  const bench = benchBundles(join(tmpDir, 'bench.out'));
+
+  const byName = {} as Record<BundleName, Bundle>;
+  for (const [name, path] of bench) {
+    const metafile = JSON.parse(readFileSync(join(path, '..', 'index.meta.json'), 'utf8')) as Metafile;
+    byName[name] = { ...measure(name, path), ...analyse(metafile) };
+  }
+  const analysed = { ingest: byName.ingest, publish: byName.publish };
+  // The measured functions are the stack's own bundles; the analysis copies lend their metafile.
+  byName.ingest = { ...analysed.ingest, ...measure('ingest', stack.ingest) };
+  byName.publish = { ...analysed.publish, ...measure('publish', stack.publish) };
+  return {
+    byName,
+    env: stack.env,
+    sameAsStack: {
+      ingest: sha(stack.ingest) === sha(bench.get('ingest') as string),
+      publish: sha(stack.publish) === sha(bench.get('publish') as string),
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Realistic events for the warm measurements, from the spec's examples: API Gateway REST
+ * proxy events carrying each example body (fresh SessionIDs, the token in its header), and
+ * DynamoDB stream batches of the items the ingest function stores for them. Also the
+ * environment a Lambda execution environment has.
+ */
+import { randomUUID } from 'node:crypto';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { APIGatewayProxyEvent, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { toCallEventRecord } from '../../lambda/contract/call-event-record';
+import { HOOK_TYPES } from '../../lambda/contract/hook-types';
+import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import { parseCallEvent } from '../../lambda/contract/schema';
+import { freshSpecExample } from '../../test/fixtures/spec-examples';
+
+export const REGION = 'eu-west-1';
+
+/** One call flow's worth of bodies per round: each HookType's example, `rounds` times. */
+export function exampleBodies(rounds: number): string[] {
+  return Array.from({ length: rounds }, () => HOOK_TYPES.map((t) => freshSpecExample(t))).flat();
+}
+
+export function apiGatewayEvent(body: string, token: string): APIGatewayProxyEvent {
+  const requestId = randomUUID();
+  const headers = {
+    Host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+    'Content-Type': 'application/json',
+    'User-Agent': 'pbx-webhooks/1.0',
+    'X-Forwarded-For': '203.0.113.7',
+    [TOKEN_HEADER]: token,
+  };
+  return {
+    resource: '/call-events',
+    path: '/call-events',
+    httpMethod: 'POST',
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: 'POST',
+      identity: { sourceIp: '203.0.113.7', userAgent: 'pbx-webhooks/1.0' },
+      path: '/prod/call-events',
+      stage: 'prod',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'res123',
+      resourcePath: '/call-events',
+    } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+/** A stream batch as Lambda's mapping delivers it: the stored items of `bodies`, as INSERTs. */
+export function streamBatch(bodies: string[], timeZone: string): DynamoDBStreamEvent {
+  const streamArn = `arn:aws:dynamodb:${REGION}:123456789012:table/CallEvents/stream/2026-01-01T00:00:00.000`;
+  const Records = bodies.map((body, i): DynamoDBRecord => {
+    const parsed = parseCallEvent(JSON.parse(body));
+    if (!parsed.ok) throw new Error(`A spec example does not validate: ${JSON.stringify(parsed.issues)}`);
+    const item = toCallEventRecord(parsed.event, { timeZone, receivedAt: new Date(), rawBody: body });
+    const NewImage = marshall(item, { removeUndefinedValues: true }) as never;
+    return {
+      eventID: randomUUID().replace(/-/g, ''),
+      eventName: 'INSERT',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: REGION,
+      dynamodb: {
+        ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+        Keys: marshall({ SessionID: item.SessionID, EventKey: item.EventKey }) as never,
+        NewImage,
+        SequenceNumber: String(1e20 + i),
+        SizeBytes: JSON.stringify(NewImage).length,
+        StreamViewType: 'NEW_IMAGE',
+      },
+      eventSourceARN: streamArn,
+    };
+  });
+  return { Records };
+}
+
+/**
+ * What a Lambda execution environment has, plus the function's own variables and the stub
+ * endpoints. Nothing is inherited from the shell (a developer's AWS_PROFILE would change
+ * which credential provider the SDK uses).
+ */
+export function lambdaEnvironment(
+  name: string,
+  functionEnv: Record<string, string>,
+  endpoint: string,
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    TZ: ':UTC',
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK',
+    AWS_SECRET_ACCESS_KEY: 'bench-secret',
+    AWS_SESSION_TOKEN: 'bench-session',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint,
+    ...functionEnv,
+  };
+}

@@ -1,0 +1,369 @@
+/** The targets, judged on the run's figures, and the table printed at the end of `npm run bench`. */
+import type { Bundle, BundleName, Bundles } from './bundles';
+import type { ColdStartSummary } from './cold-start';
+import type { EndToEndSummary } from './e2e';
+import type { WarmSummary } from './invoke';
+import { median, round } from './stats';
+import type { ValidationSummary } from './validation';
+
+export const KIB = 1024;
+
+/** The floor each function is compared with. */
+const FLOOR_OF: Partial<Record<BundleName, BundleName>> = { ingest: 'put-item', publish: 'put-events' };
+
+export interface Target {
+  name: string;
+  /** Which Node.js produced the figure (`-` for sizes). */
+  node: string;
+  value: number;
+  limit: number;
+  unit: string;
+  /** `max`: value ≤ limit; `min`: value ≥ limit. */
+  kind: 'max' | 'min';
+  met: boolean;
+}
+
+export interface ImportRatios {
+  node: string;
+  /** ingest median ÷ put-item (DocumentClient Put) floor median. */
+  ingest: number;
+  /** publish median ÷ put-events (PutEvents) floor median. */
+  publish: number;
+  /** The put-item floor with the SDK from node_modules (as the runtime's copy) ÷ the bundled floor. */
+  runtimeSdkVsBundled: number;
+  /** What the inlined (lazily initialised) Secrets Manager client adds to the ingest's import, ms. */
+  secretsManagerMs: number;
+  /** Import time of ICU's time-zone data (intl yardstick − hello), ms. */
+  icuMs: number;
+  /** ingest ÷ floor without the ICU load that the ingest's first conversion needs anyway. */
+  ingestWithoutIcu: number;
+}
+
+/**
+ * Ratios of import medians, each taken over the rounds pairwise: a run of the function and
+ * the run of its floor just before it share the machine's load of that moment, so the median
+ * of the per-round ratios is steadier than the ratio of the medians.
+ */
+export function importRatios(coldStarts: ColdStartSummary[]): ImportRatios[] {
+  const nodes = [...new Set(coldStarts.map((c) => c.node))];
+  return nodes.map((node) => {
+    const samples = (bundle: BundleName) =>
+      coldStarts.find((c) => c.node === node && c.bundle === bundle)?.importSamplesMs ?? [];
+    const paired = (f: (at: (bundle: BundleName) => number) => number) => {
+      const rounds = samples('hello').length;
+      return round(median(Array.from({ length: rounds }, (_, i) => f((b) => samples(b)[i] ?? Number.NaN))));
+    };
+    const icu = (at: (b: BundleName) => number) => at('intl') - at('hello');
+    return {
+      node,
+      ingest: paired((at) => at('ingest') / at('put-item')),
+      publish: paired((at) => at('publish') / at('put-events')),
+      runtimeSdkVsBundled: paired((at) => at('put-item-runtime-sdk') / at('put-item')),
+      secretsManagerMs: paired((at) => at('ingest') - at('ingest-without-secrets-manager')),
+      icuMs: paired(icu),
+      ingestWithoutIcu: paired((at) => (at('ingest') - icu(at)) / at('put-item')),
+    };
+  });
+}
+
+function target(t: Omit<Target, 'met'>): Target {
+  return { ...t, met: t.kind === 'max' ? t.value <= t.limit : t.value >= t.limit };
+}
+
+export function judge(
+  bundles: Bundles,
+  ratios: ImportRatios[],
+  warm: WarmSummary[],
+  validation: ValidationSummary[],
+): Target[] {
+  const targets: Target[] = [];
+  for (const r of ratios) {
+    targets.push(
+      target({
+        name: 'ingest import ÷ floor',
+        node: r.node,
+        value: r.ingest,
+        limit: 1.3,
+        unit: '×',
+        kind: 'max',
+      }),
+      target({
+        name: 'publish import ÷ floor',
+        node: r.node,
+        value: r.publish,
+        limit: 1.15,
+        unit: '×',
+        kind: 'max',
+      }),
+    );
+  }
+  targets.push(
+    target({
+      name: 'ingest bundle',
+      node: '-',
+      value: round(bundles.byName.ingest.bytes / KIB, 1),
+      limit: 370,
+      unit: 'KiB',
+      kind: 'max',
+    }),
+    target({
+      name: 'publish bundle',
+      node: '-',
+      value: round(bundles.byName.publish.bytes / KIB, 1),
+      limit: 310,
+      unit: 'KiB',
+      kind: 'max',
+    }),
+  );
+  for (const w of warm.filter((s) => s.bundle === 'ingest' || s.bundle === 'publish')) {
+    targets.push(
+      target({
+        name: `${w.bundle} warm CPU per invocation`,
+        node: w.node,
+        value: round(w.cpuMeanUs / 1000, 3),
+        limit: 1.5,
+        unit: 'ms',
+        kind: 'max',
+      }),
+    );
+  }
+  for (const v of validation) {
+    targets.push(
+      target({
+        name: 'validation (parsed objects)',
+        node: v.node,
+        value: v.eventsPerSecond.parseObjects,
+        limit: 1_000_000,
+        unit: 'events/s',
+        kind: 'min',
+      }),
+    );
+  }
+  return targets;
+}
+
+/** What must hold for the figures to mean anything; each failure is a line. */
+export function checks(
+  bundles: Bundles,
+  coldStarts: ColdStartSummary[],
+  warm: WarmSummary[],
+  endToEnd: EndToEndSummary | undefined,
+): string[] {
+  const problems: string[] = [];
+  for (const [name, same] of Object.entries(bundles.sameAsStack)) {
+    if (!same) problems.push(`the analysis build of ${name} differs from the stack's bundle`);
+  }
+  for (const name of ['ingest', 'publish'] as const) {
+    const missing = bundles.byName[name].staticExternalImports ?? [];
+    if (missing.length > 0)
+      problems.push(`${name} imports ${missing.join(', ')} statically but does not bundle it`);
+  }
+  for (const c of coldStarts) {
+    if (c.failures > 0) problems.push(`${c.node} ${c.bundle}: ${c.failures} first invocation(s) failed`);
+  }
+  for (const w of warm) {
+    for (const p of w.problems) problems.push(`${w.node} ${w.bundle}: ${p}`);
+  }
+  if (endToEnd && !endToEnd.ok) problems.push(`end to end: ${endToEnd.problems.join('; ')}`);
+  return problems;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? n(c) : c)))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  const line = (r: (string | number)[]) =>
+    r
+      .map((c, i) => (i === 0 ? String(c).padEnd(widths[i] ?? 0) : String(c).padStart(widths[i] ?? 0)))
+      .join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}
+
+function topPackages(bundle: Bundle, count: number): string {
+  return (bundle.packages ?? [])
+    .slice(0, count)
+    .map((p) => `${p.name} ${round(p.bytes / KIB, 1)}`)
+    .join(', ');
+}
+
+export function formatTables(results: {
+  bundles: Bundles;
+  coldStarts: ColdStartSummary[];
+  ratios: ImportRatios[];
+  warm: WarmSummary[];
+  validation: ValidationSummary[];
+  endToEnd?: EndToEndSummary;
+  targets: Target[];
+  problems: string[];
+}): string {
+  const { bundles, coldStarts, ratios, warm, validation, endToEnd, targets, problems } = results;
+  const out: string[] = [];
+  const order: BundleName[] = [
+    'ingest',
+    'ingest-without-secrets-manager',
+    'put-item',
+    'put-item-runtime-sdk',
+    'publish',
+    'put-events',
+    'hello',
+    'intl',
+  ];
+  out.push(
+    'Bundles (minified, as CDK builds them; KiB = 1024 bytes; gzip -9)',
+    table(
+      ['bundle', 'KiB', 'gzip KiB', 'largest parts (KiB)'],
+      order.map((name) => {
+        const b = bundles.byName[name];
+        return [name, round(b.bytes / KIB, 1), round(b.gzipBytes / KIB, 1), topPackages(b, 4)];
+      }),
+    ),
+    '',
+    'Cold start, one fresh process per run: import, then the first invocation (stub AWS endpoint)',
+    table(
+      [
+        'node',
+        'bundle',
+        'runs',
+        'import median ms',
+        'import p90 ms',
+        'first p50 ms',
+        'first p99 ms',
+        'first CPU p50 µs',
+      ],
+      coldStarts.map((c) => [
+        c.node,
+        c.bundle,
+        c.failures > 0 ? `${c.runs} (${c.failures} failed)` : c.runs,
+        c.import.medianMs,
+        c.import.p90Ms,
+        c.firstInvocation.p50Ms,
+        c.firstInvocation.p99Ms,
+        c.firstInvocation.cpuP50Us,
+      ]),
+    ),
+    table(
+      [
+        'node (paired per round, median)',
+        'ingest ÷ put-item',
+        'publish ÷ put-events',
+        'ICU tz data ms',
+        'Secrets Manager client ms',
+        'ingest − ICU ÷ put-item',
+        'SDK from node_modules ÷ bundled',
+      ],
+      ratios.map((r) => [
+        r.node,
+        r.ingest,
+        r.publish,
+        r.icuMs,
+        r.secretsManagerMs,
+        r.ingestWithoutIcu,
+        r.runtimeSdkVsBundled,
+      ]),
+    ),
+    '',
+    'Warm invocations against the stub AWS endpoint (after a warm-up; pooled over children)',
+    table(
+      [
+        'node',
+        'bundle',
+        'invocations',
+        'p50 ms',
+        'p99 ms',
+        'CPU mean µs',
+        'CPU p50 µs',
+        'CPU p99 µs',
+        'CPU mean ÷ floor',
+      ],
+      warm.map((w) => {
+        const floor = FLOOR_OF[w.bundle];
+        const f = floor && warm.find((x) => x.node === w.node && x.bundle === floor);
+        return [
+          w.node,
+          w.bundle,
+          w.invocations,
+          w.p50Ms,
+          w.p99Ms,
+          w.cpuMeanUs,
+          w.cpuP50Us,
+          w.cpuP99Us,
+          f ? round(w.cpuMeanUs / f.cpuMeanUs) : '-',
+        ];
+      }),
+    ),
+    '',
+    'Validation over the spec examples (events/s, median of rounds)',
+    table(
+      [
+        'node',
+        'JSON.parse alone',
+        'parseCallEvent(object)',
+        'best round',
+        'parseCallEvent(JSON.parse(text))',
+        'object ÷ JSON.parse',
+      ],
+      validation.map((v) => [
+        v.node,
+        v.eventsPerSecond.jsonParse,
+        v.eventsPerSecond.parseObjects,
+        v.bestParseObjects,
+        v.eventsPerSecond.parseStrings,
+        round(v.eventsPerSecond.parseObjects / v.eventsPerSecond.jsonParse),
+      ]),
+    ),
+  );
+  if (endToEnd) {
+    out.push(
+      '',
+      `End to end through local mode (${endToEnd.node}; ${endToEnd.events} events, concurrency ${endToEnd.concurrency})`,
+      table(
+        [
+          'events/s',
+          'p50 ms',
+          'p99 ms',
+          'accepted',
+          'duplicates',
+          'stored',
+          'published',
+          'lost',
+          'pipeline events/s',
+          'ok',
+        ],
+        [
+          [
+            endToEnd.eventsPerSecond,
+            endToEnd.latencyMs.p50,
+            endToEnd.latencyMs.p99,
+            endToEnd.accepted,
+            endToEnd.duplicates,
+            endToEnd.stored ?? '-',
+            endToEnd.publishedDistinct ?? '-',
+            endToEnd.lost ?? '-',
+            endToEnd.pipelineEventsPerSecond ?? '-',
+            endToEnd.ok ? 'yes' : `NO: ${endToEnd.problems.join('; ')}`,
+          ],
+        ],
+      ),
+    );
+  }
+  out.push(
+    '',
+    'Targets',
+    table(
+      ['target', 'node', 'value', 'limit', 'met'],
+      targets.map((t) => [
+        t.name,
+        t.node,
+        `${n(t.value)} ${t.unit}`,
+        `${t.kind === 'max' ? '≤' : '≥'} ${n(t.limit)} ${t.unit}`,
+        t.met ? 'yes' : 'NO',
+      ]),
+    ),
+    '',
+    problems.length === 0
+      ? "Checks: the analysed bundles are the stack's, nothing they import statically is left out, every invocation succeeded with the expected AWS calls, nothing was lost end to end."
+      : `Checks FAILED (the figures above are suspect):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,238 @@
+/**
+ * `npm run bench`: bundles the two functions as CDK does, with floors built from the same
+ * settings, then measures bundle size, fresh-process import time, first and warm invocation
+ * cost, validation throughput and end-to-end throughput through local mode; prints a table,
+ * judges the targets and writes bench/results.json. Figures are noisy on a shared machine,
+ * so every comparison is a ratio against floors measured in the same run, interleaved.
+ *
+ * Options: --runs N (cold starts per bundle and Node.js, default 30), --children N (warm
+ * children per bundle and Node.js, default 3), --warmup N and --warm N (invocations per child
+ * before and while measuring, default 800 each), --e2e-events N (default 2000),
+ * --concurrency N (default 16), --no-e2e.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type BundleName, buildBundles, ROOT } from './lib/bundles';
+import { measureColdStarts } from './lib/cold-start';
+import { measureEndToEnd } from './lib/e2e';
+import { apiGatewayEvent, exampleBodies, lambdaEnvironment, streamBatch } from './lib/events';
+import { measureWarm } from './lib/invoke';
+import { nodeBinaries } from './lib/node-versions';
+import { cleanup, cleanupOnSignals, isInterrupted, onCleanup, throwIfInterrupted } from './lib/processes';
+import { checks, formatTables, importRatios, judge } from './lib/report';
+import { startStubAws } from './lib/stub-aws';
+import { measureValidation } from './lib/validation';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '30' },
+    children: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '800' },
+    warm: { type: 'string', default: '800' },
+    'e2e-events': { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '16' },
+    'no-e2e': { type: 'boolean', default: false },
+  },
+});
+
+const began = Date.now();
+const elapsed = () => `${((Date.now() - began) / 1000).toFixed(0)} s`;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const phase = (name: string) => log(`[${elapsed()}] ${name}`);
+
+function cpuModel(): string {
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (match?.[1]) return match[1].trim();
+  } catch {
+    // not Linux: fall back to what Node.js reports
+  }
+  return cpus()[0]?.model ?? 'unknown';
+}
+
+function progress(label: string) {
+  let last = 0;
+  return (done: number, total: number) => {
+    const step = Math.floor((done / total) * 10);
+    if (step > last || done === total) {
+      last = step;
+      process.stderr.write(`\r  ${label}: ${done}/${total}${done === total ? '\n' : ''}`);
+    }
+  };
+}
+
+async function main(): Promise<void> {
+  cleanupOnSignals(log);
+  const tmpDir = join(ROOT, 'bench', 'tmp', `run-${process.pid}`);
+  rmSync(tmpDir, { recursive: true, force: true });
+  mkdirSync(tmpDir, { recursive: true });
+  // Registered first, so it runs last: after every process using the directory has stopped.
+  onCleanup(async () => rmSync(tmpDir, { recursive: true, force: true }));
+  try {
+    const nodes = nodeBinaries();
+    log(`Node.js: ${nodes.map((n) => `${n.version} (${relative(ROOT, n.path) || n.path})`).join(', ')}`);
+    const token = randomBytes(24).toString('base64url');
+    const tokenSha256 = createHash('sha256').update(token).digest('hex');
+
+    phase('Building the bundles');
+    const bundles = buildBundles(tmpDir, tokenSha256, log);
+
+    const stub = await startStubAws();
+    const env = (name: string, fn: 'ingest' | 'publish') =>
+      lambdaEnvironment(name, bundles.env[fn], stub.endpoint);
+    const path = (name: BundleName) => bundles.byName[name].path;
+    const envOf: Record<Exclude<BundleName, 'validation-worker'>, Record<string, string>> = {
+      hello: env('hello', 'ingest'),
+      intl: env('intl', 'ingest'),
+      'put-item': env('put-item', 'ingest'),
+      'put-item-runtime-sdk': env('put-item-runtime-sdk', 'ingest'),
+      'ingest-without-secrets-manager': env('ingest-without-secrets-manager', 'ingest'),
+      ingest: env('ingest', 'ingest'),
+      'put-events': env('put-events', 'publish'),
+      publish: env('publish', 'publish'),
+    };
+
+    // Realistic events: the spec's examples in API Gateway proxy events, and stream batches of
+    // what ingest stores for them (8 records, one per HookType).
+    const timeZone = bundles.env.ingest.CALL_TIME_ZONE ?? 'Europe/Moscow';
+    const apiEventsFile = join(tmpDir, 'api-events.json');
+    const batchesFile = join(tmpDir, 'stream-batches.json');
+    writeFileSync(
+      apiEventsFile,
+      JSON.stringify(exampleBodies(8).map((body) => apiGatewayEvent(body, token))),
+    );
+    writeFileSync(
+      batchesFile,
+      JSON.stringify(Array.from({ length: 16 }, () => streamBatch(exampleBodies(1), timeZone))),
+    );
+    const eventsFile = (name: BundleName) =>
+      name === 'publish' || name === 'put-events' ? batchesFile : apiEventsFile;
+
+    phase(`Cold starts: ${args.runs} fresh processes per bundle and Node.js, interleaved`);
+    const coldOrder = [
+      'hello',
+      'intl',
+      'put-item',
+      'ingest',
+      'ingest-without-secrets-manager',
+      'put-item-runtime-sdk',
+      'put-events',
+      'publish',
+    ] as const;
+    const coldStarts = await measureColdStarts(
+      nodes,
+      coldOrder.map((name) => ({ name, path: path(name), env: envOf[name], eventsFile: eventsFile(name) })),
+      Number(args.runs),
+      progress('cold starts'),
+    );
+
+    phase(
+      `Warm invocations: ${args.children} children per bundle and Node.js, ${args.warmup} + ${args.warm} invocations each`,
+    );
+    const putItem = { 'DynamoDB_20120810.PutItem': 1 };
+    const putEvents = { 'AWSEvents.PutEvents': 1 };
+    const warmOrder = ['hello', 'put-item', 'ingest', 'put-events', 'publish'] as const;
+    const calls: Record<(typeof warmOrder)[number], Record<string, number>> = {
+      hello: {},
+      'put-item': putItem,
+      ingest: putItem,
+      'put-events': putEvents,
+      publish: putEvents,
+    };
+    const warm = await measureWarm(
+      nodes,
+      warmOrder.map((name) => ({
+        name,
+        path: path(name),
+        env: envOf[name],
+        eventsFile: eventsFile(name),
+        callsPerInvocation: calls[name],
+      })),
+      { children: Number(args.children), warmup: Number(args.warmup), measured: Number(args.warm), stub },
+      progress('warm children'),
+    );
+    await stub.close();
+
+    phase('Validation throughput');
+    const validation = await measureValidation(nodes, path('validation-worker'));
+
+    let endToEnd: Awaited<ReturnType<typeof measureEndToEnd>> | undefined;
+    if (!args['no-e2e']) {
+      phase(`End to end through local mode: ${args['e2e-events']} events at concurrency ${args.concurrency}`);
+      endToEnd = await measureEndToEnd(
+        { events: Number(args['e2e-events']), concurrency: Number(args.concurrency), timeoutMs: 180_000 },
+        log,
+      );
+    }
+
+    throwIfInterrupted();
+    const ratios = importRatios(coldStarts);
+    const targets = judge(bundles, ratios, warm, validation);
+    const problems = checks(bundles, coldStarts, warm, endToEnd);
+    const results = {
+      generatedAt: new Date().toISOString(),
+      durationSeconds: Math.round((Date.now() - began) / 1000),
+      machine: {
+        cpuModel: cpuModel(),
+        cores: cpus().length,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        kernel: release(),
+      },
+      node: {
+        orchestrator: process.version,
+        measured: nodes.map((n) => n.version),
+        localMode: endToEnd?.node,
+      },
+      settings: {
+        coldStartRuns: Number(args.runs),
+        warmChildren: Number(args.children),
+        warmupInvocationsPerChild: Number(args.warmup),
+        measuredInvocationsPerChild: Number(args.warm),
+        ingestEvents:
+          'API Gateway REST proxy events, the 8 spec examples with fresh SessionIDs, token in X-Webhook-Token',
+        publishEvents: 'DynamoDB stream batches of 8 INSERT records (one per HookType), as stored by ingest',
+        units: 'bytes; KiB = 1024 bytes; gzip level 9; ms; CPU in µs (process.cpuUsage, user + system)',
+      },
+      bundles: Object.fromEntries(
+        Object.entries(bundles.byName).map(([name, b]) => [
+          name,
+          {
+            bytes: b.bytes,
+            gzipBytes: b.gzipBytes,
+            packages: b.packages?.slice(0, 15),
+            staticExternalImports: b.staticExternalImports,
+          },
+        ]),
+      ),
+      bundlesSameAsStack: bundles.sameAsStack,
+      coldStarts,
+      importRatios: ratios,
+      warm,
+      validation,
+      endToEnd,
+      targets,
+      problems,
+    };
+    writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(
+      `\n${formatTables({ bundles, coldStarts, ratios, warm, validation, endToEnd, targets, problems })}\n`,
+    );
+    const missed = targets.filter((t) => !t.met);
+    process.stdout.write(
+      `\n${targets.length - missed.length} of ${targets.length} targets met; figures in bench/results.json (${elapsed()}).\n`,
+    );
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch(async (error: unknown) => {
+  // Interrupted: the signal handler is already stopping everything and will exit.
+  if (isInterrupted()) return;
+  log(`bench failed: ${(error as Error).stack ?? String(error)}`);
+  await cleanup();
+  process.exitCode = 1;
+});
