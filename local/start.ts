@@ -2,10 +2,9 @@
  * `npm start [-- --in-memory]`: the whole pipeline on this machine. Prints the webhook URL,
  * the token and the local endpoints once ready; Ctrl-C stops everything.
  */
-import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { DEFAULTS, INGEST_ENV, PUBLISH_ENV } from '../lambda/contract/runtime-config';
+import { runtimeFileOf, writeRuntimeFile } from '../scripts/lib/runtime-file';
 import { javaAvailable } from './dynamodb-local';
 import { startLocalRuntime } from './runtime';
 
@@ -44,27 +43,7 @@ async function main(): Promise<void> {
     ...(process.env.WEBHOOK_TOKEN ? { token: process.env.WEBHOOK_TOKEN } : {}),
     log: (line) => console.log(line),
   });
-  const runtimeFile = join(runtime.stateDir, 'runtime.json');
-  writeFileSync(
-    runtimeFile,
-    `${JSON.stringify(
-      {
-        webhookUrl: runtime.webhookUrl,
-        token: runtime.token,
-        region: runtime.region,
-        dynamodbEndpoint: runtime.dynamodbEndpoint,
-        eventbridgeEndpoint: runtime.eventbridgeEndpoint,
-        tables: runtime.tables,
-        deliveriesDir: runtime.deliveriesDir,
-        // What the operator tools (republish, requeue-rejected) need to act as the functions do.
-        timeZone: runtime.environments.ingest[INGEST_ENV.timeZone] ?? DEFAULTS.timeZone,
-        eventBusName: runtime.environments.publish[PUBLISH_ENV.eventBusName],
-        eventSource: runtime.environments.publish[PUBLISH_ENV.eventSource] ?? DEFAULTS.eventSource,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeRuntimeFile(join(runtime.stateDir, 'runtime.json'), runtimeFileOf(runtime));
 
   console.log(`
 Call-events pipeline running locally${inMemory ? ' (in memory)' : ` (data in ${runtime.stateDir})`}

@@ -1,9 +1,12 @@
 /**
  * `.local/runtime.json`: what `npm start` writes once the local runtime is ready (URLs,
- * token, table names) and the local tools read. The orchestrator writes it with this type.
+ * token, table names) and the local tools read; written and read through this module alone.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULTS, INGEST_ENV, PUBLISH_ENV } from '../../lambda/contract/runtime-config';
+// Type only: the tools that read the file must not load the local runtime.
+import type { LocalRuntime } from '../../local/runtime';
 
 export const RUNTIME_FILE = '.local/runtime.json';
 
@@ -27,6 +30,28 @@ export const runtimeFileSchema = z.object({
 });
 
 export type RuntimeFile = z.infer<typeof runtimeFileSchema>;
+
+/** The file's content for a running local runtime. */
+export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
+  return {
+    webhookUrl: runtime.webhookUrl,
+    token: runtime.token,
+    region: runtime.region,
+    dynamodbEndpoint: runtime.dynamodbEndpoint,
+    eventbridgeEndpoint: runtime.eventbridgeEndpoint,
+    tables: runtime.tables,
+    deliveriesDir: runtime.deliveriesDir,
+    // What the operator tools (republish, requeue-rejected) need to act as the functions do.
+    timeZone: runtime.environments.ingest[INGEST_ENV.timeZone] ?? DEFAULTS.timeZone,
+    eventBusName: runtime.environments.publish[PUBLISH_ENV.eventBusName],
+    eventSource: runtime.environments.publish[PUBLISH_ENV.eventSource] ?? DEFAULTS.eventSource,
+  };
+}
+
+/** Writes the file as `npm start` does, for the tools to read. */
+export function writeRuntimeFile(path: string, file: RuntimeFile): void {
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+}
 
 export class RuntimeFileError extends Error {
   override name = 'RuntimeFileError';

@@ -3,14 +3,8 @@
  * played over HTTP, then we check what was stored, what was quarantined, and what each of
  * the stack's rules delivered once the stream has drained.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { rulesFromTemplate } from '../../local/eventbridge/rules';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { synthesizeTemplate } from '../../local/synth';
+import { existsSync } from 'node:fs';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   acceptedEvents,
   runScenario,
@@ -18,41 +12,10 @@ import {
   type ScenarioResult,
   scenarios,
 } from '../../scripts/lib/scenarios';
+import { startTestRuntime, type TestRuntime } from '../support/test-runtime';
 
-let runtime: LocalRuntime;
-let doc: DynamoDBDocumentClient;
-let stateDir: string;
+let t: TestRuntime;
 const played = new Map<string, { scenario: Scenario; result: ScenarioResult }>();
-
-/** The rule (deliveries file) of the stack that routes a HookType, found by its pattern. */
-function ruleFor(hookType: string): string {
-  const rule = rulesFromTemplate(synthesizeTemplate()).find((r) =>
-    ((r.eventPattern['detail-type'] as string[] | undefined) ?? []).includes(hookType),
-  );
-  if (!rule) throw new Error(`No rule of the stack routes ${hookType}`);
-  return rule.name;
-}
-
-function deliveries(rule: string, sessionId: string): { detail: { SessionID: string; HookType: string } }[] {
-  const file = join(runtime.deliveriesDir, `${rule}.ndjson`);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line))
-    .filter((event) => event.detail?.SessionID === sessionId);
-}
-
-async function stored(sessionId: string) {
-  const { Items } = await doc.send(
-    new QueryCommand({
-      TableName: runtime.tables.callEvents,
-      KeyConditionExpression: 'SessionID = :s',
-      ExpressionAttributeValues: { ':s': sessionId },
-    }),
-  );
-  return Items ?? [];
-}
 
 const scenario = (name: string) => {
   const entry = played.get(name);
@@ -61,28 +24,18 @@ const scenario = (name: string) => {
 };
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'call-events-local-'));
-  runtime = await startLocalRuntime({ port: 0, inMemory: true, stateDir });
-  doc = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: runtime.dynamodbEndpoint,
-      region: runtime.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
+  t = await startTestRuntime();
   for (const s of scenarios()) {
     played.set(s.name, {
       scenario: s,
-      result: await runScenario(s, { url: runtime.webhookUrl, token: runtime.token }),
+      result: await runScenario(s, { url: t.runtime.webhookUrl, token: t.runtime.token }),
     });
   }
-  await runtime.drained(60_000);
+  await t.runtime.drained(60_000);
 }, 180_000);
 
 afterAll(async () => {
-  doc?.destroy();
-  await runtime?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
+  await t?.stop();
 });
 
 describe('local mode, every simulator scenario', () => {
@@ -96,7 +49,7 @@ describe('local mode, every simulator scenario', () => {
 
   it('stores each accepted event once, in the order of the call', async () => {
     for (const { scenario: s } of played.values()) {
-      const items = await stored(s.sessionId);
+      const items = await t.stored(s.sessionId);
       expect({ name: s.name, hookTypes: items.map((i) => i.HookType) }).toEqual({
         name: s.name,
         hookTypes: acceptedEvents(s).map((e) => e.HookType),
@@ -106,9 +59,9 @@ describe('local mode, every simulator scenario', () => {
 
   it('quarantines every malformed body, exactly as sent', async () => {
     const { scenario: s } = scenario('malformed');
-    const { Items } = await doc.send(
+    const { Items } = await t.doc.send(
       new QueryCommand({
-        TableName: runtime.tables.rejectedEvents,
+        TableName: t.runtime.tables.rejectedEvents,
         KeyConditionExpression: 'RejectedOn = :d',
         ExpressionAttributeValues: { ':d': new Date().toISOString().slice(0, 10) },
       }),
@@ -119,37 +72,37 @@ describe('local mode, every simulator scenario', () => {
 
   it('delivers a missed call once to the MissedIncCall rule and never to the EndIncCall rule', () => {
     const { scenario: s } = scenario('missed');
-    expect(deliveries(ruleFor('MissedIncCall'), s.sessionId)).toHaveLength(1);
-    expect(deliveries(ruleFor('EndIncCall'), s.sessionId)).toHaveLength(0);
+    expect(t.deliveries('MissedIncCall', s.sessionId)).toHaveLength(1);
+    expect(t.deliveries('EndIncCall', s.sessionId)).toHaveLength(0);
   });
 
   it.each(['parallel-answered', 'sequential-answered'])(
     'delivers the %s call once to the EndIncCall rule',
     (name) => {
       const { scenario: s } = scenario(name);
-      const delivered = deliveries(ruleFor('EndIncCall'), s.sessionId);
+      const delivered = t.deliveries('EndIncCall', s.sessionId);
       expect(delivered.map((e) => e.detail.HookType)).toEqual(['EndIncCall']);
-      expect(deliveries(ruleFor('MissedIncCall'), s.sessionId)).toHaveLength(0);
+      expect(t.deliveries('MissedIncCall', s.sessionId)).toHaveLength(0);
     },
   );
 
   it.each(['outgoing-answered', 'outgoing-busy'])('delivers the %s call to neither rule', (name) => {
     const { scenario: s } = scenario(name);
-    expect(deliveries(ruleFor('EndIncCall'), s.sessionId)).toHaveLength(0);
-    expect(deliveries(ruleFor('MissedIncCall'), s.sessionId)).toHaveLength(0);
+    expect(t.deliveries('EndIncCall', s.sessionId)).toHaveLength(0);
+    expect(t.deliveries('MissedIncCall', s.sessionId)).toHaveLength(0);
   });
 
   it('stores and delivers a re-delivered call once', async () => {
     const { scenario: s } = scenario('redelivery');
-    const items = await stored(s.sessionId);
+    const items = await t.stored(s.sessionId);
     expect(items).toHaveLength(acceptedEvents(s).length);
-    expect(deliveries(ruleFor('MissedIncCall'), s.sessionId)).toHaveLength(1);
+    expect(t.deliveries('MissedIncCall', s.sessionId)).toHaveLength(1);
   });
 
   it('publishes every stored event: the local bus received each one, none given up', () => {
     const total = [...played.values()].reduce((n, { scenario: s }) => n + acceptedEvents(s).length, 0);
-    expect(runtime.eventBridge.stats().received).toBe(total);
-    expect(runtime.pollers.reduce((n, p) => n + p.stats().recordsGivenUp, 0)).toBe(0);
-    expect(existsSync(runtime.failedFile)).toBe(false);
+    expect(t.runtime.eventBridge.stats().received).toBe(total);
+    expect(t.runtime.pollers.reduce((n, p) => n + p.stats().recordsGivenUp, 0)).toBe(0);
+    expect(existsSync(t.runtime.failedFile)).toBe(false);
   });
 });

@@ -3,74 +3,37 @@
  * events to the local EventBridge again, exactly as the publisher built them; `requeue-rejected`
  * re-submits quarantined bodies through the current contract, into the stream like new events.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { INGEST_ENV, PUBLISH_ENV } from '../../lambda/contract/runtime-config';
 import type { RejectedCallEvent } from '../../lambda/ingest/store';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import type { EventEnvelope } from '../../local/eventbridge/server';
 import { republish, timeRange } from '../../scripts/lib/replay';
 import { daysBetween, requeueRejected } from '../../scripts/lib/requeue';
-import type { RuntimeFile } from '../../scripts/lib/runtime-file';
+import { runtimeFileOf, writeRuntimeFile } from '../../scripts/lib/runtime-file';
 import { acceptedEvents, runScenario, type Scenario, scenarios } from '../../scripts/lib/scenarios';
 import { type RepublishIo, main as republishMain } from '../../scripts/republish';
 import { type RequeueIo, main as requeueMain } from '../../scripts/requeue-rejected';
+import { startTestRuntime, type TestRuntime } from '../support/test-runtime';
 
-let runtime: LocalRuntime;
-let stateDir: string;
+let t: TestRuntime;
 let runtimeFile: string;
-let client: DynamoDBClient;
-let doc: DynamoDBDocumentClient;
 let eventBridge: EventBridgeClient;
 let missed: Scenario;
 let stored: Record<string, unknown>[];
 
-const credentials = {
-  accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-  secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-};
-
-const received = () => runtime.eventBridge.stats().received;
+const received = () => t.runtime.eventBridge.stats().received;
 
 function publishDeps() {
   return {
     putEvents: (entries: NonNullable<ConstructorParameters<typeof PutEventsCommand>[0]['Entries']>) =>
       eventBridge.send(new PutEventsCommand({ Entries: entries })),
-    eventBusName: runtime.environments.publish[PUBLISH_ENV.eventBusName] as string,
-    source: runtime.environments.publish[PUBLISH_ENV.eventSource] as string,
+    eventBusName: t.runtime.environments.publish[PUBLISH_ENV.eventBusName] as string,
+    source: t.runtime.environments.publish[PUBLISH_ENV.eventSource] as string,
     logger: { info: () => {}, warn: () => {}, error: () => {} },
   };
-}
-
-/** What the rule routing a HookType delivered for one call, as its target got it. */
-function deliveries(hookType: string, sessionId: string): Record<string, unknown>[] {
-  const rule = runtime.rules.find((r) =>
-    ((r.eventPattern['detail-type'] as string[] | undefined) ?? []).includes(hookType),
-  );
-  if (!rule) throw new Error(`No rule routes ${hookType}`);
-  const file = join(runtime.deliveriesDir, `${rule.name}.ndjson`);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line))
-    .filter((event) => event.detail?.SessionID === sessionId);
-}
-
-async function callItems(sessionId: string): Promise<Record<string, unknown>[]> {
-  const { Items } = await doc.send(
-    new QueryCommand({
-      TableName: runtime.tables.callEvents,
-      KeyConditionExpression: 'SessionID = :s',
-      ExpressionAttributeValues: { ':s': sessionId },
-      ConsistentRead: true,
-    }),
-  );
-  return Items ?? [];
 }
 
 /** An io for either CLI, reading the test's runtime file. */
@@ -84,43 +47,29 @@ const plusSeconds = (iso: string, s: number) =>
   new Date(Date.parse(iso) + s * 1000).toISOString().replace('.000Z', 'Z');
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'call-events-replay-'));
-  runtime = await startLocalRuntime({ port: 0, inMemory: true, stateDir });
-  client = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: runtime.region, credentials });
-  doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  t = await startTestRuntime();
   eventBridge = new EventBridgeClient({
-    endpoint: runtime.eventbridgeEndpoint,
-    region: runtime.region,
-    credentials,
+    endpoint: t.runtime.eventbridgeEndpoint,
+    region: t.runtime.region,
+    credentials: {
+      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+    },
   });
   // What `npm start` writes, for the CLIs' defaults.
-  const file: RuntimeFile = {
-    webhookUrl: runtime.webhookUrl,
-    token: runtime.token,
-    region: runtime.region,
-    dynamodbEndpoint: runtime.dynamodbEndpoint,
-    eventbridgeEndpoint: runtime.eventbridgeEndpoint,
-    tables: runtime.tables,
-    deliveriesDir: runtime.deliveriesDir,
-    timeZone: runtime.environments.ingest[INGEST_ENV.timeZone],
-    eventBusName: runtime.environments.publish[PUBLISH_ENV.eventBusName],
-    eventSource: runtime.environments.publish[PUBLISH_ENV.eventSource],
-  };
-  runtimeFile = join(stateDir, 'runtime.json');
-  writeFileSync(runtimeFile, JSON.stringify(file));
+  runtimeFile = join(t.runtime.stateDir, 'runtime.json');
+  writeRuntimeFile(runtimeFile, runtimeFileOf(t.runtime));
 
   [missed] = scenarios({ names: ['missed'] }) as [Scenario];
-  const played = await runScenario(missed, { url: runtime.webhookUrl, token: runtime.token });
+  const played = await runScenario(missed, { url: t.runtime.webhookUrl, token: t.runtime.token });
   if (!played.ok) throw new Error('the missed-call scenario was not answered as expected');
-  await runtime.drained(60_000);
-  stored = await callItems(missed.sessionId);
+  await t.runtime.drained(60_000);
+  stored = await t.stored(missed.sessionId);
 }, 180_000);
 
 afterAll(async () => {
-  client?.destroy();
   eventBridge?.destroy();
-  await runtime?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
+  await t?.stop();
 });
 
 describe('republish', () => {
@@ -129,11 +78,11 @@ describe('republish', () => {
     const times = stored.map((item) => item.EventTime as string).sort();
     const range = timeRange(times[0] as string, plusSeconds(times.at(-1) as string, 1));
     const before = received();
-    const [original] = deliveries('MissedIncCall', missed.sessionId);
+    const [original] = t.deliveries('MissedIncCall', missed.sessionId);
 
     const report = await republish({
-      doc,
-      table: runtime.tables.callEvents,
+      doc: t.doc,
+      table: t.runtime.tables.callEvents,
       range,
       sessionId: missed.sessionId,
       publish: publishDeps(),
@@ -146,11 +95,11 @@ describe('republish', () => {
       failed: [],
     });
     expect(received()).toBe(before + stored.length);
-    const again = deliveries('MissedIncCall', missed.sessionId);
+    const again = t.deliveries('MissedIncCall', missed.sessionId);
     expect(again).toHaveLength(2);
     // Same entry as the stream publisher's: same source, detail-type, time and detail (EventId included).
-    const { id: _a, ...first } = original as Record<string, unknown>;
-    const { id: _b, ...second } = again[1] as Record<string, unknown>;
+    const { id: _a, ...first } = original as EventEnvelope;
+    const { id: _b, ...second } = again[1] as EventEnvelope;
     expect(second).toEqual(first);
   });
 
@@ -159,8 +108,8 @@ describe('republish', () => {
     const last = times.at(-1) as string;
     const before = received();
     const report = await republish({
-      doc,
-      table: runtime.tables.callEvents,
+      doc: t.doc,
+      table: t.runtime.tables.callEvents,
       range: timeRange(times[0] as string, last),
       sessionId: missed.sessionId,
       dryRun: true,
@@ -175,8 +124,8 @@ describe('republish', () => {
   it('finds the same events with a Scan filtered on EventTime when no SessionID is given', async () => {
     const times = stored.map((item) => item.EventTime as string).sort();
     const report = await republish({
-      doc,
-      table: runtime.tables.callEvents,
+      doc: t.doc,
+      table: t.runtime.tables.callEvents,
       range: timeRange(times[0] as string, plusSeconds(times.at(-1) as string, 1)),
       dryRun: true,
       publish: publishDeps(),
@@ -226,9 +175,9 @@ describe('requeue-rejected', () => {
     const february30 = malformed.requests.find((r) => r.label.includes('30 February'));
     if (!february30) throw new Error('no 30 February request in the malformed scenario');
     invalidBody = february30.body;
-    const response = await fetch(runtime.webhookUrl, {
+    const response = await fetch(t.runtime.webhookUrl, {
       method: 'POST',
-      headers: { 'x-webhook-token': runtime.token },
+      headers: { 'x-webhook-token': t.runtime.token },
       body: invalidBody,
     });
     expect(response.status).toBe(400);
@@ -266,15 +215,15 @@ describe('requeue-rejected', () => {
       Truncated: true,
     };
     for (const Item of [item, truncated]) {
-      await doc.send(new PutCommand({ TableName: runtime.tables.rejectedEvents, Item }));
+      await t.doc.send(new PutCommand({ TableName: t.runtime.tables.rejectedEvents, Item }));
     }
-    await runtime.drained(60_000);
+    await t.runtime.drained(60_000);
   });
 
   const options = () => ({
-    doc,
-    tables: runtime.tables,
-    timeZone: runtime.environments.ingest[INGEST_ENV.timeZone] as string,
+    doc: t.doc,
+    tables: t.runtime.tables,
+    timeZone: t.runtime.environments.ingest[INGEST_ENV.timeZone] as string,
     since,
   });
 
@@ -295,11 +244,11 @@ describe('requeue-rejected', () => {
     expect(invalid?.originalReason).toBe('contract');
     expect(invalid?.issues?.map((i) => i.path)).toContain('StartTime');
 
-    const items = await callItems(fixed.SessionID);
+    const items = await t.stored(fixed.SessionID);
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ RawBody: fixed.Body, ReceivedAt: fixed.ReceivedAt });
     expect(items[0]?.EventKey).toBe(accepted?.EventKey);
-    await runtime.drained(60_000);
+    await t.runtime.drained(60_000);
     expect(received()).toBe(before + 1);
   });
 
@@ -307,9 +256,9 @@ describe('requeue-rejected', () => {
     const before = received();
     const report = await requeueRejected(options());
     expect(report.counts).toMatchObject({ accepted: 0, duplicate: 1, 'still-invalid': 1 });
-    await runtime.drained(60_000);
+    await t.runtime.drained(60_000);
     expect(received()).toBe(before);
-    expect(await callItems(fixed.SessionID)).toHaveLength(1);
+    expect(await t.stored(fixed.SessionID)).toHaveLength(1);
   });
 
   it('CLI: lists each item and keeps the quarantine; --delete-accepted removes only stored ones', async () => {
@@ -328,9 +277,9 @@ describe('requeue-rejected', () => {
     expect(second.out.at(-1)).toMatch(/1 quarantine item\(s\) of stored events deleted/);
     const keys: unknown[] = [];
     for (const day of daysBetween(since, new Date())) {
-      const { Items } = await doc.send(
+      const { Items } = await t.doc.send(
         new QueryCommand({
-          TableName: runtime.tables.rejectedEvents,
+          TableName: t.runtime.tables.rejectedEvents,
           KeyConditionExpression: 'RejectedOn = :d',
           ExpressionAttributeValues: { ':d': day },
         }),

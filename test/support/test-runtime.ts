@@ -36,8 +36,8 @@ export interface TestRuntime {
   stored(sessionId: string): Promise<Record<string, unknown>[]>;
   /** Every item of a table. */
   scan(table: string): Promise<Record<string, unknown>[]>;
-  /** What the stack's rule that routes this HookType delivered so far. */
-  deliveries(hookType: string): EventEnvelope[];
+  /** What the stack's rule that routes this HookType delivered so far (for one call, given its SessionID). */
+  deliveries(hookType: string, sessionId?: string): EventEnvelope[];
   /** The stream records the mapping gave up on (the on-failure destination). */
   failed(): FailedRecord[];
   stop(): Promise<void>;
@@ -70,6 +70,8 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
       region: runtime.region,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
+    // As the ingest function's client marshals (lambda/shared/dynamodb.ts).
+    { marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true } },
   );
 
   const ruleFor = (hookType: string): string => {
@@ -100,6 +102,7 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
           TableName: runtime.tables.callEvents,
           KeyConditionExpression: 'SessionID = :s',
           ExpressionAttributeValues: { ':s': sessionId },
+          ConsistentRead: true,
         }),
       );
       return Items ?? [];
@@ -114,8 +117,10 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
       } while (start);
       return items;
     },
-    deliveries: (hookType) =>
-      lines(join(runtime.deliveriesDir, `${ruleFor(hookType)}.ndjson`)) as EventEnvelope[],
+    deliveries: (hookType, sessionId) =>
+      (lines(join(runtime.deliveriesDir, `${ruleFor(hookType)}.ndjson`)) as EventEnvelope[]).filter(
+        (event) => sessionId === undefined || event.detail.SessionID === sessionId,
+      ),
     failed: () => lines(runtime.failedFile) as FailedRecord[],
     async stop() {
       doc.destroy();

@@ -21,6 +21,7 @@ import {
   webhookJsonSchemas,
 } from '../../lambda/contract';
 import { SPEC_EXAMPLES, specExamplePayload } from '../fixtures/spec-examples';
+import { REQUIRED_FIELDS, specFields } from '../fixtures/spec-fields';
 
 function parsed(value: unknown): CallEvent {
   const result = parseCallEvent(value);
@@ -532,27 +533,6 @@ describe('JSON Schemas', () => {
   const webhook = webhookJsonSchemas() as Record<HookType, JsonSchema>;
   const detail = detailJsonSchemas() as Record<HookType, JsonSchema>;
 
-  /** The spec README's table, with rule 2 applied. */
-  const REQUIRED: Record<HookType, string[]> = {
-    CreateIncCall: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called'],
-    AttemptIncCallBegin: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called'],
-    ChangeIncCall: ['SessionID', 'HookType', 'StartDuration', 'CityNumber', 'Caller', 'Called'],
-    AttemptIncCallEnd: ['SessionID', 'HookType', 'EndTime', 'CityNumber', 'Caller', 'Called'],
-    EndIncCall: ['SessionID', 'HookType', 'EndTime', 'Duration', 'CityNumber', 'Caller'],
-    MissedIncCall: ['SessionID', 'HookType', 'EndTime', 'Duration', 'CityNumber', 'Caller'],
-    CreateOutCall: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called'],
-    EndOutCall: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller'],
-  };
-  const PROPERTIES: Record<HookType, string[]> = {
-    CreateIncCall: [...REQUIRED.CreateIncCall, 'Redirecting'],
-    AttemptIncCallBegin: REQUIRED.AttemptIncCallBegin,
-    ChangeIncCall: REQUIRED.ChangeIncCall,
-    AttemptIncCallEnd: [...REQUIRED.AttemptIncCallEnd, 'StartTime'],
-    EndIncCall: [...REQUIRED.EndIncCall, 'StartTime', 'ResultCode', 'Called'],
-    MissedIncCall: [...REQUIRED.MissedIncCall, 'StartTime', 'ResultCode', 'Called'],
-    CreateOutCall: REQUIRED.CreateOutCall,
-    EndOutCall: [...REQUIRED.EndOutCall, 'EndTime', 'Duration', 'ResultCode', 'Called'],
-  };
   const ADDED_ALWAYS = ['EventKey', 'EventTime', 'Direction', 'ReceivedAt', 'EventId'];
   const ADDED_SOMETIMES = ['ResultText', 'StartTimeUtc', 'StartDurationUtc', 'EndTimeUtc'];
   const sorted = (names: readonly string[] | undefined) => [...(names ?? [])].sort();
@@ -576,15 +556,15 @@ describe('JSON Schemas', () => {
     });
 
     it('the webhook schema names the spec fields and requires those of the spec table', () => {
-      expect(sorted(Object.keys(w.properties ?? {}))).toEqual(sorted(PROPERTIES[hookType]));
-      expect(sorted(w.required)).toEqual(sorted(REQUIRED[hookType]));
+      expect(sorted(Object.keys(w.properties ?? {}))).toEqual(sorted(specFields(hookType)));
+      expect(sorted(w.required)).toEqual(sorted(REQUIRED_FIELDS[hookType]));
     });
 
     it('the detail schema adds the service fields and requires those always present', () => {
       expect(sorted(Object.keys(d.properties ?? {}))).toEqual(
-        sorted([...PROPERTIES[hookType], ...ADDED_ALWAYS, ...ADDED_SOMETIMES]),
+        sorted([...specFields(hookType), ...ADDED_ALWAYS, ...ADDED_SOMETIMES]),
       );
-      expect(sorted(d.required)).toEqual(sorted([...REQUIRED[hookType], ...ADDED_ALWAYS]));
+      expect(sorted(d.required)).toEqual(sorted([...REQUIRED_FIELDS[hookType], ...ADDED_ALWAYS]));
     });
 
     it('types: times and numbers are strings; Duration and ResultCode are tolerant in, normalised out', () => {

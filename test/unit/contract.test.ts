@@ -15,6 +15,7 @@ import {
   toCallEventRecord,
 } from '../../lambda/contract';
 import { freshSpecExample, SPEC_EXAMPLES, specExamplePayload } from '../fixtures/spec-examples';
+import { OPTIONAL_FIELDS, REQUIRED_FIELDS, specFields } from '../fixtures/spec-fields';
 
 const options = { timeZone: 'Europe/Moscow', receivedAt: new Date('2021-01-28T15:30:00Z'), rawBody: '{}' };
 
@@ -51,29 +52,6 @@ const complete: Record<HookType, Record<string, unknown>> = {
   EndOutCall: payload('EndOutCall'),
 };
 
-/** The spec README's table, with rule 2 applied (StartTime optional where the examples omit it). */
-const REQUIRED: Record<HookType, string[]> = {
-  CreateIncCall: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called'],
-  AttemptIncCallBegin: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called'],
-  ChangeIncCall: ['SessionID', 'HookType', 'StartDuration', 'CityNumber', 'Caller', 'Called'],
-  AttemptIncCallEnd: ['SessionID', 'HookType', 'EndTime', 'CityNumber', 'Caller', 'Called'],
-  EndIncCall: ['SessionID', 'HookType', 'EndTime', 'Duration', 'CityNumber', 'Caller'],
-  MissedIncCall: ['SessionID', 'HookType', 'EndTime', 'Duration', 'CityNumber', 'Caller'],
-  CreateOutCall: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called'],
-  EndOutCall: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller'],
-};
-
-const OPTIONAL: Record<HookType, string[]> = {
-  CreateIncCall: ['Redirecting'],
-  AttemptIncCallBegin: [],
-  ChangeIncCall: [],
-  AttemptIncCallEnd: ['StartTime'],
-  EndIncCall: ['StartTime', 'ResultCode', 'Called'],
-  MissedIncCall: ['StartTime', 'ResultCode', 'Called'],
-  CreateOutCall: [],
-  EndOutCall: ['EndTime', 'Duration', 'ResultCode', 'Called'],
-};
-
 const TIME_FIELDS: [HookType, string][] = HOOK_TYPES.flatMap((t) =>
   ['StartTime', 'StartDuration', 'EndTime']
     .filter((f) => f in complete[t])
@@ -84,7 +62,7 @@ describe('the spec examples', () => {
   it('cover every HookType, and the completed bodies carry exactly the spec fields', () => {
     expect(Object.keys(SPEC_EXAMPLES).sort()).toEqual([...HOOK_TYPES].sort());
     for (const t of HOOK_TYPES) {
-      expect(Object.keys(complete[t]).sort()).toEqual([...REQUIRED[t], ...OPTIONAL[t]].sort());
+      expect(Object.keys(complete[t]).sort()).toEqual(specFields(t).sort());
     }
   });
 
@@ -322,7 +300,7 @@ describe('Duration (rule 3): a non-negative integer or a string of digits, store
 });
 
 describe('required and optional fields per HookType (spec table, rule 2)', () => {
-  const missing = HOOK_TYPES.flatMap((t) => REQUIRED[t].map((f): [HookType, string] => [t, f]));
+  const missing = HOOK_TYPES.flatMap((t) => REQUIRED_FIELDS[t].map((f): [HookType, string] => [t, f]));
   it.each(missing)('%s without %s is rejected with an issue at that path', (hookType, field) => {
     expect(paths(rejected(payload(hookType, { ...complete[hookType], [field]: undefined })))).toContain(
       field,
@@ -337,7 +315,7 @@ describe('required and optional fields per HookType (spec table, rule 2)', () =>
     },
   );
 
-  const optional = HOOK_TYPES.flatMap((t) => OPTIONAL[t].map((f): [HookType, string] => [t, f]));
+  const optional = HOOK_TYPES.flatMap((t) => OPTIONAL_FIELDS[t].map((f): [HookType, string] => [t, f]));
   it.each(optional)('%s without %s is accepted', (hookType, field) => {
     const event = accepted(payload(hookType, { ...complete[hookType], [field]: undefined }));
     expect(event).not.toHaveProperty(field);

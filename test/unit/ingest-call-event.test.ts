@@ -2,19 +2,11 @@ import { sha256 } from '../../lambda/ingest/auth';
 import { toHttpResponse } from '../../lambda/ingest/http';
 import { type IngestDeps, ingestCallEvent, type WebhookRequest } from '../../lambda/ingest/ingest-call-event';
 import { StorageUnavailableError, UnstorableEventError } from '../../lambda/ingest/store';
+import { specExamplePayload } from '../fixtures/spec-examples';
 import { MemoryStore } from '../support/memory-store';
 
 const TOKEN = 'correct-horse-battery-staple-0123456789';
-const MISSED = {
-  SessionID: '391cb39b-2658-4bcb-b4de-6b1fd4a2ed70',
-  HookType: 'MissedIncCall',
-  EndTime: '2021-01-28 18:34:51',
-  CityNumber: '4950665310',
-  Caller: '9582412128',
-  Called: '84950665310',
-  Duration: 0,
-  ResultCode: '603-S',
-};
+const MISSED = specExamplePayload('MissedIncCall');
 
 function request(body: string | null, overrides: Partial<WebhookRequest> = {}): WebhookRequest {
   return {

@@ -4,39 +4,21 @@
  * no quarantine record behind it; a failed quarantine write leaves no CallEvents item; and a
  * retry after an unacknowledged write converges on one stored event.
  */
-import { createHash } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
-  DynamoDBClient,
   InternalServerError,
   ProvisionedThroughputExceededException,
   RequestLimitExceeded,
   ResourceNotFoundException,
   ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { INGEST_ENV } from '../../lambda/contract/runtime-config';
 import { SPEC_EXAMPLES } from '../fixtures/spec-examples';
+import { loadIngestHandler, proxyEvent, INGEST_TABLES as TABLES } from '../support/ingest-handler';
 
-const TOKEN = 'faults-token-0123456789abcdef';
-const TABLES = { callEvents: 'CallEvents', rejectedEvents: 'RejectedCallEvents' };
-
-Object.assign(process.env, {
-  CALL_EVENTS_TABLE: TABLES.callEvents,
-  REJECTED_EVENTS_TABLE: TABLES.rejectedEvents,
-  WEBHOOK_TOKEN_SHA256: createHash('sha256').update(TOKEN).digest('hex'),
-  MAX_BODY_BYTES: '2048',
-  AWS_REGION: 'eu-west-1',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-});
-
-const ddb = mockClient(DynamoDBDocumentClient);
-mockClient(DynamoDBClient);
-// Imported after the environment is set: the handler reads it once, at cold start.
-const { handler } =
-  require('../../lambda/functions/ingest-call-event') as typeof import('../../lambda/functions/ingest-call-event');
+const { handler, ddb, token: TOKEN } = loadIngestHandler({ env: { [INGEST_ENV.maxBodyBytes]: '2048' } });
 
 const meta = { $metadata: { httpStatusCode: 400 } };
 /** What DynamoDB and the SDK throw when the table cannot take a write right now. */
@@ -68,24 +50,7 @@ function post(
   body: string,
   overrides: Partial<APIGatewayProxyEvent> = {},
 ): Promise<{ statusCode: number; body: string; headers?: Record<string, unknown> }> {
-  return handler({
-    body,
-    headers: { 'X-Webhook-Token': TOKEN },
-    multiValueHeaders: {},
-    httpMethod: 'POST',
-    isBase64Encoded: false,
-    path: '/call-events',
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    resource: '/call-events',
-    requestContext: {
-      requestId: 'api-req-1',
-      identity: { sourceIp: '203.0.113.9' },
-    } as APIGatewayProxyEvent['requestContext'],
-    ...overrides,
-  });
+  return handler({ ...proxyEvent(body, { 'X-Webhook-Token': TOKEN }), ...overrides });
 }
 
 /** Every command the handler sent, in order: its class and table. */

@@ -2,14 +2,11 @@
  * The ingest handler as Lambda runs it: env read at import, the real DynamoDB store behind
  * a mocked client (fault injection only), the HTTP answer, and what reaches the logs.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
-import { createHash } from 'node:crypto';
+import { loadIngestHandler, proxyEvent } from '../support/ingest-handler';
 
-const TOKEN = 's3cret-Token-for-tests-0123456789abcdef';
 const CALLER = '9582412128';
 const BODY = JSON.stringify({
   SessionID: 'ec22aab1-02f8-487d-9b40-1173f33ba242',
@@ -21,43 +18,8 @@ const BODY = JSON.stringify({
   Redirecting: '84950665310',
 });
 
-Object.assign(process.env, {
-  CALL_EVENTS_TABLE: 'CallEvents',
-  REJECTED_EVENTS_TABLE: 'RejectedCallEvents',
-  WEBHOOK_TOKEN_SHA256: createHash('sha256').update(TOKEN).digest('hex'),
-  AWS_REGION: 'eu-west-1',
-  POWERTOOLS_DEV: 'false',
-});
-
-const ddb = mockClient(DynamoDBDocumentClient);
-mockClient(DynamoDBClient);
-// Imported after the environment is set: the handler reads it once, at cold start.
-const { handler } =
-  require('../../lambda/functions/ingest-call-event') as typeof import('../../lambda/functions/ingest-call-event');
-
-function proxyEvent(
-  body: string | null,
-  headers: Record<string, string>,
-  query?: Record<string, string>,
-): APIGatewayProxyEvent {
-  return {
-    body,
-    headers,
-    multiValueHeaders: {},
-    httpMethod: 'POST',
-    isBase64Encoded: false,
-    path: '/call-events',
-    pathParameters: null,
-    queryStringParameters: query ?? null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    resource: '/call-events',
-    requestContext: {
-      requestId: 'api-req-1',
-      identity: { sourceIp: '203.0.113.9' },
-    } as APIGatewayProxyEvent['requestContext'],
-  };
-}
+// Logs left on: the last test reads what the handler writes.
+const { handler, ddb, token: TOKEN } = loadIngestHandler({ quiet: false });
 
 let logged: string;
 beforeEach(() => {

@@ -6,13 +6,11 @@
  * the in-memory store; one drives the real handler over a mocked DynamoDB document client that
  * marshalls and refuses items as the real client and DynamoDB do.
  */
-import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall, type marshallOptions } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { HOOK_TYPES } from '../../lambda/contract';
 import { CALL_EVENTS_KEYS, DEFAULTS, REJECTED_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
@@ -20,26 +18,14 @@ import { sha256 } from '../../lambda/ingest/auth';
 import { toHttpResponse, type WebhookResponse } from '../../lambda/ingest/http';
 import { type IngestDeps, ingestCallEvent, type WebhookRequest } from '../../lambda/ingest/ingest-call-event';
 import { SPEC_EXAMPLES, specExamplePayload } from '../fixtures/spec-examples';
+import { loadIngestHandler, proxyEvent, INGEST_TABLES as TABLES } from '../support/ingest-handler';
 import { MemoryStore } from '../support/memory-store';
 
-const TOKEN = 'property-token-0123456789abcdef';
 const LIMIT = DEFAULTS.maxBodyBytes;
-const TABLES = { callEvents: 'CallEvents', rejectedEvents: 'RejectedCallEvents' };
 const ANSWERS = [200, 400, 401, 413];
 
-Object.assign(process.env, {
-  CALL_EVENTS_TABLE: TABLES.callEvents,
-  REJECTED_EVENTS_TABLE: TABLES.rejectedEvents,
-  WEBHOOK_TOKEN_SHA256: createHash('sha256').update(TOKEN).digest('hex'),
-  AWS_REGION: 'eu-west-1',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-});
-const ddb = mockClient(DynamoDBDocumentClient);
-mockClient(DynamoDBClient);
-// Imported after the environment is set: the handler reads it once, at cold start.
-const { handler } =
-  require('../../lambda/functions/ingest-call-event') as typeof import('../../lambda/functions/ingest-call-event');
+const { handler, ddb, token: TOKEN } = loadIngestHandler();
+// Required once the environment is set, as the handler is: the very client the handler writes with.
 const { documentClient } =
   require('../../lambda/shared/dynamodb') as typeof import('../../lambda/shared/dynamodb');
 /** The options the handler's document client marshalls items with (the mock bypasses the client). */
@@ -539,24 +525,14 @@ class FakeDynamoDb {
   }
 }
 
-function proxyEvent(request: WebhookRequest): APIGatewayProxyEvent {
-  return {
-    body: request.body,
-    isBase64Encoded: request.isBase64Encoded,
-    headers: { ...request.headers } as Record<string, string>,
-    multiValueHeaders: {},
-    httpMethod: 'POST',
-    path: '/call-events',
-    pathParameters: null,
-    queryStringParameters: request.query ? ({ ...request.query } as Record<string, string>) : null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    resource: '/call-events',
-    requestContext: {
-      requestId: request.requestId,
-      identity: { sourceIp: '203.0.113.9' },
-    } as APIGatewayProxyEvent['requestContext'],
-  };
+/** The webhook request as API Gateway hands it to the handler. */
+function proxyEventOf(request: WebhookRequest): APIGatewayProxyEvent {
+  return proxyEvent(
+    request.body,
+    { ...request.headers } as Record<string, string>,
+    request.query ? ({ ...request.query } as Record<string, string>) : null,
+    { isBase64Encoded: request.isBase64Encoded, requestId: request.requestId },
+  );
 }
 
 function fakeDynamoDb(): FakeDynamoDb {
@@ -574,7 +550,7 @@ describe('the ingest handler, for any body', () => {
     await fc.assert(
       fc.asyncProperty(anyRequest, async (request) => {
         const dynamodb = fakeDynamoDb();
-        const res = await handler(proxyEvent(request));
+        const res = await handler(proxyEventOf(request));
         expect(ANSWERS).toContain(res.statusCode);
         const stored = {
           events: dynamodb.size(TABLES.callEvents),
@@ -614,7 +590,7 @@ describe('counterexamples found by the properties', () => {
     expect(item).not.toHaveProperty('StartDurationUtc');
 
     fakeDynamoDb();
-    const viaHandler = await handler(proxyEvent(webhookRequest(text(createIncCall('"EndTime": "   "')))));
+    const viaHandler = await handler(proxyEventOf(webhookRequest(text(createIncCall('"EndTime": "   "')))));
     expect(viaHandler.statusCode).toBe(200);
   });
 
@@ -638,7 +614,7 @@ describe('counterexamples found by the properties', () => {
       expect(store.rejected.map((r) => r.Body)).toEqual([body]);
 
       fakeDynamoDb();
-      expect((await handler(proxyEvent(webhookRequest(text(body))))).statusCode).toBe(400);
+      expect((await handler(proxyEventOf(webhookRequest(text(body))))).statusCode).toBe(400);
     },
   );
 
