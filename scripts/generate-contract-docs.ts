@@ -12,6 +12,7 @@ import {
   HOOK_TYPE_INFO,
   HOOK_TYPES,
   type HookType,
+  type JsonSchema,
   LOCAL_TIME_PATTERN,
   RESULT_CODES,
   SERVICE_FIELDS,
@@ -20,22 +21,6 @@ import {
 import { runWhenMain } from './lib/cli';
 
 export const DOCS_PATH = join(__dirname, '..', 'docs', 'CONTRACT.md');
-
-/** The part of JSON Schema that the contract's schemas use. */
-interface JsonSchema {
-  type?: string;
-  enum?: unknown[];
-  anyOf?: JsonSchema[];
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  description?: string;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: unknown;
-}
 
 /** Table cells may not hold a pipe or a line break, and `<…>` would be read as HTML. */
 const cell = (text: string) =>
@@ -134,8 +119,8 @@ function hookTypeSection(hookType: HookType, webhook: JsonSchema, detail: JsonSc
 
 /** The whole of docs/CONTRACT.md, from the contract alone. Pure, so tests can compare it. */
 export function renderContractDocs(): string {
-  const webhook = webhookJsonSchemas() as Record<HookType, JsonSchema>;
-  const detail = detailJsonSchemas() as Record<HookType, JsonSchema>;
+  const webhook = webhookJsonSchemas();
+  const detail = detailJsonSchemas();
   const lines = [
     '# Call-event contract',
     '',

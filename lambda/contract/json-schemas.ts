@@ -26,22 +26,35 @@ function perHookType<R>(build: (hookType: HookType) => R): Record<HookType, R> {
 }
 
 /** The zod schema of each published event's `detail`: the provider's fields plus the service's. */
+/** The part of JSON Schema (draft-04) that the contract's generated schemas use. */
+export interface JsonSchema {
+  $schema?: string;
+  type?: string;
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: unknown;
+}
+
 export function publishedDetailSchemas() {
   const added = enrichment();
   return perHookType((t) => z.extend(hookSchemas[t], added));
 }
 
 /** JSON Schema (draft-04, as the EventBridge schema registry takes it) of each HookType's detail. */
-export function detailJsonSchemas(): Record<HookType, Record<string, unknown>> {
+export function detailJsonSchemas(): Record<HookType, JsonSchema> {
   const schemas = publishedDetailSchemas();
-  return perHookType(
-    (t) => z.toJSONSchema(schemas[t], { io: 'output', target: 'draft-4' }) as Record<string, unknown>,
-  );
+  return perHookType((t) => z.toJSONSchema(schemas[t], { io: 'output', target: 'draft-4' }) as JsonSchema);
 }
 
 /** JSON Schema of what the provider may send for each HookType (the tolerant input). */
-export function webhookJsonSchemas(): Record<HookType, Record<string, unknown>> {
-  return perHookType(
-    (t) => z.toJSONSchema(hookSchemas[t], { io: 'input', target: 'draft-4' }) as Record<string, unknown>,
-  );
+export function webhookJsonSchemas(): Record<HookType, JsonSchema> {
+  return perHookType((t) => z.toJSONSchema(hookSchemas[t], { io: 'input', target: 'draft-4' }) as JsonSchema);
 }

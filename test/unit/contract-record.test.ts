@@ -13,6 +13,7 @@ import {
   HOOK_TYPES,
   type HookType,
   isValidTimeZone,
+  type JsonSchema,
   localTimeToUtcIso,
   parseCallEvent,
   SERVICE_FIELDS,
@@ -483,21 +484,6 @@ describe('toCallEventDetail', () => {
   });
 });
 
-/** The subset of JSON Schema the contract's schemas use, enough to check values against them. */
-interface JsonSchema {
-  $schema?: string;
-  type?: string;
-  enum?: unknown[];
-  anyOf?: JsonSchema[];
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: unknown;
-}
-
 function conforms(value: unknown, schema: JsonSchema): boolean {
   if (schema.anyOf) return schema.anyOf.some((s) => conforms(value, s));
   if (schema.enum && !schema.enum.includes(value)) return false;
@@ -530,8 +516,8 @@ function violations(value: Record<string, unknown>, schema: JsonSchema): string[
 }
 
 describe('JSON Schemas', () => {
-  const webhook = webhookJsonSchemas() as Record<HookType, JsonSchema>;
-  const detail = detailJsonSchemas() as Record<HookType, JsonSchema>;
+  const webhook = webhookJsonSchemas();
+  const detail = detailJsonSchemas();
 
   const ADDED_ALWAYS = ['EventKey', 'EventTime', 'Direction', 'ReceivedAt', 'EventId'];
   const ADDED_SOMETIMES = ['ResultText', 'StartTimeUtc', 'StartDurationUtc', 'EndTimeUtc'];
