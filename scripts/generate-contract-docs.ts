@@ -14,6 +14,9 @@ import {
   type HookType,
   type JsonSchema,
   LOCAL_TIME_PATTERN,
+  localTimeToUtcIso,
+  PROVIDER_FIELDS,
+  parseCallEvent,
   RESULT_CODES,
   SERVICE_FIELDS,
   webhookJsonSchemas,
@@ -97,6 +100,10 @@ function hookTypeSection(hookType: HookType, webhook: JsonSchema, detail: JsonSc
     ...fieldTable(webhook, sent),
     '',
   ];
+  const alternatives = webhook.anyOf?.flatMap((option) => option.required ?? []) ?? [];
+  if (alternatives.length > 0) {
+    lines.push(`One of ${alternatives.map(code).join(' or ')} is required; either may be absent.`, '');
+  }
   if (webhook.additionalProperties !== false) {
     lines.push('Fields not listed here are accepted and kept as sent.', '');
   }
@@ -117,6 +124,65 @@ function hookTypeSection(hookType: HookType, webhook: JsonSchema, detail: JsonSc
   return lines;
 }
 
+/** The wall-clock times that show how a zone's daylight-saving changes are read. */
+export const DST_EXAMPLES = [
+  { zone: 'Europe/Berlin', local: '2021-03-28 02:30:00', what: 'spring forward: 02:00–02:59 does not exist' },
+  { zone: 'Europe/Berlin', local: '2021-10-31 02:30:00', what: 'fall back: 02:00–02:59 happens twice' },
+] as const;
+
+/** The rules that apply to every HookType, with their examples computed, not typed. */
+function readingRules(): string[] {
+  const services = SERVICE_FIELDS.filter((name) => name !== PROVIDER_FIELDS);
+  const ringing = HOOK_TYPES.filter((t) => HOOK_TYPE_INFO[t].orderedByArrival);
+  const collision = parseCallEvent({
+    SessionID: 'example',
+    HookType: 'CreateOutCall',
+    StartTime: '2021-01-28 15:02:11',
+    CityNumber: '4950665310',
+    Caller: '4950665310',
+    Called: '9582412128',
+    Direction: 'in',
+  });
+  if (!collision.ok) throw new Error('The spec example with a Direction field must be accepted');
+  const kept = JSON.stringify({ [PROVIDER_FIELDS]: collision.event[PROVIDER_FIELDS] }).slice(1, -1);
+  return [
+    '## Reading rules',
+    '',
+    '- **Absent values.** `null` in an optional field, and `""` in an optional time field, mean the field',
+    '  is absent: the stored and published event does not carry it (`RawBody` keeps the body as sent).',
+    '  In a required field they are invalid (400, with the path).',
+    '- **A byte-order mark** (UTF-8, U+FEFF) before the JSON is skipped; `RawBody` keeps it.',
+    `- **Fields named like the service's** (${services.map(code).join(', ')}, and ${code(PROVIDER_FIELDS)}`,
+    "  itself) are never a reason to reject a body. The service's attribute stays authoritative: a sender",
+    `  cannot set the key, the TTL or the event time. The provider's value is kept under its own name in the`,
+    `  map ${code(PROVIDER_FIELDS)} (a body with ${code('"Direction": "in"')} is stored with ${code(kept)}), which is in the`,
+    '  stored item and the published detail only when the body had such a field.',
+    "- **Identity.** The `EventKey` digest (its last 8 hex) is SHA-256 of the event's spec fields only",
+    '  (those listed for its HookType below), as normalised: `null` and absent alike, `"26"` and `26` alike',
+    '  (`Duration`), `200` and `"200"` alike (`ResultCode`), key order and whitespace ignored. A re-send that',
+    '  differs only in fields the spec does not define (a delivery counter, a time of sending) is the same',
+    '  event: 200 `duplicate`, nothing stored or published again. Unknown fields are still kept and published;',
+    "  the first delivery's copy wins.",
+    "- **Same-second order.** The `EventKey` orders a call's events by time, then by the lifecycle rank",
+    '  below; it is deterministic, so that a re-delivery collides. Within one second the ranks mislead in',
+    "  sequential ringing (one employee's attempt ends and the next one's begins), so a timeline",
+    `  (\`npm run calls\`) orders the ringing phase — ${ringing.map(code).join(', ')} — as one rank, by`,
+    '  arrival (`ReceivedAt`, UTC to the millisecond), then by `EventKey`.',
+    '- **Daylight saving.** Times are read in the configured zone. A wall-clock time that a change to',
+    '  summer time skips is read with the offset in force before the change (so it lands one hour later',
+    '  in wall-clock terms); one that a change back makes happen twice is read as the earlier instant.',
+    '  Zones without DST (the default, `Europe/Moscow`) never meet either case. For example:',
+    '',
+    '| Zone | Local time | Read as (UTC) | Why |',
+    '|---|---|---|---|',
+    ...DST_EXAMPLES.map(
+      ({ zone, local, what }) =>
+        `| ${code(zone)} | ${code(local)} | ${code(localTimeToUtcIso(local, zone))} | ${cell(what)} |`,
+    ),
+    '',
+  ];
+}
+
 /** The whole of docs/CONTRACT.md, from the contract alone. Pure, so tests can compare it. */
 export function renderContractDocs(): string {
   const webhook = webhookJsonSchemas();
@@ -131,9 +197,7 @@ export function renderContractDocs(): string {
     'zod contract in `lambda/contract/`, like the JSON Schemas in the schema registry;',
     '`npm run docs -- --check` fails when this page is out of date.',
     '',
-    `A body may not carry a field named like one the service adds (${SERVICE_FIELDS.map(code).join(', ')}):`,
-    'such a body is rejected, not overwritten.',
-    '',
+    ...readingRules(),
     '## HookTypes',
     '',
     '| HookType | Direction | Rank | Event time | Description |',

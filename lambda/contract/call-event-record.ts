@@ -5,7 +5,7 @@
  * are in json-schemas.ts).
  */
 import { createHash } from 'node:crypto';
-import { HOOK_TYPE_INFO, type TimeField } from './hook-types';
+import { HOOK_TYPE_INFO, SPEC_FIELDS, type TimeField } from './hook-types';
 import { isValidLocalTime, localTimeToUtcIso } from './local-time';
 import { resultText } from './result-codes';
 import type { CallEvent } from './schema';
@@ -23,6 +23,8 @@ export type CallEventRecord = CallEvent & {
   EndTimeUtc?: string;
   RawBody: string;
   ExpiresAt?: number;
+  /** The body's own fields named like the service's attributes, as sent (schema.ts, SERVICE_FIELDS). */
+  ProviderFields?: Record<string, unknown>;
 };
 
 export type CallEventDetail = Omit<CallEventRecord, 'RawBody' | 'ExpiresAt'> & { EventId: string };
@@ -50,13 +52,31 @@ export function eventLocalTime(event: CallEvent): string {
 }
 
 /**
- * `<EventTime UTC>#<rank 2 digits>#<HookType>#<8 hex of SHA-256 of the canonical payload>`.
+ * What identifies an event: its spec fields as the contract normalised them (a `null` optional
+ * field is already absent, `Duration` a number, `ResultCode` a string). Fields the spec does not
+ * define (a delivery counter, a time of sending) are left out, so a re-send that differs only in
+ * them is the same event.
+ */
+export function eventIdentity(event: CallEvent): Record<string, unknown> {
+  const identity: Record<string, unknown> = {};
+  const fields = event as Record<string, unknown>;
+  for (const field of SPEC_FIELDS[event.HookType]) {
+    if (Object.hasOwn(fields, field) && fields[field] !== undefined) identity[field] = fields[field];
+  }
+  return identity;
+}
+
+/**
+ * `<EventTime UTC>#<rank 2 digits>#<HookType>#<8 hex of SHA-256 of the canonical identity>`.
  * Time first, then lifecycle rank for same-second events; the digest tells distinct events
- * apart and makes an exact re-delivery collide.
+ * apart and makes a re-delivery collide (eventIdentity).
  */
 export function eventKey(event: CallEvent, eventTimeUtc: string): string {
   const rank = String(HOOK_TYPE_INFO[event.HookType].rank).padStart(2, '0');
-  const digest = createHash('sha256').update(canonicalJson(event)).digest('hex').slice(0, 8);
+  const digest = createHash('sha256')
+    .update(canonicalJson(eventIdentity(event)))
+    .digest('hex')
+    .slice(0, 8);
   return `${eventTimeUtc}#${rank}#${event.HookType}#${digest}`;
 }
 
@@ -68,8 +88,6 @@ export interface RecordOptions {
   /** Days to keep the event; absent keeps it for ever. */
   retentionDays?: number;
 }
-
-const toIsoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** The CallEvents item for a validated event. */
 export function toCallEventRecord(event: CallEvent, options: RecordOptions): CallEventRecord {
@@ -98,7 +116,7 @@ export function toCallEventRecord(event: CallEvent, options: RecordOptions): Cal
     EventKey: eventKey(event, eventTime),
     EventTime: eventTime,
     Direction: HOOK_TYPE_INFO[event.HookType].direction,
-    ReceivedAt: toIsoSeconds(options.receivedAt),
+    ReceivedAt: options.receivedAt.toISOString(),
     RawBody: options.rawBody,
   };
   if (text !== undefined) record.ResultText = text;
@@ -106,6 +124,64 @@ export function toCallEventRecord(event: CallEvent, options: RecordOptions): Cal
     record.ExpiresAt = Math.floor(options.receivedAt.getTime() / 1000) + options.retentionDays * 86_400;
   }
   return record;
+}
+
+/** What a timeline needs of a stored event; read defensively, any field may be missing. */
+export interface TimelineEntry {
+  EventTime?: unknown;
+  HookType?: unknown;
+  ReceivedAt?: unknown;
+  EventKey?: unknown;
+}
+
+/** A time in ms, or +Infinity when missing or unreadable (such items go last, deterministically). */
+function timeOf(value: unknown): number {
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
+}
+
+const compare = <T extends number | string>(p: T, q: T) => (p < q ? -1 : p > q ? 1 : 0);
+
+/** The ringing phase shares one rank in a timeline: the lowest of its HookTypes'. */
+const RINGING_RANK = Math.min(
+  ...Object.values(HOOK_TYPE_INFO)
+    .filter((info) => info.orderedByArrival)
+    .map((info) => info.rank),
+);
+
+function timelineKey(entry: TimelineEntry) {
+  const hookType = typeof entry.HookType === 'string' ? entry.HookType : '';
+  const info = Object.hasOwn(HOOK_TYPE_INFO, hookType)
+    ? HOOK_TYPE_INFO[hookType as keyof typeof HOOK_TYPE_INFO]
+    : undefined;
+  const ringing = info?.orderedByArrival === true;
+  const time = timeOf(entry.EventTime);
+  return {
+    second: Number.isFinite(time) ? Math.floor(time / 1000) : time,
+    rank: ringing ? RINGING_RANK : (info?.rank ?? Number.POSITIVE_INFINITY),
+    arrival: ringing ? timeOf(entry.ReceivedAt) : 0,
+    eventKey: typeof entry.EventKey === 'string' ? entry.EventKey : '',
+  };
+}
+
+/**
+ * The order of a call's events in a timeline. By EventTime; within one second, by lifecycle
+ * rank, except that the ringing phase (AttemptIncCallBegin, ChangeIncCall, AttemptIncCallEnd)
+ * counts as one rank ordered by arrival (ReceivedAt): in sequential ringing one employee's
+ * attempt ends and the next one's begins in the same second, which the fixed ranks would show
+ * the wrong way round. Then by EventKey, so that the order is total and the same on every
+ * read. The EventKey itself stays deterministic (it cannot hold the arrival, or a re-delivery
+ * would not collide), so a Query's order is the lifecycle order.
+ */
+export function compareTimeline(a: TimelineEntry, b: TimelineEntry): number {
+  const x = timelineKey(a);
+  const y = timelineKey(b);
+  return (
+    compare(x.second, y.second) ||
+    compare(x.rank, y.rank) ||
+    compare(x.arrival, y.arrival) ||
+    compare(x.eventKey, y.eventKey)
+  );
 }
 
 /** The EventBridge `detail` for a stored item: everything but the operational attributes. */

@@ -18,10 +18,64 @@ export type HookType = (typeof HOOK_TYPES)[number];
 export type Direction = 'incoming' | 'outgoing';
 export type TimeField = 'StartTime' | 'StartDuration' | 'EndTime';
 
+/**
+ * The fields the provider's spec defines for each HookType (its table of fields). The zod
+ * schema of each HookType must have exactly these keys (schema.ts checks it at compile time),
+ * and an event's identity, the EventKey digest, covers only these.
+ */
+export const SPEC_FIELDS = {
+  CreateIncCall: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called', 'Redirecting'],
+  AttemptIncCallBegin: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called'],
+  ChangeIncCall: ['SessionID', 'HookType', 'StartDuration', 'CityNumber', 'Caller', 'Called'],
+  AttemptIncCallEnd: ['SessionID', 'HookType', 'StartTime', 'EndTime', 'CityNumber', 'Caller', 'Called'],
+  EndIncCall: [
+    'SessionID',
+    'HookType',
+    'StartTime',
+    'EndTime',
+    'Duration',
+    'ResultCode',
+    'CityNumber',
+    'Caller',
+    'Called',
+  ],
+  MissedIncCall: [
+    'SessionID',
+    'HookType',
+    'StartTime',
+    'EndTime',
+    'Duration',
+    'ResultCode',
+    'CityNumber',
+    'Caller',
+    'Called',
+  ],
+  CreateOutCall: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called'],
+  EndOutCall: [
+    'SessionID',
+    'HookType',
+    'StartTime',
+    'EndTime',
+    'Duration',
+    'ResultCode',
+    'CityNumber',
+    'Caller',
+    'Called',
+  ],
+} as const satisfies Record<(typeof HOOK_TYPES)[number], readonly string[]>;
+
+export type SpecField<T extends HookType> = (typeof SPEC_FIELDS)[T][number];
+
 export interface HookTypeInfo {
   readonly direction: Direction;
   /** Orders events of the same second in lifecycle order (Create 1 … End/Missed 5). */
   readonly rank: number;
+  /**
+   * True for the ringing phase (AttemptIncCallBegin, ChangeIncCall, AttemptIncCallEnd): in
+   * sequential ringing one employee's attempt ends and the next one's begins in the same
+   * second, so their ranks mislead; a timeline orders these by arrival (see compareTimeline).
+   */
+  readonly orderedByArrival: boolean;
   /** Fields holding the event's own time, first present one wins. */
   readonly eventTimeFrom: readonly TimeField[];
   readonly description: string;
@@ -31,12 +85,14 @@ export const HOOK_TYPE_INFO: Readonly<Record<HookType, HookTypeInfo>> = {
   CreateIncCall: {
     direction: 'incoming',
     rank: 1,
+    orderedByArrival: false,
     eventTimeFrom: ['StartTime'],
     description: 'An incoming call reached the public multi-line number.',
   },
   AttemptIncCallBegin: {
     direction: 'incoming',
     rank: 2,
+    orderedByArrival: true,
     eventTimeFrom: ['StartTime'],
     description:
       'The call is ringing one employee: one per number in parallel ringing, one per step in sequential ringing.',
@@ -44,36 +100,42 @@ export const HOOK_TYPE_INFO: Readonly<Record<HookType, HookTypeInfo>> = {
   ChangeIncCall: {
     direction: 'incoming',
     rank: 3,
+    orderedByArrival: true,
     eventTimeFrom: ['StartDuration'],
     description: 'An employee answered; Called is the number that answered.',
   },
   AttemptIncCallEnd: {
     direction: 'incoming',
     rank: 4,
+    orderedByArrival: true,
     eventTimeFrom: ['EndTime'],
     description: 'An employee who was rung did not take the call.',
   },
   EndIncCall: {
     direction: 'incoming',
     rank: 5,
+    orderedByArrival: false,
     eventTimeFrom: ['EndTime'],
     description: 'An answered incoming call ended; Duration is the talk time in seconds.',
   },
   MissedIncCall: {
     direction: 'incoming',
     rank: 5,
+    orderedByArrival: false,
     eventTimeFrom: ['EndTime'],
     description: 'Nobody answered the incoming call.',
   },
   CreateOutCall: {
     direction: 'outgoing',
     rank: 1,
+    orderedByArrival: false,
     eventTimeFrom: ['StartTime'],
     description: 'An outgoing call started.',
   },
   EndOutCall: {
     direction: 'outgoing',
     rank: 5,
+    orderedByArrival: false,
     eventTimeFrom: ['EndTime', 'StartTime'],
     description: 'An outgoing call ended.',
   },

@@ -5,12 +5,15 @@
  * do, so nothing here runs at a function's cold start or lands in its bundle.
  */
 import * as z from 'zod/mini';
-import { HOOK_TYPES, type HookType } from './hook-types';
-import { describe as d, hookSchemas } from './schema';
+import { HOOK_TYPE_INFO, HOOK_TYPES, type HookType } from './hook-types';
+import { ABSENT_VALUES, describe as d, hookSchemas, PROVIDER_FIELDS } from './schema';
 
 /** Fields the service adds to every event it stores and publishes. */
 const enrichment = () => ({
-  EventKey: d(z.string(), 'Sort key: <EventTime>#<lifecycle rank>#<HookType>#<8 hex digest of the payload>.'),
+  EventKey: d(
+    z.string(),
+    'Sort key: <EventTime>#<lifecycle rank>#<HookType>#<8 hex digest of the spec fields>.',
+  ),
   EventTime: d(z.string(), "The event's own time in UTC, ISO-8601."),
   Direction: d(z.enum(['incoming', 'outgoing']), 'Call direction, from the HookType.'),
   ResultText: d(z.optional(z.string()), 'Meaning of ResultCode when the code is a known one.'),
@@ -19,13 +22,17 @@ const enrichment = () => ({
   StartDurationUtc: d(z.optional(z.string()), 'StartDuration in UTC, ISO-8601.'),
   EndTimeUtc: d(z.optional(z.string()), 'EndTime in UTC, ISO-8601.'),
   EventId: d(z.string(), 'SessionID/EventKey: unique per event, for consumers to de-duplicate.'),
+  [PROVIDER_FIELDS]: d(
+    z.optional(z.record(z.string(), z.unknown())),
+    "The body's own fields named like one of these attributes (or ProviderFields), as sent; " +
+      "present only when the body had such a field. The service's attribute is the one above.",
+  ),
 });
 
 function perHookType<R>(build: (hookType: HookType) => R): Record<HookType, R> {
   return Object.fromEntries(HOOK_TYPES.map((t) => [t, build(t)])) as Record<HookType, R>;
 }
 
-/** The zod schema of each published event's `detail`: the provider's fields plus the service's. */
 /** The part of JSON Schema (draft-04) that the contract's generated schemas use. */
 export interface JsonSchema {
   $schema?: string;
@@ -43,6 +50,7 @@ export interface JsonSchema {
   additionalProperties?: unknown;
 }
 
+/** The zod schema of each published event's `detail`: the provider's fields plus the service's. */
 export function publishedDetailSchemas() {
   const added = enrichment();
   return perHookType((t) => z.extend(hookSchemas[t], added));
@@ -54,7 +62,29 @@ export function detailJsonSchemas(): Record<HookType, JsonSchema> {
   return perHookType((t) => z.toJSONSchema(schemas[t], { io: 'output', target: 'draft-4' }) as JsonSchema);
 }
 
-/** JSON Schema of what the provider may send for each HookType (the tolerant input). */
+/** A value that means "absent" in an optional field, as JSON Schema. */
+const absentSchema = (value: null | ''): JsonSchema =>
+  value === null ? { type: 'null' } : { type: 'string', enum: [''] };
+
+/**
+ * JSON Schema of what the provider may send for each HookType (the tolerant input): an
+ * optional field may also hold what means absent (`null`, `""` for a time), and where the
+ * event's time may come from more than one field, one of them is required.
+ */
 export function webhookJsonSchemas(): Record<HookType, JsonSchema> {
-  return perHookType((t) => z.toJSONSchema(hookSchemas[t], { io: 'input', target: 'draft-4' }) as JsonSchema);
+  return perHookType((t) => {
+    const schema = z.toJSONSchema(hookSchemas[t], { io: 'input', target: 'draft-4' }) as JsonSchema;
+    for (const [field, absent] of Object.entries(ABSENT_VALUES[t])) {
+      const property = schema.properties?.[field];
+      if (!property || !schema.properties) continue;
+      const { description, ...type } = property;
+      schema.properties[field] = {
+        anyOf: [...(type.anyOf ?? [type]), ...absent.map(absentSchema)],
+        ...(description === undefined ? {} : { description }),
+      };
+    }
+    const from = HOOK_TYPE_INFO[t].eventTimeFrom;
+    if (from.length > 1) schema.anyOf = from.map((field) => ({ required: [field] }));
+    return schema;
+  });
 }

@@ -12,7 +12,7 @@ import * as z from 'zod/mini';
 // zod/mini sets no locale: the contract's messages are zod's English ones.
 z.config(en());
 
-import { HOOK_TYPE_INFO, type HookType } from './hook-types';
+import { HOOK_TYPE_INFO, type HookType, isHookType, type SpecField } from './hook-types';
 import { isValidLocalTime, LOCAL_TIME_PATTERN } from './local-time';
 
 export const SESSION_ID_MAX_LENGTH = 256;
@@ -85,13 +85,38 @@ const duration = describe(
   'Conversation length in seconds.',
 );
 
+/** What an optional field may hold that means "absent" (spec rule 10). */
+export type AbsentValue = null | '';
+const absentValues = new WeakMap<z.ZodMiniType, readonly AbsentValue[]>();
+
+/**
+ * An optional spec field: absent, `null` (spec rule 10), or the schema. `null` is taken for
+ * absent before validation, so neither the stored item nor the EventKey digest tells them apart.
+ */
+function optional<T extends z.ZodMiniType>(schema: T) {
+  const wrapped = z.optional(schema);
+  absentValues.set(wrapped, [null]);
+  return wrapped;
+}
+
+/** An optional time: absent, `null`, `""` (spec rule 10), or a local time. */
+const optionalTime = (description: string) => {
+  const wrapped = z.optional(localTime(description));
+  absentValues.set(wrapped, [null, '']);
+  return wrapped;
+};
+
 const common = {
   SessionID: sessionId,
   CityNumber: phone('The public multi-line number the call came to or went out from.'),
   Caller: phone('The calling party.'),
 };
 
-function hook<T extends HookType, S extends z.core.$ZodLooseShape>(hookType: T, shape: S) {
+/** A HookType's schema; its fields must be exactly the spec's (SPEC_FIELDS), checked at compile time. */
+function hook<
+  T extends HookType,
+  S extends z.core.$ZodLooseShape & Record<Exclude<SpecField<T>, 'SessionID' | 'HookType'>, z.ZodMiniType>,
+>(hookType: T, shape: S & Record<Exclude<keyof S, SpecField<T>>, never>) {
   return describe(
     z.looseObject({ SessionID: common.SessionID, HookType: z.literal(hookType), ...shape }),
     HOOK_TYPE_INFO[hookType].description,
@@ -104,7 +129,7 @@ export const hookSchemas = {
     CityNumber: common.CityNumber,
     Caller: common.Caller,
     Called: phone('The called party.'),
-    Redirecting: z.optional(phone('The forwarding number.')),
+    Redirecting: optional(phone('The forwarding number.')),
   }),
   AttemptIncCallBegin: hook('AttemptIncCallBegin', {
     StartTime: localTime('Attempt start.'),
@@ -119,29 +144,29 @@ export const hookSchemas = {
     Called: phone('The number that answered.'),
   }),
   AttemptIncCallEnd: hook('AttemptIncCallEnd', {
-    StartTime: z.optional(localTime('Attempt start (often omitted).')),
+    StartTime: optionalTime('Attempt start (often omitted).'),
     EndTime: localTime('Attempt end.'),
     CityNumber: common.CityNumber,
     Caller: common.Caller,
     Called: phone('The employee number that was rung.'),
   }),
   EndIncCall: hook('EndIncCall', {
-    StartTime: z.optional(localTime('Call start (often omitted).')),
+    StartTime: optionalTime('Call start (often omitted).'),
     EndTime: localTime('Call end.'),
     Duration: duration,
-    ResultCode: z.optional(resultCode),
+    ResultCode: optional(resultCode),
     CityNumber: common.CityNumber,
     Caller: common.Caller,
-    Called: z.optional(phone('The number that held the call when it ended.')),
+    Called: optional(phone('The number that held the call when it ended.')),
   }),
   MissedIncCall: hook('MissedIncCall', {
-    StartTime: z.optional(localTime('Call start (often omitted).')),
+    StartTime: optionalTime('Call start (often omitted).'),
     EndTime: localTime('Call end.'),
     Duration: duration,
-    ResultCode: z.optional(resultCode),
+    ResultCode: optional(resultCode),
     CityNumber: common.CityNumber,
     Caller: common.Caller,
-    Called: z.optional(phone('The called party.')),
+    Called: optional(phone('The called party.')),
   }),
   CreateOutCall: hook('CreateOutCall', {
     StartTime: localTime('Call start.'),
@@ -150,21 +175,41 @@ export const hookSchemas = {
     Called: phone('The called party.'),
   }),
   EndOutCall: hook('EndOutCall', {
-    StartTime: localTime('Call start.'),
-    EndTime: z.optional(localTime('Call end.')),
-    Duration: z.optional(duration),
-    ResultCode: z.optional(resultCode),
+    // One of the two is required (spec rule 11): checked on the union, see eventTimeMissing.
+    StartTime: optionalTime('Call start (may be omitted when EndTime is sent).'),
+    EndTime: optionalTime('Call end (may be omitted when StartTime is sent).'),
+    Duration: optional(duration),
+    ResultCode: optional(resultCode),
     CityNumber: common.CityNumber,
     Caller: common.Caller,
-    Called: z.optional(phone('The called party.')),
+    Called: optional(phone('The called party.')),
   }),
 } as const satisfies Record<HookType, z.ZodMiniType>;
 
 /**
+ * What `null` or `""` in each optional spec field of each HookType means: absent. Read from
+ * the schemas above, so that validation, the JSON Schemas and the docs say the same.
+ */
+export const ABSENT_VALUES: Readonly<Record<HookType, Readonly<Record<string, readonly AbsentValue[]>>>> =
+  Object.fromEntries(
+    Object.entries(hookSchemas).map(([hookType, schema]) => [
+      hookType,
+      Object.fromEntries(
+        Object.entries(schema.def.shape).flatMap(([field, fieldSchema]) => {
+          const values = absentValues.get(fieldSchema as z.ZodMiniType);
+          return values ? [[field, values]] : [];
+        }),
+      ),
+    ]),
+  ) as Record<HookType, Record<string, readonly AbsentValue[]>>;
+
+/**
  * Names of the attributes the service adds to what it stores and publishes
- * (call-event-record.ts). A body that carries one is rejected (and so kept in quarantine)
- * rather than overwritten or, worse, trusted: a provider's `ExpiresAt` would be read as
- * the TTL, a `ResultText` would pass for our meaning of an unknown code.
+ * (call-event-record.ts), and `ProviderFields`, where a body's own fields of these names go.
+ * A provider may well send one of them (`Direction`, `EventTime`…): that is never a reason to
+ * reject the event (spec rule 12), but the service's attribute stays authoritative (a sender
+ * cannot set the TTL or the key), so the provider's value is kept under its own name in the
+ * `ProviderFields` map.
  */
 export const SERVICE_FIELDS = [
   'EventKey',
@@ -178,7 +223,11 @@ export const SERVICE_FIELDS = [
   'RawBody',
   'ExpiresAt',
   'EventId',
+  'ProviderFields',
 ] as const;
+
+/** The map that holds a body's fields named like the service's attributes. */
+export const PROVIDER_FIELDS = 'ProviderFields';
 
 /** zod and the DynamoDB marshaller both skip a `__proto__` key, so such a field would be lost. */
 const PROTO_FIELD_REASON = 'A field is named __proto__, which cannot be stored';
@@ -224,17 +273,52 @@ export const callEventSchema = z
   .check((ctx) => {
     const reason = unstorable(ctx.value);
     if (reason) ctx.issues.push({ code: 'custom', input: ctx.value, message: reason });
-    for (const name of SERVICE_FIELDS) {
-      if (Object.hasOwn(ctx.value, name)) {
-        ctx.issues.push({
-          code: 'custom',
-          input: ctx.value,
-          path: [name],
-          message: 'Reserved for an attribute the service adds',
-        });
-      }
-    }
+    const missing = eventTimeMissing(ctx.value);
+    if (missing)
+      ctx.issues.push({ code: 'custom', input: ctx.value, path: [missing.path], message: missing.message });
   });
+
+/**
+ * Where a HookType's own time may come from more than one field (EndOutCall: EndTime, else
+ * StartTime), each is optional in the schema and one of them is required: this says which
+ * issue to report when none is there.
+ */
+function eventTimeMissing(event: { HookType: HookType }): { path: string; message: string } | undefined {
+  const from = HOOK_TYPE_INFO[event.HookType].eventTimeFrom;
+  if (from.length < 2 || from.some((field) => Object.hasOwn(event, field))) return undefined;
+  return { path: from[0] as string, message: `Required: ${from.join(' or ')}` };
+}
+
+/**
+ * What the contract reads before validating a body (spec rules 10 and 12): an optional spec
+ * field holding `null` (or `""` for a time) is taken as absent, and fields named like the
+ * service's attributes move into `ProviderFields`. The value given is never changed.
+ */
+function normalise(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const body = value as Record<string, unknown>;
+  const hookType = Object.hasOwn(body, 'HookType') ? body.HookType : undefined;
+  // An unknown HookType is left to the schema to report.
+  if (!isHookType(hookType)) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const [field, absent] of Object.entries(ABSENT_VALUES[hookType])) {
+    if (Object.hasOwn(body, field) && absent.includes(body[field] as AbsentValue)) {
+      out ??= { ...body };
+      delete out[field];
+    }
+  }
+  let provider: Record<string, unknown> | undefined;
+  for (const name of SERVICE_FIELDS) {
+    if (Object.hasOwn(body, name)) {
+      out ??= { ...body };
+      provider ??= {};
+      provider[name] = body[name];
+      delete out[name];
+    }
+  }
+  if (out && provider) out[PROVIDER_FIELDS] = provider;
+  return out ?? value;
+}
 
 /** A provider event as the contract normalises it (ResultCode a string, Duration a number). */
 export type CallEvent = z.output<typeof callEventSchema>;
@@ -263,7 +347,7 @@ let parses = 0;
 /** Validates a parsed JSON value. A failure is data (the list of issues), never an exception. */
 export function parseCallEvent(value: unknown): ParseResult {
   if (parses < COMPILE_AFTER && ++parses === COMPILE_AFTER) parser = z.compile(callEventSchema);
-  const result = parser.safeParse(value);
+  const result = parser.safeParse(normalise(value));
   if (result.success) {
     // zod leaves a top-level `__proto__` out of its output: reject the body rather than drop the field.
     if (Object.hasOwn(value as object, '__proto__')) {
@@ -278,4 +362,20 @@ export function parseCallEvent(value: unknown): ParseResult {
       message: issue.message,
     })),
   };
+}
+
+export type JsonResult = { ok: true; value: unknown } | { ok: false; issues: ContractIssue[] };
+
+/**
+ * Reads a body's text as JSON. A UTF-8 byte-order mark before the JSON is not an error (spec
+ * rule 13): it is skipped here, and kept in the stored RawBody, which is the body as sent.
+ */
+export function parseJsonBody(text: string): JsonResult {
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    if (json.trim() === '') throw new SyntaxError('the body is empty');
+    return { ok: true, value: JSON.parse(json) };
+  } catch (error) {
+    return { ok: false, issues: [{ path: '', message: `Not valid JSON: ${(error as Error).message}` }] };
+  }
 }

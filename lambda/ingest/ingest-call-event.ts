@@ -3,7 +3,13 @@
  * body, parse, validate, normalise, store or quarantine. It returns an outcome; `http.ts`
  * turns outcomes into responses in one place.
  */
-import { type ContractIssue, parseCallEvent, SESSION_ID_MAX_LENGTH, toCallEventRecord } from '../contract';
+import {
+  type ContractIssue,
+  parseCallEvent,
+  parseJsonBody,
+  SESSION_ID_MAX_LENGTH,
+  toCallEventRecord,
+} from '../contract';
 import { presentedToken, tokenMatches } from './auth';
 import type { IngestConfig } from './config';
 import {
@@ -53,7 +59,8 @@ type Body =
   | { kind: 'too-large'; kept: string; encoding: 'utf8' | 'base64'; bytes: number }
   | { kind: 'binary'; base64: string; bytes: number };
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a byte-order mark in the text (RawBody is the body as sent); parseJsonBody skips it.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Sizes the body before decoding or parsing it, and cuts it at the limit when larger. */
 function readBody(request: WebhookRequest, limit: number): Body {
@@ -89,8 +96,6 @@ function hint(value: unknown, field: string, maxLength: number): string | undefi
   return typeof v === 'string' && v.length > 0 && v.length <= maxLength ? v : undefined;
 }
 
-const toIsoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
   const { config, store } = deps;
   const receivedAt = (deps.now ?? (() => new Date()))();
@@ -114,7 +119,7 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
       RejectedOn: receivedAt.toISOString().slice(0, 10),
       RejectedKey: `${receivedAt.toISOString()}#${request.requestId}`,
       RequestId: request.requestId,
-      ReceivedAt: toIsoSeconds(receivedAt),
+      ReceivedAt: receivedAt.toISOString(),
       Reason: reason,
       Issues: issues,
       Body: body.text,
@@ -180,17 +185,9 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
     }
 
     const text = { text: body.text, encoding: 'utf8' as const, bytes: body.bytes };
-    let parsed: unknown;
-    try {
-      if (body.text.trim() === '') throw new SyntaxError('the body is empty');
-      parsed = JSON.parse(body.text);
-    } catch (error) {
-      return await reject(
-        'invalid-json',
-        [{ path: '', message: `Not valid JSON: ${(error as Error).message}` }],
-        text,
-      );
-    }
+    const json = parseJsonBody(body.text);
+    if (!json.ok) return await reject('invalid-json', json.issues, text);
+    const parsed = json.value;
 
     const result = parseCallEvent(parsed);
     if (!result.ok) return await reject('contract', result.issues, text, parsed);

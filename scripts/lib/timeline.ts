@@ -1,5 +1,6 @@
 /** One call's stored events: a Query on its partition (all pages, EventKey order) and a human timeline of them. */
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { compareTimeline } from '../../lambda/contract/call-event-record';
 import { CALL_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
 
 /** A CallEvents item as stored; read defensively, since the table may hold anything. */
@@ -10,7 +11,7 @@ export interface QueryOptions {
   pageSize?: number;
 }
 
-/** Every event of one call, ascending by EventKey (time order, then lifecycle order). */
+/** Every event of one call, ascending by EventKey (time order, then lifecycle order), as stored. */
 export async function queryCallEvents(
   doc: DynamoDBDocumentClient,
   tableName: string,
@@ -75,9 +76,17 @@ export function formatEventLine(item: StoredEvent): string {
   return `${time}  ${hookType}  ${details(item)}`.trimEnd();
 }
 
-/** The human timeline: a header line, then one line per event (UTC time, HookType, details). */
+/**
+ * The events in timeline order (compareTimeline): by time, then lifecycle, with the same-second
+ * ringing phase in order of arrival, which the EventKey order of a Query cannot show.
+ */
+export function inTimelineOrder(items: readonly StoredEvent[]): StoredEvent[] {
+  return [...items].sort(compareTimeline);
+}
+
+/** The human timeline: a header line, then one line per event (UTC time, HookType, details), in timeline order. */
 export function formatTimeline(sessionId: string, items: readonly StoredEvent[]): string {
-  return [header(sessionId, items), ...items.map(formatEventLine)].join('\n');
+  return [header(sessionId, items), ...inTimelineOrder(items).map(formatEventLine)].join('\n');
 }
 
 const LEADING_KEYS = [CALL_EVENTS_KEYS.partitionKey, CALL_EVENTS_KEYS.sortKey, 'HookType', 'EventTime'];
@@ -91,7 +100,7 @@ function orderedKeys(item: StoredEvent): StoredEvent {
   return Object.fromEntries(keys.map((key) => [key, item[key]]));
 }
 
-/** The stored items, RawBody included, as a JSON array. */
+/** The stored items, RawBody included, as a JSON array in timeline order. */
 export function formatJson(items: readonly StoredEvent[]): string {
-  return JSON.stringify(items.map(orderedKeys), null, 2);
+  return JSON.stringify(inTimelineOrder(items).map(orderedKeys), null, 2);
 }

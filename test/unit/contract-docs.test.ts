@@ -52,8 +52,33 @@ describe('docs/CONTRACT.md', () => {
       rendered.indexOf('## MissedIncCall'),
     );
     expect(endIncCall).toMatch(/^\| `EndTime` \| local time `YYYY-MM-DD HH:mm:ss` \| yes \|/m);
-    expect(endIncCall).toMatch(/^\| `StartTime` \| local time `YYYY-MM-DD HH:mm:ss` \| no \|/m);
-    expect(endIncCall).toMatch(/^\| `Called` \| string \(up to 64 characters\) \| no \|/m);
+    expect(endIncCall).toMatch(
+      /^\| `StartTime` \| local time `YYYY-MM-DD HH:mm:ss`, or null, or `""` \| no \|/m,
+    );
+    expect(endIncCall).toMatch(/^\| `Called` \| string \(up to 64 characters\), or null \| no \|/m);
+  });
+
+  it('says that EndOutCall needs StartTime or EndTime, and of no other HookType', () => {
+    expect(rendered.match(/^One of .* is required; either may be absent\.$/gm)).toEqual([
+      'One of `EndTime` or `StartTime` is required; either may be absent.',
+    ]);
+    const endOutCall = rendered.slice(rendered.indexOf('## EndOutCall'), rendered.indexOf('## ResultCode'));
+    expect(endOutCall).toContain('One of `EndTime` or `StartTime`');
+  });
+
+  it('states the daylight-saving rule with Berlin’s two changes, read as the contract reads them', () => {
+    expect(rendered).toContain(
+      '| `Europe/Berlin` | `2021-03-28 02:30:00` | `2021-03-28T01:30:00Z` | spring forward: 02:00–02:59 does not exist |',
+    );
+    expect(rendered).toContain(
+      '| `Europe/Berlin` | `2021-10-31 02:30:00` | `2021-10-31T00:30:00Z` | fall back: 02:00–02:59 happens twice |',
+    );
+  });
+
+  it('states where fields named like the service’s go, and what makes an event’s identity', () => {
+    expect(rendered).toContain('is stored with `"ProviderFields":{"Direction":"in"}`');
+    expect(rendered).toContain("SHA-256 of the event's spec fields only");
+    expect(rendered).toContain('`AttemptIncCallBegin`, `ChangeIncCall`, `AttemptIncCallEnd` — as one rank');
   });
 
   it.each<[object, string]>([

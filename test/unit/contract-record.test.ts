@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import {
   type CallEvent,
   canonicalJson,
+  compareTimeline,
   detailJsonSchemas,
+  eventIdentity,
   eventKey,
   eventLocalTime,
   HOOK_TYPES,
@@ -116,6 +118,31 @@ describe('localTimeToUtcIso', () => {
       '2014-10-25T21:30:00Z',
     ],
     ['Moscow 2015, +3 again', '2015-01-15 12:00:00', 'Europe/Moscow', '2015-01-15T09:00:00Z'],
+    [
+      'Berlin, the last second before spring forward (CET, +1)',
+      '2021-03-28 01:59:59',
+      'Europe/Berlin',
+      '2021-03-28T00:59:59Z',
+    ],
+    [
+      'Berlin, skipped 02:30 is read with CET: 03:30 CEST',
+      '2021-03-28 02:30:00',
+      'Europe/Berlin',
+      '2021-03-28T01:30:00Z',
+    ],
+    [
+      'Berlin, the first second after spring forward (CEST, +2)',
+      '2021-03-28 03:00:00',
+      'Europe/Berlin',
+      '2021-03-28T01:00:00Z',
+    ],
+    [
+      'Berlin, ambiguous 02:30 on fall back takes the earlier (CEST)',
+      '2021-10-31 02:30:00',
+      'Europe/Berlin',
+      '2021-10-31T00:30:00Z',
+    ],
+    ['Berlin, after fall back (CET)', '2021-10-31 03:00:00', 'Europe/Berlin', '2021-10-31T02:00:00Z'],
   ])('%s: %s in %s → %s', (_, local, timeZone, utc) => {
     expect(localTimeToUtcIso(local, timeZone)).toBe(utc);
   });
@@ -126,6 +153,19 @@ describe('localTimeToUtcIso', () => {
       expect(() => localTimeToUtcIso(value, 'Europe/Moscow')).toThrow(RangeError);
     },
   );
+});
+
+describe('daylight saving, as docs/CONTRACT.md and the README state it', () => {
+  it('a skipped time moves forward; a repeated one is the earlier instant (Berlin 2021)', () => {
+    const spring = localTimeToUtcIso('2021-03-28 02:30:00', 'Europe/Berlin');
+    // 02:30 does not exist: read with the offset before the change (+1), it is 03:30 CEST.
+    expect(spring).toBe('2021-03-28T01:30:00Z');
+    expect(spring).toBe(localTimeToUtcIso('2021-03-28 03:30:00', 'Europe/Berlin'));
+    const fall = localTimeToUtcIso('2021-10-31 02:30:00', 'Europe/Berlin');
+    // 02:30 happens at 00:30Z (CEST) and at 01:30Z (CET): the earlier is taken.
+    expect(fall).toBe('2021-10-31T00:30:00Z');
+    expect(Date.parse(fall)).toBeLessThan(Date.parse('2021-10-31T01:30:00Z'));
+  });
 });
 
 describe('isValidTimeZone', () => {
@@ -262,13 +302,69 @@ describe('EventKey', () => {
       ['ResultCode', { ResultCode: '486' }],
       ['SessionID', { SessionID: '4045859e-2dff-4d92-afba-ea57566a6e8c' }],
       ['an added StartTime', { StartTime: '2021-01-28 18:26:53' }],
-      ['an unknown field', { Extra: 1 }],
       ['a leading zero in a number', { Called: '00052002651' }],
     ])('differing in %s', (_, changes) => {
       const key = record(example('EndIncCall', changes)).EventKey;
       expect(key).not.toBe(base);
       // Same time and type: only the digest tells them apart.
       expect(key.slice(0, -8)).toBe(base.slice(0, -8));
+    });
+  });
+
+  describe('identity: only the spec fields, normalised, make the digest', () => {
+    const key = (changes: Record<string, unknown>) => record(example('EndIncCall', changes)).EventKey;
+    const base = key({});
+
+    it.each<[string, Record<string, unknown>]>([
+      ['an unknown field (a delivery counter)', { DeliveryAttempt: 2 }],
+      ['a time of sending', { SentAt: '2021-01-28 18:27:25' }],
+      ['nested unknown fields', { Meta: { retry: true, at: [1, 2] } }],
+      ['a null optional field', { Called: undefined, StartTime: null }],
+      ['fields named like the service’s', { EventKey: 'forged', Direction: 'in', ExpiresAt: 1 }],
+    ])('a re-send that adds %s is the same event', (_, changes) => {
+      const withCalled = { ...changes };
+      if ('Called' in withCalled) delete withCalled.Called;
+      expect(key(withCalled)).toBe(base);
+    });
+
+    it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+      ['null and absent', { ResultCode: null }, { ResultCode: undefined }],
+      ['"" and absent in an optional time', { StartTime: '' }, {}],
+      ['Duration "26" and 26', { Duration: '26' }, { Duration: 26 }],
+      ['ResultCode 200 and "200"', { ResultCode: 200 }, { ResultCode: '200' }],
+    ])('%s are alike', (_, a, b) => {
+      const one = { ...specExamplePayload('EndIncCall'), ...a };
+      const two = { ...specExamplePayload('EndIncCall'), ...b };
+      for (const body of [one, two])
+        for (const [k, v] of Object.entries(body)) if (v === undefined) delete body[k];
+      expect(record(parsed(one)).EventKey).toBe(record(parsed(two)).EventKey);
+    });
+
+    it('eventIdentity is the spec fields the event carries, nothing else', () => {
+      const event = example('EndIncCall', { Extra: 1, Direction: 'in' });
+      expect(Object.keys(eventIdentity(event)).sort()).toEqual(
+        [
+          'SessionID',
+          'HookType',
+          'EndTime',
+          'Duration',
+          'ResultCode',
+          'CityNumber',
+          'Caller',
+          'Called',
+        ].sort(),
+      );
+      expect(Object.keys(eventIdentity(event)).sort()).toEqual(
+        specFields('EndIncCall')
+          .filter((f) => f in event)
+          .sort(),
+      );
+    });
+
+    it('the digest of a body with only spec fields is what it was (keys stored before stay valid)', () => {
+      // Same text as the canonical payload pinned above: the identity of such a body is the body.
+      const event = example('CreateIncCall');
+      expect(canonicalJson(eventIdentity(event))).toBe(canonicalJson(event));
     });
   });
 
@@ -370,7 +466,7 @@ describe('toCallEventRecord', () => {
       EventTime: '2021-01-28T15:27:19Z',
       Direction: 'incoming',
       ResultText: 'Successful call',
-      ReceivedAt: '2021-01-28T15:27:20Z',
+      ReceivedAt: '2021-01-28T15:27:20.456Z',
       RawBody: rawBody,
     });
   });
@@ -413,12 +509,12 @@ describe('toCallEventRecord', () => {
     expect(record(example(hookType)).ResultText).toBe(text);
   });
 
-  it('ReceivedAt is UTC ISO to the second', () => {
+  it('ReceivedAt is UTC ISO to the millisecond (arrival orders same-second attempts)', () => {
     const item = toCallEventRecord(example('CreateIncCall'), {
       ...moscow,
       receivedAt: new Date('2021-01-28T23:59:59.999Z'),
     });
-    expect(item.ReceivedAt).toBe('2021-01-28T23:59:59Z');
+    expect(item.ReceivedAt).toBe('2021-01-28T23:59:59.999Z');
   });
 
   it('RawBody is the exact body, whitespace and all', () => {
@@ -449,6 +545,75 @@ describe('toCallEventRecord', () => {
     const copy = structuredClone(event);
     record(event);
     expect(event).toStrictEqual(copy);
+  });
+});
+
+describe('compareTimeline: the order a timeline shows', () => {
+  const at = '2021-01-28 14:15:22';
+  const arriving = (event: CallEvent, ms: number) =>
+    toCallEventRecord(event, { ...moscow, receivedAt: new Date(Date.parse('2021-01-28T11:15:23Z') + ms) });
+  const names = (records: { HookType: string; Called?: unknown }[]) =>
+    records.map((r) => `${r.HookType} ${String(r.Called ?? '')}`.trim());
+
+  it('sequential ringing in one second: A ends, then B begins, in order of arrival', () => {
+    const create = arriving(example('CreateIncCall', { StartTime: '2021-01-28 14:15:20' }), 0);
+    const aBegins = arriving(
+      example('AttemptIncCallBegin', { StartTime: '2021-01-28 14:15:21', Called: 'A' }),
+      1,
+    );
+    const aEnds = arriving(example('AttemptIncCallEnd', { EndTime: at, Called: 'A' }), 100);
+    const bBegins = arriving(example('AttemptIncCallBegin', { StartTime: at, Called: 'B' }), 101);
+    const bAnswers = arriving(example('ChangeIncCall', { StartDuration: at, Called: 'B' }), 102);
+    const end = arriving(example('EndIncCall', { EndTime: at, Called: 'B' }), 90);
+    const all = [end, bAnswers, bBegins, aEnds, aBegins, create];
+    // The EventKey puts B's begin before A's end (ranks 02 < 04): right for parallel ringing only.
+    expect(names([...all].sort((x, y) => (x.EventKey < y.EventKey ? -1 : 1)))).toEqual([
+      'CreateIncCall 4950665310',
+      'AttemptIncCallBegin A',
+      'AttemptIncCallBegin B',
+      'ChangeIncCall B',
+      'AttemptIncCallEnd A',
+      'EndIncCall B',
+    ]);
+    const expected = [
+      'CreateIncCall 4950665310',
+      'AttemptIncCallBegin A',
+      'AttemptIncCallEnd A',
+      'AttemptIncCallBegin B',
+      'ChangeIncCall B',
+      // Still last in its second although it arrived first: End keeps its rank.
+      'EndIncCall B',
+    ];
+    expect(names([...all].sort(compareTimeline))).toEqual(expected);
+    expect(names([...all].reverse().sort(compareTimeline))).toEqual(expected);
+  });
+
+  it('parallel ringing in one second keeps arrival order too; without ReceivedAt, the EventKey decides', () => {
+    const a = arriving(example('AttemptIncCallBegin', { StartTime: at, Called: 'A' }), 5);
+    const b = arriving(example('AttemptIncCallBegin', { StartTime: at, Called: 'B' }), 7);
+    expect(names([b, a].sort(compareTimeline))).toEqual(['AttemptIncCallBegin A', 'AttemptIncCallBegin B']);
+    const { ReceivedAt: _a, ...noArrivalA } = a;
+    const { ReceivedAt: _b, ...noArrivalB } = b;
+    const byKey = [noArrivalA, noArrivalB].sort((x, y) => (x.EventKey < y.EventKey ? -1 : 1));
+    expect([noArrivalB, noArrivalA].sort(compareTimeline)).toEqual(byKey);
+  });
+
+  it('time comes first, whatever the arrival: an earlier second is shown first', () => {
+    const late = arriving(example('AttemptIncCallEnd', { EndTime: '2021-01-28 14:15:23' }), 0);
+    const early = arriving(example('AttemptIncCallBegin', { StartTime: at }), 500);
+    expect([late, early].sort(compareTimeline)).toEqual([early, late]);
+  });
+
+  it('is a total order on odd items too (missing fields sort last, deterministically)', () => {
+    const items = [
+      { HookType: 'Nope', EventKey: 'b' },
+      { EventKey: 'a' },
+      { EventTime: 'garbage', HookType: 'CreateIncCall' },
+      arriving(example('CreateIncCall'), 0),
+    ];
+    const once = [...items].sort(compareTimeline);
+    expect([...items].reverse().sort(compareTimeline)).toEqual(once);
+    expect(once[0]).toBe(items[3]);
   });
 });
 
@@ -499,6 +664,8 @@ function conforms(value: unknown, schema: JsonSchema): boolean {
       return Number.isInteger(value) && (value as number) >= (schema.minimum ?? Number.NEGATIVE_INFINITY);
     case 'number':
       return typeof value === 'number';
+    case 'null':
+      return value === null;
     case undefined:
       return true;
     default:
@@ -520,7 +687,7 @@ describe('JSON Schemas', () => {
   const detail = detailJsonSchemas();
 
   const ADDED_ALWAYS = ['EventKey', 'EventTime', 'Direction', 'ReceivedAt', 'EventId'];
-  const ADDED_SOMETIMES = ['ResultText', 'StartTimeUtc', 'StartDurationUtc', 'EndTimeUtc'];
+  const ADDED_SOMETIMES = ['ResultText', 'StartTimeUtc', 'StartDurationUtc', 'EndTimeUtc', 'ProviderFields'];
   const sorted = (names: readonly string[] | undefined) => [...(names ?? [])].sort();
 
   it('there is one of each per HookType', () => {
@@ -554,7 +721,18 @@ describe('JSON Schemas', () => {
     });
 
     it('types: times and numbers are strings; Duration and ResultCode are tolerant in, normalised out', () => {
-      const props = w.properties ?? {};
+      // An optional field may also hold what means absent: null, or "" for a time (rule 10).
+      const props = Object.fromEntries(
+        Object.entries(w.properties ?? {}).map(([name, p]) => {
+          if (REQUIRED_FIELDS[hookType].includes(name)) return [name, p];
+          const absent = p.anyOf?.slice(-(name.endsWith('Time') ? 2 : 1));
+          expect(absent).toEqual(
+            name.endsWith('Time') ? [{ type: 'null' }, { type: 'string', enum: [''] }] : [{ type: 'null' }],
+          );
+          const rest = p.anyOf?.slice(0, -(absent?.length ?? 0)) ?? [];
+          return [name, rest.length === 1 ? rest[0] : { anyOf: rest }];
+        }),
+      ) as Record<string, JsonSchema>;
       for (const name of [
         'SessionID',
         'CityNumber',
@@ -586,6 +764,12 @@ describe('JSON Schemas', () => {
     it('the spec example conforms to the webhook schema, and its detail to the detail schema', () => {
       const body = specExamplePayload(hookType);
       expect(violations(body, w)).toEqual([]);
+      const nulls = Object.fromEntries(
+        Object.keys(w.properties ?? {})
+          .filter((name) => !REQUIRED_FIELDS[hookType].includes(name) && name !== 'EndTime')
+          .map((name) => [name, null]),
+      );
+      expect(violations({ ...body, ...nulls }, w)).toEqual([]);
       expect(violations(toCallEventDetail(record(parsed(body))), d)).toEqual([]);
     });
 
@@ -596,12 +780,20 @@ describe('JSON Schemas', () => {
     });
   });
 
-  it('SERVICE_FIELDS (refused in bodies) are exactly the fields the service adds, published or stored only', () => {
+  it('EndOutCall needs StartTime or EndTime: the webhook schema says so', () => {
+    expect(webhook.EndOutCall.anyOf).toEqual([{ required: ['EndTime'] }, { required: ['StartTime'] }]);
+    for (const hookType of HOOK_TYPES.filter((t) => t !== 'EndOutCall')) {
+      expect(webhook[hookType].anyOf).toBeUndefined();
+    }
+  });
+
+  it('SERVICE_FIELDS (kept in ProviderFields when a body has them) are exactly the fields the service adds', () => {
     for (const hookType of HOOK_TYPES) {
       const added = Object.keys(detail[hookType].properties ?? {}).filter(
         (name) => !(name in (webhook[hookType].properties ?? {})),
       );
       expect(sorted([...added, 'RawBody', 'ExpiresAt'])).toEqual(sorted(SERVICE_FIELDS));
+      expect(added).toContain('ProviderFields');
     }
     const event = example('EndIncCall', { StartTime: '2021-01-28 18:26:53' });
     const stored = toCallEventRecord(event, { ...moscow, retentionDays: 1 });

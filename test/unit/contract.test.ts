@@ -15,7 +15,7 @@ import {
   toCallEventRecord,
 } from '../../lambda/contract';
 import { freshSpecExample, SPEC_EXAMPLES, specExamplePayload } from '../fixtures/spec-examples';
-import { OPTIONAL_FIELDS, REQUIRED_FIELDS, specFields } from '../fixtures/spec-fields';
+import { OPTIONAL_FIELDS, OPTIONAL_TIME_FIELDS, REQUIRED_FIELDS, specFields } from '../fixtures/spec-fields';
 
 const options = { timeZone: 'Europe/Moscow', receivedAt: new Date('2021-01-28T15:30:00Z'), rawBody: '{}' };
 
@@ -205,7 +205,6 @@ describe('ResultCode (rule 1): a string or an integer, kept as a string', () => 
     ['a fraction', 200.5],
     ['an empty string', ''],
     ['a boolean', true],
-    ['null', null],
     ['an object', { code: 200 }],
     ['a string over 32 characters', 'x'.repeat(33)],
   ])('is rejected at path ResultCode when it is %s', (_, sent) => {
@@ -290,12 +289,20 @@ describe('Duration (rule 3): a non-negative integer or a string of digits, store
     ['padded with a space', ' 12'],
     ['NaN', Number.NaN],
     ['Infinity', Number.POSITIVE_INFINITY],
-    ['null', null],
     ['a boolean', true],
   ])('is rejected at path Duration when %s', (_, sent) => {
     for (const t of ['EndIncCall', 'MissedIncCall', 'EndOutCall'] as const) {
       expect(paths(rejected(payload(t, { Duration: sent })))).toEqual(['Duration']);
     }
+  });
+
+  it('null is rejected where Duration is required (EndIncCall, MissedIncCall), absent where optional (EndOutCall)', () => {
+    for (const t of ['EndIncCall', 'MissedIncCall'] as const) {
+      expect(rejected(payload(t, { Duration: null }))).toEqual([
+        { path: 'Duration', message: expect.any(String) },
+      ]);
+    }
+    expect(accepted(payload('EndOutCall', { Duration: null }))).not.toHaveProperty('Duration');
   });
 });
 
@@ -329,7 +336,7 @@ describe('required and optional fields per HookType (spec table, rule 2)', () =>
     },
   );
 
-  it.each<HookType>(['CreateIncCall', 'AttemptIncCallBegin', 'CreateOutCall', 'EndOutCall'])(
+  it.each<HookType>(['CreateIncCall', 'AttemptIncCallBegin', 'CreateOutCall'])(
     'StartTime is required for %s',
     (hookType) => {
       expect(rejected(payload(hookType, { StartTime: undefined }))).toEqual([
@@ -352,6 +359,25 @@ describe('required and optional fields per HookType (spec table, rule 2)', () =>
     expect(record.EventTime).toBe('2021-01-28T12:02:11Z');
     expect(record.EventKey).toMatch(/^2021-01-28T12:02:11Z#05#EndOutCall#[0-9a-f]{8}$/);
     expect(record).not.toHaveProperty('EndTimeUtc');
+  });
+
+  it('EndOutCall with EndTime and no StartTime (shaped like EndIncCall) is accepted, its time EndTime (rule 11)', () => {
+    const event = accepted(payload('EndOutCall', { StartTime: undefined }));
+    expect(event).not.toHaveProperty('StartTime');
+    const record = toCallEventRecord(event, options);
+    expect(record.EventTime).toBe('2021-01-28T12:02:19Z');
+    expect(record).not.toHaveProperty('StartTimeUtc');
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['absent', { StartTime: undefined, EndTime: undefined }],
+    ['null', { StartTime: null, EndTime: null }],
+    ['empty', { StartTime: '', EndTime: '' }],
+    ['one absent, one null', { StartTime: undefined, EndTime: null }],
+  ])('EndOutCall with neither StartTime nor EndTime (%s) is rejected, at one path', (_, changes) => {
+    expect(rejected(payload('EndOutCall', changes))).toEqual([
+      { path: 'EndTime', message: 'Required: EndTime or StartTime' },
+    ]);
   });
 
   it('EndOutCall with EndTime uses EndTime', () => {
@@ -387,7 +413,9 @@ describe('times (rule 4): YYYY-MM-DD HH:mm:ss naming a real date and time', () =
     badTimes.map(([why, v]): [HookType, string, string, unknown] => [t, f, why, v]),
   );
 
-  it.each(cases)('%s.%s is rejected at its path: %s', (hookType, field, _, value) => {
+  // `""` in an optional time means absent (rule 10): see "absent values".
+  const rejectedCases = cases.filter(([t, f, , v]) => !(v === '' && OPTIONAL_TIME_FIELDS[t].includes(f)));
+  it.each(rejectedCases)('%s.%s is rejected at its path: %s', (hookType, field, _, value) => {
     const issues = rejected({ ...complete[hookType], [field]: value });
     expect(issues.length).toBeGreaterThan(0);
     expect(new Set(paths(issues))).toEqual(new Set([field]));
@@ -448,9 +476,45 @@ describe('unknown fields (rule 7) and HookType (rule 9)', () => {
     expect(paths(rejected(payload('EndIncCall', { HookType: hookType })))).toEqual(['HookType']);
   });
 
-  it.each(SERVICE_FIELDS)('a field named %s, which the service adds, is rejected at that path', (field) => {
-    expect(rejected(payload('EndIncCall', { ResultCode: '999', [field]: 1 }))).toEqual([
-      { path: field, message: 'Reserved for an attribute the service adds' },
+  it.each(SERVICE_FIELDS)(
+    'a field named %s, which the service adds, is accepted and kept in ProviderFields (rule 12)',
+    (field) => {
+      const event = accepted(payload('EndIncCall', { ResultCode: '999', [field]: 'from the provider' }));
+      expect(event.ProviderFields).toEqual({ [field]: 'from the provider' });
+      const record = toCallEventRecord(event, { ...options, retentionDays: 1 });
+      expect(record.ProviderFields).toEqual({ [field]: 'from the provider' });
+      // The service's own attributes are its own, whatever the body said.
+      expect(record.EventKey).toMatch(/^2021-01-28T15:27:19Z#05#EndIncCall#[0-9a-f]{8}$/);
+      expect(record).toMatchObject({
+        EventTime: '2021-01-28T15:27:19Z',
+        Direction: 'incoming',
+        ReceivedAt: options.receivedAt.toISOString(),
+        RawBody: options.rawBody,
+        ExpiresAt: Math.floor(options.receivedAt.getTime() / 1000) + 86_400,
+      });
+      expect(record).not.toHaveProperty('ResultText');
+      expect(record).not.toHaveProperty('StartTimeUtc');
+    },
+  );
+
+  it('every such field goes into one ProviderFields map, values as sent (objects, null, numbers)', () => {
+    const sent = {
+      Direction: 'in',
+      EventTime: null,
+      ExpiresAt: 1,
+      EventKey: { forged: true },
+      ProviderFields: { a: 1 },
+    };
+    const event = accepted(payload('MissedIncCall', { ...sent, Extra: 'kept' }));
+    expect(event.ProviderFields).toEqual(sent);
+    expect(event).toMatchObject({ Extra: 'kept' });
+    for (const name of ['Direction', 'EventTime', 'ExpiresAt', 'EventKey'])
+      expect(event).not.toHaveProperty(name);
+  });
+
+  it('a ProviderFields map that cannot be stored is rejected like any unknown field', () => {
+    expect(rejected(payload('EndIncCall', { Direction: { constructor: 1 } }))).toEqual([
+      { path: '', message: 'A field is named constructor, which cannot be stored' },
     ]);
   });
 
@@ -463,6 +527,62 @@ describe('unknown fields (rule 7) and HookType (rule 9)', () => {
     expect(rejected(nested)).toEqual([
       { path: '', message: 'A field is named __proto__, which cannot be stored' },
     ]);
+  });
+});
+
+describe('absent values (rule 10): null, and "" in a time, mean absent where the field is optional', () => {
+  const optional = HOOK_TYPES.flatMap((t) => OPTIONAL_FIELDS[t].map((f): [HookType, string] => [t, f]));
+  it.each(optional)('%s with %s: null is accepted as absent', (hookType, field) => {
+    const event = accepted({ ...complete[hookType], [field]: null });
+    expect(event).not.toHaveProperty(field);
+    expect(event).toEqual(accepted(payload(hookType, { ...complete[hookType], [field]: undefined })));
+  });
+
+  const optionalTimes = HOOK_TYPES.flatMap((t) =>
+    OPTIONAL_TIME_FIELDS[t].map((f): [HookType, string] => [t, f]),
+  );
+  it.each(optionalTimes)('%s with %s: "" is accepted as absent', (hookType, field) => {
+    const event = accepted({ ...complete[hookType], [field]: '' });
+    expect(event).not.toHaveProperty(field);
+  });
+
+  it.each(['Redirecting', 'Called', 'ResultCode', 'Duration'])(
+    '"" in %s (not a time) is not absent',
+    (field) => {
+      const hookType = field === 'Redirecting' ? 'CreateIncCall' : 'EndOutCall';
+      const result = parseCallEvent({ ...complete[hookType], [field]: '' });
+      // A phone number may be empty (kept as sent); ResultCode and Duration may not.
+      if (field === 'Redirecting' || field === 'Called')
+        expect(result).toMatchObject({ ok: true, event: { [field]: '' } });
+      else expect(result).toMatchObject({ ok: false, issues: [{ path: field }] });
+    },
+  );
+
+  const required = HOOK_TYPES.flatMap((t) =>
+    REQUIRED_FIELDS[t].filter((f) => f !== 'HookType').map((f): [HookType, string] => [t, f]),
+  );
+  it.each(required)('%s with %s null is rejected, with the path', (hookType, field) => {
+    expect(rejected({ ...complete[hookType], [field]: null })).toEqual([
+      { path: field, message: expect.any(String) },
+    ]);
+  });
+
+  it.each(TIME_FIELDS.filter(([t, f]) => REQUIRED_FIELDS[t].includes(f)))(
+    '%s with %s "" (required) is rejected, with the path',
+    (hookType, field) => {
+      expect(new Set(paths(rejected({ ...complete[hookType], [field]: '' })))).toEqual(new Set([field]));
+    },
+  );
+
+  it('an unknown field that is null is kept as sent', () => {
+    expect(accepted(payload('EndIncCall', { Note: null }))).toHaveProperty('Note', null);
+  });
+
+  it('the body given is not changed', () => {
+    const body = { ...complete.EndIncCall, Called: null, Direction: 'in' };
+    const copy = structuredClone(body);
+    accepted(body);
+    expect(body).toEqual(copy);
   });
 });
 

@@ -2,7 +2,7 @@ import { sha256 } from '../../lambda/ingest/auth';
 import { toHttpResponse } from '../../lambda/ingest/http';
 import { type IngestDeps, ingestCallEvent, type WebhookRequest } from '../../lambda/ingest/ingest-call-event';
 import { StorageUnavailableError, UnstorableEventError } from '../../lambda/ingest/store';
-import { specExamplePayload } from '../fixtures/spec-examples';
+import { SPEC_EXAMPLES, specExamplePayload } from '../fixtures/spec-examples';
 import { MemoryStore } from '../support/memory-store';
 
 const TOKEN = 'correct-horse-battery-staple-0123456789';
@@ -54,7 +54,7 @@ describe('the webhook HTTP behaviour', () => {
       EventKey: res.json.eventKey,
       EventTime: '2021-01-28T15:34:51Z',
       ResultText: 'Call cancelled',
-      ReceivedAt: '2021-01-28T15:35:00Z',
+      ReceivedAt: '2021-01-28T15:35:00.123Z',
       RawBody: JSON.stringify(MISSED),
     });
     expect(store.rejected).toHaveLength(0);
@@ -261,3 +261,143 @@ describe('the webhook HTTP behaviour', () => {
     expect([...store.events.values()][0]?.EventTime).toBe('2021-01-28T08:34:51Z');
   });
 });
+
+describe('real traffic is never quarantined for a technicality', () => {
+  const END_OUT = specExamplePayload('EndOutCall');
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    [
+      'null in optional fields',
+      { ...MISSED, Called: null, ResultCode: null, StartTime: null },
+      ['Called', 'ResultCode', 'StartTime'],
+    ],
+    ['"" in an optional time', { ...MISSED, StartTime: '' }, ['StartTime']],
+    [
+      'null Duration and "" StartTime on EndOutCall',
+      { ...END_OUT, Duration: null, StartTime: '' },
+      ['Duration', 'StartTime'],
+    ],
+  ])('%s: 200, stored without the field, RawBody as sent', async (_, body, absent) => {
+    const { store, send } = setup();
+    const res = await send(request(JSON.stringify(body)));
+    expect(res.statusCode).toBe(200);
+    expect(res.json.status).toBe('accepted');
+    const [item] = stored(store);
+    for (const field of absent) expect(item).not.toHaveProperty(field);
+    expect(item?.RawBody).toBe(JSON.stringify(body));
+    expect(store.rejected).toHaveLength(0);
+  });
+
+  it('null or "" in a required field is still 400, with the path, and quarantined', async () => {
+    const { store, send } = setup();
+    const nullCaller = await send(request(JSON.stringify({ ...MISSED, Caller: null })));
+    const emptyEnd = await send(request(JSON.stringify({ ...MISSED, EndTime: '' })));
+    expect(nullCaller.statusCode).toBe(400);
+    expect(nullCaller.json.issues).toEqual([{ path: 'Caller', message: expect.any(String) }]);
+    expect(emptyEnd.statusCode).toBe(400);
+    expect((emptyEnd.json.issues as { path: string }[]).map((i) => i.path)).toContain('EndTime');
+    expect(store.rejected).toHaveLength(2);
+    expect(store.events.size).toBe(0);
+  });
+
+  it('EndOutCall with EndTime and no StartTime: 200, its time is EndTime; with neither: 400', async () => {
+    const { store, send } = setup();
+    const { StartTime: _, ...noStart } = END_OUT;
+    const ok = await send(request(JSON.stringify(noStart)));
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json.eventKey).toMatch(/^2021-01-28T12:02:19Z#05#EndOutCall#[0-9a-f]{8}$/);
+    const { EndTime: __, ...neither } = noStart;
+    const bad = await send(request(JSON.stringify(neither)));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json.issues).toEqual([{ path: 'EndTime', message: 'Required: EndTime or StartTime' }]);
+    expect(store.events.size).toBe(1);
+  });
+
+  it('fields named like the service’s: 200, kept in ProviderFields, the service’s own attributes authoritative', async () => {
+    const { store, send } = setup({
+      config: { timeZone: 'Europe/Moscow', maxBodyBytes: 2048, retentionDays: 30 },
+    });
+    const forged = {
+      Direction: 'outgoing',
+      EventTime: '1999-01-01T00:00:00Z',
+      ResultText: 'Whatever',
+      ReceivedAt: 'yesterday',
+      EventKey: 'x',
+      EventId: 'y',
+      ExpiresAt: 1,
+    };
+    const res = await send(request(JSON.stringify({ ...MISSED, ...forged })));
+    expect(res.statusCode).toBe(200);
+    const [item] = stored(store);
+    expect(item).toMatchObject({
+      Direction: 'incoming',
+      EventTime: '2021-01-28T15:34:51Z',
+      ResultText: 'Call cancelled',
+      ReceivedAt: '2021-01-28T15:35:00.123Z',
+      EventKey: res.json.eventKey,
+      ExpiresAt: Math.floor(Date.parse('2021-01-28T15:35:00.123Z') / 1000) + 30 * 86_400,
+      ProviderFields: forged,
+    });
+    // The same event without those fields is the same event.
+    const again = await send(request(JSON.stringify(MISSED)));
+    expect(again.json).toMatchObject({ status: 'duplicate', eventKey: res.json.eventKey });
+  });
+
+  it('a UTF-8 byte-order mark before the JSON: 200, RawBody keeps it (text and base64 bodies)', async () => {
+    const { store, send } = setup();
+    const body = `\uFEFF${SPEC_EXAMPLES.MissedIncCall}`;
+    const res = await send(request(body));
+    expect(res.statusCode).toBe(200);
+    expect(stored(store)[0]?.RawBody).toBe(body);
+
+    const other = setup();
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(SPEC_EXAMPLES.EndIncCall)]);
+    const encoded = await other.send(request(bytes.toString('base64'), { isBase64Encoded: true }));
+    expect(encoded.statusCode).toBe(200);
+    expect(stored(other.store)[0]?.RawBody).toBe(`\uFEFF${SPEC_EXAMPLES.EndIncCall}`);
+  });
+
+  it('a BOM alone, or before something that is not JSON, is still invalid JSON', async () => {
+    const { send } = setup();
+    for (const body of ['\uFEFF', '\uFEFF\uFEFF{}', '\uFEFFnope']) {
+      const res = await send(request(body));
+      expect([res.statusCode, res.json.reason]).toEqual([400, 'invalid-json']);
+    }
+  });
+});
+
+describe('what counts as the same event', () => {
+  it('a re-send that differs only in fields the spec does not define is a duplicate; the first copy wins', async () => {
+    const { store, send } = setup();
+    const first = await send(request(JSON.stringify({ ...MISSED, DeliveryAttempt: 1, SentAt: '18:34:52' })));
+    const second = await send(
+      request(JSON.stringify({ ...MISSED, DeliveryAttempt: 2, SentAt: '18:35:52', Note: null })),
+    );
+    const third = await send(request(JSON.stringify({ ...MISSED, Duration: '0', ResultCode: '603-S' })));
+    expect(first.json.status).toBe('accepted');
+    expect(second.json).toEqual({ ...first.json, status: 'duplicate' });
+    expect(third.json).toEqual({ ...first.json, status: 'duplicate' });
+    expect(store.events.size).toBe(1);
+    expect(stored(store)[0]).toMatchObject({ DeliveryAttempt: 1, SentAt: '18:34:52', Called: MISSED.Called });
+  });
+
+  it('null in an optional spec field is the same event as the field absent, not as the field sent', async () => {
+    const { store, send } = setup();
+    const { Called: _, ...noCalled } = MISSED;
+    await send(request(JSON.stringify(noCalled)));
+    const withNull = await send(request(JSON.stringify({ ...MISSED, Called: null })));
+    const withCalled = await send(request(JSON.stringify(MISSED)));
+    expect([withNull.json.status, withCalled.json.status]).toEqual(['duplicate', 'accepted']);
+    expect(store.events.size).toBe(2);
+  });
+
+  it('a change in a spec field is another event', async () => {
+    const { store, send } = setup();
+    await send(request(JSON.stringify(MISSED)));
+    const other = await send(request(JSON.stringify({ ...MISSED, Called: '0000000000' })));
+    expect(other.json.status).toBe('accepted');
+    expect(store.events.size).toBe(2);
+  });
+});
+
+const stored = (store: MemoryStore) => [...store.events.values()];

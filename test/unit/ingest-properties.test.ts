@@ -12,7 +12,7 @@ import { PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall, type marshallOptions } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
-import { HOOK_TYPES } from '../../lambda/contract';
+import { ABSENT_VALUES, HOOK_TYPES, SERVICE_FIELDS } from '../../lambda/contract';
 import { CALL_EVENTS_KEYS, DEFAULTS, REJECTED_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
 import { sha256 } from '../../lambda/ingest/auth';
 import { toHttpResponse, type WebhookResponse } from '../../lambda/ingest/http';
@@ -84,7 +84,11 @@ function define(object: Record<string, unknown>, key: string, value: unknown): v
   Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-const anyKey = fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), fc.string({ maxLength: 6 }));
+const anyKey = fc.oneof(
+  fc.constantFrom(...PROTOTYPE_KEYS),
+  fc.constantFrom(...SERVICE_FIELDS),
+  fc.string({ maxLength: 6 }),
+);
 
 /** JSON values with prototype names as keys at any depth, and pollution payloads among the values. */
 const { value: nastyValue } = fc.letrec<{ value: unknown; object: Record<string, unknown> }>((tie) => ({
@@ -168,7 +172,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     replace: field,
     with: fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
-      fc.constantFrom(...HOOK_TYPES, 'TransferIncCall', '', '603-S', '0026', '1e3', -1, 1.5, 2 ** 53),
+      fc.constantFrom(...HOOK_TYPES, 'TransferIncCall', '', null, '603-S', '0026', '1e3', -1, 1.5, 2 ** 53),
       fc.string({ minLength: 250, maxLength: 300 }),
     ),
   }),
@@ -194,11 +198,56 @@ const mutatedEvent = fc
     sessionId: fc.uuid(),
     mutations: fc.array(mutation, { maxLength: 4 }),
     indent: fc.constantFrom(undefined, 2),
+    bom: fc.boolean(),
   })
-  .map(({ hookType, sessionId, mutations, indent }) => {
+  .map(({ hookType, sessionId, mutations, indent, bom }) => {
     const event = { ...specExamplePayload(hookType), SessionID: sessionId };
     for (const m of mutations) mutate(event, m);
-    return JSON.stringify(event, null, indent);
+    return `${bom ? '\uFEFF' : ''}${JSON.stringify(event, null, indent)}`;
+  });
+
+/**
+ * A spec example sent as real traffic may: its optional fields absent, null, or "" for a time
+ * (keeping EndOutCall's StartTime or EndTime), fields named like the service's, unknown fields,
+ * a byte-order mark. `plain` is the same event with none of that: the same identity.
+ */
+/** A storable JSON value (no empty or prototype-named keys: those are rejected on purpose). */
+const plainValue = fc.oneof(
+  fc.string({ maxLength: 10 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
+  fc.dictionary(fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,5}$/), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
+);
+const tolerantEvent = fc
+  .record({
+    hookType,
+    sessionId: fc.uuid(),
+    absent: fc.dictionary(
+      fc.constantFrom('StartTime', 'EndTime', 'Called', 'Redirecting', 'ResultCode', 'Duration'),
+      fc.constantFrom('drop', 'null', 'empty'),
+      { maxKeys: 6 },
+    ),
+    service: fc.dictionary(fc.constantFrom(...SERVICE_FIELDS), plainValue, { maxKeys: 4 }),
+    unknown: fc.dictionary(fc.constantFrom('DeliveryAttempt', 'SentAt', 'Meta'), plainValue, { maxKeys: 3 }),
+    bom: fc.boolean(),
+  })
+  .map(({ hookType, sessionId, absent, service, unknown, bom }) => {
+    const plain: Record<string, unknown> = { ...specExamplePayload(hookType), SessionID: sessionId };
+    const sent: Record<string, unknown> = { ...plain };
+    const optional = ABSENT_VALUES[hookType];
+    for (const [field, how] of Object.entries(absent)) {
+      const values = optional[field];
+      if (!values) continue;
+      if (hookType === 'EndOutCall' && field === 'EndTime' && 'StartTime' in absent) continue;
+      delete plain[field];
+      if (how === 'drop') delete sent[field];
+      else sent[field] = how === 'empty' && values.includes('') ? '' : null;
+    }
+    for (const [name, value] of [...Object.entries(service), ...Object.entries(unknown)])
+      define(sent, name, value);
+    return { body: `${bom ? '\uFEFF' : ''}${JSON.stringify(sent)}`, plain: JSON.stringify(plain) };
   });
 
 /** JSON nested `depth` deep: bare, or as an unknown field of a valid event. */
@@ -298,9 +347,9 @@ const anyRequest = fc
 // What must hold
 // ---------------------------------------------------------------------------------------------
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** The body as text, as the webhook reads it; undefined for bytes that are not UTF-8. */
+/** The body as text, as the webhook reads it (a byte-order mark included); undefined for bytes that are not UTF-8. */
 function sentText(request: WebhookRequest): string | undefined {
   if (!request.isBase64Encoded) return request.body ?? '';
   try {
@@ -429,6 +478,25 @@ describe('ingest, for any body', () => {
         const before = countOf(store);
         const again = await send(request, deps);
         expectConsistent(request, again, store, before);
+        expect(JSON.parse(again.body)).toEqual({ ...JSON.parse(first.body), status: 'duplicate' });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('accepts a valid event however tolerantly sent, and its plain form is the same event', async () => {
+    await fc.assert(
+      fc.asyncProperty(tolerantEvent, fc.constantFrom(...ZONES), async ({ body, plain }, timeZone) => {
+        const store = new MemoryStore();
+        const deps = depsFor(store, timeZone);
+        const request = webhookRequest(text(body));
+        const first = await send(request, deps);
+        expectConsistent(request, first, store, { events: 0, rejected: 0 });
+        expect({ status: first.statusCode, body: JSON.parse(first.body).status }).toEqual({
+          status: 200,
+          body: 'accepted',
+        });
+        const again = await send(webhookRequest(text(plain)), deps);
         expect(JSON.parse(again.body)).toEqual({ ...JSON.parse(first.body), status: 'duplicate' });
       }),
       { numRuns: 300 },
