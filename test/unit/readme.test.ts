@@ -1,0 +1,62 @@
+/**
+ * The README's examples are checked against the product's own functions, so that none is typed
+ * by hand and drifts: the published event, every EventKey it quotes, and the daylight-saving table.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  HOOK_TYPES,
+  type HookType,
+  localTimeToUtcIso,
+  parseCallEvent,
+  toCallEventDetail,
+  toCallEventRecord,
+} from '../../lambda/contract';
+import { DEFAULTS } from '../../lambda/contract/runtime-config';
+import { SPEC_EXAMPLES } from '../fixtures/spec-examples';
+
+const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+
+/** The record the product makes of a spec example, received at the given time. */
+function recordOf(hookType: HookType, receivedAt: Date) {
+  const rawBody = SPEC_EXAMPLES[hookType];
+  const parsed = parseCallEvent(JSON.parse(rawBody));
+  if (!parsed.ok) throw new Error(`The ${hookType} example must be accepted`);
+  return toCallEventRecord(parsed.event, { timeZone: DEFAULTS.timeZone, receivedAt, rawBody });
+}
+
+describe('README.md', () => {
+  it('the published event is what the product makes of the spec EndIncCall example', () => {
+    const section = README.slice(README.indexOf('### The published event'));
+    const block = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+    expect(block).toBeDefined();
+    const published = JSON.parse((block as string).replace('"id": "…"', '"id": "x"'));
+    const detail = toCallEventDetail(recordOf('EndIncCall', new Date(published.detail.ReceivedAt)));
+    expect(published.detail).toStrictEqual(detail);
+    expect(published).toMatchObject({
+      'detail-type': detail.HookType,
+      source: DEFAULTS.eventSource,
+      time: detail.EventTime,
+    });
+  });
+
+  it('every EventKey it quotes is the key of the spec example of that HookType', () => {
+    const keys = [...README.matchAll(/\d{4}-\d\d-\d\dT[\d:]{8}Z#\d\d#(\w+)#[0-9a-f]{8}/g)];
+    expect(keys.length).toBeGreaterThanOrEqual(3);
+    for (const [key, hookType] of keys) {
+      expect(HOOK_TYPES).toContain(hookType);
+      expect(key).toBe(recordOf(hookType as HookType, new Date()).EventKey);
+    }
+  });
+
+  it('the daylight-saving table says what the contract does (Berlin, spring forward and fall back)', () => {
+    const rows = [...README.matchAll(/^\| `([\w/]+)` \| `([\d-]+ [\d:]+)` \| `([^`]+)` \|/gm)];
+    expect(rows.map(([, zone, local]) => `${zone} ${local}`)).toEqual([
+      'Europe/Berlin 2021-03-28 02:30:00',
+      'Europe/Berlin 2021-10-31 02:30:00',
+    ]);
+    for (const [, zone, local, utc] of rows) {
+      expect(localTimeToUtcIso(local as string, zone as string)).toBe(utc);
+    }
+  });
+});
