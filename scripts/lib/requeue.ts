@@ -6,7 +6,7 @@
  * `scripts/requeue-rejected.ts` is the CLI; tests import this module.
  */
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { type ContractIssue, parseCallEvent, toCallEventRecord } from '../../lambda/contract';
+import { type ContractIssue, parseCallEvent, parseJsonBody, toCallEventRecord } from '../../lambda/contract';
 import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
 import {
   DynamoDbCallEventStore,
@@ -147,13 +147,10 @@ export async function resubmit(
   if (item.BodyEncoding !== 'utf8' || typeof item.Body !== 'string') {
     return { ...result, outcome: 'not-resubmittable', message: 'the body is not UTF-8 text' };
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(item.Body);
-  } catch {
-    return { ...result, issues: [{ path: '', message: 'Not valid JSON' }] };
-  }
-  const validated = parseCallEvent(parsed);
+  // As the webhook reads it: a byte-order mark before the JSON is skipped.
+  const json = parseJsonBody(item.Body);
+  if (!json.ok) return { ...result, issues: json.issues };
+  const validated = parseCallEvent(json.value);
   if (!validated.ok) return { ...result, issues: validated.issues };
 
   // Received when the provider sent it, not now: ReceivedAt and the retention count from then.
