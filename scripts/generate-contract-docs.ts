@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import {
+  ABSENT_VALUES,
   detailJsonSchemas,
   HOOK_TYPE_INFO,
   HOOK_TYPES,
@@ -118,6 +119,13 @@ function hookTypeSection(hookType: HookType, webhook: JsonSchema, detail: JsonSc
       ),
       '',
     );
+    const absent = normalised.filter((name) => Object.hasOwn(ABSENT_VALUES[hookType], name));
+    if (absent.length > 0) {
+      lines.push(
+        `In ${absent.map(code).join(', ')}, what means absent (\`null\`, or \`""\` in a time) is left out of the detail.`,
+        '',
+      );
+    }
   }
   lines.push(`### Added to the published detail`, '', ...fieldTable(detail, added), '');
   lines.push('[Back to the list](#hooktypes)', '');

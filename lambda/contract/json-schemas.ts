@@ -17,7 +17,7 @@ const enrichment = () => ({
   EventTime: d(z.string(), "The event's own time in UTC, ISO-8601."),
   Direction: d(z.enum(['incoming', 'outgoing']), 'Call direction, from the HookType.'),
   ResultText: d(z.optional(z.string()), 'Meaning of ResultCode when the code is a known one.'),
-  ReceivedAt: d(z.string(), 'When the webhook was received, UTC ISO-8601.'),
+  ReceivedAt: d(z.string(), 'When the webhook was received, UTC ISO-8601 to the millisecond.'),
   StartTimeUtc: d(z.optional(z.string()), 'StartTime in UTC, ISO-8601.'),
   StartDurationUtc: d(z.optional(z.string()), 'StartDuration in UTC, ISO-8601.'),
   EndTimeUtc: d(z.optional(z.string()), 'EndTime in UTC, ISO-8601.'),

@@ -203,6 +203,11 @@ export const ABSENT_VALUES: Readonly<Record<HookType, Readonly<Record<string, re
     ]),
   ) as Record<HookType, Record<string, readonly AbsentValue[]>>;
 
+/** ABSENT_VALUES as lists, so that reading a body does not build them each time. */
+const ABSENT_ENTRIES = Object.fromEntries(
+  Object.entries(ABSENT_VALUES).map(([hookType, fields]) => [hookType, Object.entries(fields)]),
+) as Record<HookType, [string, readonly AbsentValue[]][]>;
+
 /**
  * Names of the attributes the service adds to what it stores and publishes
  * (call-event-record.ts), and `ProviderFields`, where a body's own fields of these names go.
@@ -301,7 +306,7 @@ function normalise(value: unknown): unknown {
   // An unknown HookType is left to the schema to report.
   if (!isHookType(hookType)) return value;
   let out: Record<string, unknown> | undefined;
-  for (const [field, absent] of Object.entries(ABSENT_VALUES[hookType])) {
+  for (const [field, absent] of ABSENT_ENTRIES[hookType]) {
     if (Object.hasOwn(body, field) && absent.includes(body[field] as AbsentValue)) {
       out ??= { ...body };
       delete out[field];
