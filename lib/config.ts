@@ -5,8 +5,13 @@
  */
 import type { Construct } from 'constructs';
 import { z } from 'zod';
-import { isValidTimeZone } from '../lambda/contract';
-import { DEFAULTS, MAX_BODY_BYTES_LIMIT } from '../lambda/contract/runtime-config';
+import {
+  type IntSetting,
+  SETTINGS,
+  type Setting,
+  type SettingValue,
+  type TextSetting,
+} from '../lambda/contract/runtime-config';
 
 /** A number given as a number (cdk.json) or as a string (`-c key=123`). */
 const fromContextNumber = <T extends z.ZodType>(schema: T) =>
@@ -25,14 +30,19 @@ const fromContextList = <T extends z.ZodType>(item: T, whenEmpty: string) =>
     z.array(item).min(1, whenEmpty),
   );
 
-/**
- * The ranges the ingest function accepts at cold start (lambda/ingest/config.ts); checked here
- * too so that a bad value fails the synth, not the deployed function.
- */
-const MAX_RETENTION_DAYS = 36_500;
-const MIN_BODY_BYTES = 1_024;
-
-const days = () => fromContextNumber(z.int().min(1).max(MAX_RETENTION_DAYS));
+/** The context rule for a setting the functions read: its range or check, then its default or none. */
+const intRule = (setting: IntSetting) => fromContextNumber(z.int().min(setting.min).max(setting.max));
+const textRule = (setting: TextSetting) =>
+  z.string().check((ctx) => {
+    const problem = setting.problem(ctx.value);
+    if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+  });
+function rule<S extends Setting>(s: S): z.ZodType<SettingValue<S>> {
+  return (s.kind === 'int' ? intRule(s) : textRule(s)) as unknown as z.ZodType<SettingValue<S>>;
+}
+const withDefault = <S extends Setting & { default: SettingValue<S> }>(s: S) =>
+  rule(s).default(s.default as z.util.NoUndefined<SettingValue<S>>);
+const optional = <S extends Setting>(s: S) => rule(s).optional();
 
 const isIp = (value: string) => z.ipv4().safeParse(value).success || z.ipv6().safeParse(value).success;
 const isCidr = (value: string) => z.cidrv4().safeParse(value).success || z.cidrv6().safeParse(value).success;
@@ -47,17 +57,8 @@ const sourceCidr = z
   .transform((value) => (isCidr(value) ? value : `${value}/${value.includes(':') ? 128 : 32}`));
 
 export const configSchema = z.object({
-  /** IANA zone the provider's wall-clock times are read in. */
-  timeZone: z
-    .string()
-    .refine(isValidTimeZone, { error: (issue) => `unknown IANA time zone ${JSON.stringify(issue.input)}` })
-    .default(DEFAULTS.timeZone),
-  /** `source` of the published events; consumers' rules match on it. */
-  eventSource: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,256}$/, 'use 1-256 letters, digits, ".", "_" or "-"')
-    .refine((source) => !source.startsWith('aws.'), 'sources starting with "aws." are reserved for AWS')
-    .default(DEFAULTS.eventSource),
+  timeZone: withDefault(SETTINGS.timeZone),
+  eventSource: withDefault(SETTINGS.eventSource),
   /** Hex SHA-256 of the webhook token; when set, no secret is created. */
   webhookTokenSha256: z
     .string()
@@ -69,12 +70,9 @@ export const configSchema = z.object({
     sourceCidr,
     'must list at least one CIDR; leave the key out to accept any source',
   ).optional(),
-  /** Days to keep CallEvents items (TTL); absent keeps them for ever. */
-  retentionDays: days().optional(),
-  rejectedRetentionDays: days().default(DEFAULTS.rejectedRetentionDays),
-  maxBodyBytes: fromContextNumber(z.int().min(MIN_BODY_BYTES).max(MAX_BODY_BYTES_LIMIT)).default(
-    DEFAULTS.maxBodyBytes,
-  ),
+  retentionDays: optional(SETTINGS.retentionDays),
+  rejectedRetentionDays: withDefault(SETTINGS.rejectedRetentionDays),
+  maxBodyBytes: withDefault(SETTINGS.maxBodyBytes),
   /** API stage steady-state requests per second. */
   throttlingRateLimit: fromContextNumber(z.number().positive()).default(50),
   throttlingBurstLimit: fromContextNumber(z.int().positive()).default(100),

@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DEFAULTS } from '../lambda/contract/runtime-config';
+import { SETTINGS } from '../lambda/contract/runtime-config';
 import type { PublishLogger } from '../lambda/publish/publish-call-events';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
@@ -26,7 +26,7 @@ Safe to repeat: an event keeps its detail.EventId (SessionID/EventKey), on which
 de-duplicate (EventBridge is at-least-once anyway); the copies also go to the bus archive.
 Defaults to the local mode (${RUNTIME_FILE}, written by \`npm start\`). With --aws: the table
 (CallEventsTableName output), the bus (EventBusName, i.e. call-events) and the source
-(default ${DEFAULTS.eventSource}), with the standard AWS environment (region, credentials).`;
+(default ${SETTINGS.eventSource.default}), with the standard AWS environment (region, credentials).`;
 
 export type RepublishIo = RuntimeFileIo;
 
@@ -72,7 +72,7 @@ export function resolveDestination(flags: Flags, runtime: RuntimeFile | undefine
         '--aws needs --table NAME and --bus NAME (the CallEventsTableName and EventBusName outputs)',
       );
     }
-    const source = flags.source ?? DEFAULTS.eventSource;
+    const source = flags.source ?? SETTINGS.eventSource.default;
     return { table: flags.table, bus: flags.bus, source, dynamodb: {}, eventBridge: {}, where: 'AWS' };
   }
   if (!runtime) {
@@ -89,7 +89,7 @@ export function resolveDestination(flags: Flags, runtime: RuntimeFile | undefine
   return {
     table: flags.table ?? runtime.tables.callEvents,
     bus,
-    source: flags.source ?? runtime.eventSource ?? DEFAULTS.eventSource,
+    source: flags.source ?? runtime.eventSource ?? SETTINGS.eventSource.default,
     dynamodb: { endpoint: runtime.dynamodbEndpoint, region: runtime.region, credentials },
     eventBridge: { endpoint: runtime.eventbridgeEndpoint, region: runtime.region, credentials },
     where: 'local mode',

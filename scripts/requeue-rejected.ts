@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isValidTimeZone } from '../lambda/contract/local-time';
-import { DEFAULTS } from '../lambda/contract/runtime-config';
+import { SETTINGS } from '../lambda/contract/runtime-config';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { parseIsoTime } from './lib/replay';
@@ -32,7 +32,7 @@ limit, or not UTF-8), then a summary. Times are ISO-8601 with a zone, or a date 
   --delete-accepted  delete the quarantine item once its event is stored; by default
                      quarantine items are kept (they expire with their TTL)
   --time-zone ZONE   the zone the provider's times are read in; local mode: the stack's, else
-                     ${DEFAULTS.timeZone} (set it to the stack's timeZone context)
+                     ${SETTINGS.timeZone.default} (set it to the stack's timeZone context)
   --retention-days N as the stack's retentionDays context, if set (TTL of stored events)
 Defaults to the local mode (${RUNTIME_FILE}, written by \`npm start\`). With --aws: the
 CallEventsTableName and RejectedCallEventsTableName outputs, standard AWS environment.`;
@@ -81,7 +81,7 @@ export function resolveSource(flags: Flags, runtime: RuntimeFile | undefined): S
     }
     return {
       tables: { callEvents: flags.table, rejectedEvents: flags['rejected-table'] },
-      timeZone: zone(DEFAULTS.timeZone),
+      timeZone: zone(SETTINGS.timeZone.default),
       client: {},
       where: 'AWS',
     };
@@ -96,7 +96,7 @@ export function resolveSource(flags: Flags, runtime: RuntimeFile | undefined): S
       callEvents: flags.table ?? runtime.tables.callEvents,
       rejectedEvents: flags['rejected-table'] ?? runtime.tables.rejectedEvents,
     },
-    timeZone: zone(runtime.timeZone ?? DEFAULTS.timeZone),
+    timeZone: zone(runtime.timeZone ?? SETTINGS.timeZone.default),
     client: {
       endpoint: runtime.dynamodbEndpoint,
       region: runtime.region,

@@ -3,7 +3,7 @@
  * call flows against the webhook, local (`.local/runtime.json`) or deployed, and exits 0 only
  * when every request got the answer its scenario expects. The flows live in `lib/scenarios.ts`.
  */
-import { DEFAULTS } from '../lambda/contract/runtime-config';
+import { SETTINGS } from '../lambda/contract/runtime-config';
 import { parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
 import {
@@ -53,7 +53,7 @@ const parse = (argv: string[]) =>
     options: {
       url: { type: 'string' },
       token: { type: 'string' },
-      'time-zone': { type: 'string', default: DEFAULTS.timeZone },
+      'time-zone': { type: 'string', default: SETTINGS.timeZone.default },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -3,6 +3,99 @@
  * table key names, the TTL attribute, limits. The stack, the handlers and local mode all
  * take them from here, so a rename cannot drift.
  */
+import { isValidTimeZone } from './local-time';
+
+/**
+ * One setting that the stack gives a function through its environment: the context key and the
+ * environment variable it travels under, its default, and which values are valid. `lib/config.ts`
+ * validates the context with it at synth; the functions parse their environment with it at cold
+ * start (`lambda/shared/env.ts`); so a value that synthesizes is a value the function accepts.
+ */
+interface SettingBase {
+  /** The environment variable the function reads. */
+  readonly env: string;
+}
+/** A whole number in a closed range, given as a number (cdk.json) or its digits (`-c`, the environment). */
+export interface IntSetting extends SettingBase {
+  readonly kind: 'int';
+  readonly min: number;
+  readonly max: number;
+  readonly default?: number;
+}
+/** A string, valid when `problem` finds nothing wrong with it. */
+export interface TextSetting extends SettingBase {
+  readonly kind: 'text';
+  readonly default?: string;
+  /** Why the value is not valid (a phrase that completes "Invalid <name>: …"), or undefined. */
+  readonly problem: (value: string) => string | undefined;
+}
+export type Setting = IntSetting | TextSetting;
+export type SettingValue<S extends Setting> = S extends IntSetting ? number : string;
+
+const EVENT_SOURCE = /^[A-Za-z0-9._-]{1,256}$/;
+const DAYS = { kind: 'int', min: 1, max: 36_500 } as const;
+
+/** Largest body limit for which an item (its fields plus RawBody) still fits DynamoDB's 400 KB. */
+export const MAX_BODY_BYTES_LIMIT = 131_072;
+
+export const SETTINGS = {
+  /** IANA zone the provider's wall-clock times are read in (the numbers are Russian). */
+  timeZone: {
+    kind: 'text',
+    env: 'CALL_TIME_ZONE',
+    default: 'Europe/Moscow',
+    problem: (value) =>
+      isValidTimeZone(value) ? undefined : `unknown IANA time zone ${JSON.stringify(value)}`,
+  },
+  /** `source` of the published events; consumers' rules match on it. */
+  eventSource: {
+    kind: 'text',
+    env: 'EVENT_SOURCE',
+    default: 'telephony.call-events',
+    problem: (value) =>
+      !EVENT_SOURCE.test(value)
+        ? 'use 1-256 letters, digits, ".", "_" or "-"'
+        : value.startsWith('aws.')
+          ? 'sources starting with "aws." are reserved for AWS'
+          : undefined,
+  },
+  /** The provider's events are a few hundred bytes; anything near the default is not one of them. */
+  maxBodyBytes: {
+    kind: 'int',
+    env: 'MAX_BODY_BYTES',
+    min: 1_024,
+    max: MAX_BODY_BYTES_LIMIT,
+    default: 32_768,
+  },
+  /** Days to keep call events (DynamoDB TTL); unset keeps them for ever. */
+  retentionDays: { ...DAYS, env: 'CALL_EVENTS_RETENTION_DAYS' },
+  /** Days to keep quarantined bodies. */
+  rejectedRetentionDays: { ...DAYS, env: 'REJECTED_RETENTION_DAYS', default: 90 },
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/**
+ * Reads one setting from its raw text (`undefined` or empty: unset). The default when unset,
+ * `undefined` when unset with no default, else the value; a string says why the text is invalid.
+ */
+export function parseSetting<S extends Setting>(
+  setting: S,
+  raw: string | undefined,
+): { ok: true; value: SettingValue<S> | undefined } | { ok: false; problem: string } {
+  if (raw === undefined || raw === '')
+    return { ok: true, value: setting.default as SettingValue<S> | undefined };
+  if (setting.kind === 'text') {
+    const problem = setting.problem(raw);
+    return problem ? { ok: false, problem } : { ok: true, value: raw as SettingValue<S> };
+  }
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < setting.min || n > setting.max) {
+    return { ok: false, problem: `must be an integer from ${setting.min} to ${setting.max}, got ${raw}` };
+  }
+  return { ok: true, value: n as SettingValue<S> };
+}
+
 export const INGEST_ENV = {
   callEventsTable: 'CALL_EVENTS_TABLE',
   rejectedEventsTable: 'REJECTED_EVENTS_TABLE',
@@ -10,27 +103,16 @@ export const INGEST_ENV = {
   tokenSecretArn: 'WEBHOOK_TOKEN_SECRET_ARN',
   /** Hex SHA-256 of the webhook token (the no-secret alternative). */
   tokenSha256: 'WEBHOOK_TOKEN_SHA256',
-  timeZone: 'CALL_TIME_ZONE',
-  maxBodyBytes: 'MAX_BODY_BYTES',
-  retentionDays: 'CALL_EVENTS_RETENTION_DAYS',
-  rejectedRetentionDays: 'REJECTED_RETENTION_DAYS',
+  timeZone: SETTINGS.timeZone.env,
+  maxBodyBytes: SETTINGS.maxBodyBytes.env,
+  retentionDays: SETTINGS.retentionDays.env,
+  rejectedRetentionDays: SETTINGS.rejectedRetentionDays.env,
 } as const;
 
 export const PUBLISH_ENV = {
   eventBusName: 'EVENT_BUS_NAME',
-  eventSource: 'EVENT_SOURCE',
+  eventSource: SETTINGS.eventSource.env,
 } as const;
-
-export const DEFAULTS = {
-  timeZone: 'Europe/Moscow',
-  eventSource: 'telephony.call-events',
-  /** The provider's events are a few hundred bytes; anything near this is not one of them. */
-  maxBodyBytes: 32_768,
-  rejectedRetentionDays: 90,
-} as const;
-
-/** Largest body limit for which an item (its fields plus RawBody) still fits DynamoDB's 400 KB. */
-export const MAX_BODY_BYTES_LIMIT = 131_072;
 
 export const CALL_EVENTS_KEYS = { partitionKey: 'SessionID', sortKey: 'EventKey' } as const;
 export const REJECTED_EVENTS_KEYS = { partitionKey: 'RejectedOn', sortKey: 'RejectedKey' } as const;

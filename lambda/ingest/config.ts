@@ -1,7 +1,6 @@
 /** The ingest function's configuration, read from its environment once at cold start. */
-import { isValidTimeZone } from '../contract/local-time';
-import { DEFAULTS, INGEST_ENV, MAX_BODY_BYTES_LIMIT } from '../contract/runtime-config';
-import { ConfigError, optionalInt, required } from '../shared/env';
+import { INGEST_ENV, SETTINGS } from '../contract/runtime-config';
+import { ConfigError, readSetting, required } from '../shared/env';
 import { parseSha256Hex } from './auth';
 
 export type TokenConfig = { sha256: Buffer } | { secretArn: string };
@@ -17,9 +16,6 @@ export interface IngestConfig {
 }
 
 export function readIngestConfig(env: NodeJS.ProcessEnv): IngestConfig {
-  const timeZone = env[INGEST_ENV.timeZone] || DEFAULTS.timeZone;
-  if (!isValidTimeZone(timeZone))
-    throw new ConfigError(`${INGEST_ENV.timeZone}: unknown IANA time zone "${timeZone}"`);
   const hash = env[INGEST_ENV.tokenSha256];
   const secretArn = env[INGEST_ENV.tokenSecretArn];
   let token: TokenConfig;
@@ -37,19 +33,15 @@ export function readIngestConfig(env: NodeJS.ProcessEnv): IngestConfig {
       `Set ${INGEST_ENV.tokenSha256} or ${INGEST_ENV.tokenSecretArn}: the webhook always requires a token`,
     );
   }
-  const days = { min: 1, max: 36_500 };
   return {
     tables: {
       callEvents: required(env, INGEST_ENV.callEventsTable),
       rejectedEvents: required(env, INGEST_ENV.rejectedEventsTable),
     },
     token,
-    timeZone,
-    maxBodyBytes:
-      optionalInt(env, INGEST_ENV.maxBodyBytes, { min: 1024, max: MAX_BODY_BYTES_LIMIT }) ??
-      DEFAULTS.maxBodyBytes,
-    retentionDays: optionalInt(env, INGEST_ENV.retentionDays, days),
-    rejectedRetentionDays:
-      optionalInt(env, INGEST_ENV.rejectedRetentionDays, days) ?? DEFAULTS.rejectedRetentionDays,
+    timeZone: readSetting(env, SETTINGS.timeZone),
+    maxBodyBytes: readSetting(env, SETTINGS.maxBodyBytes),
+    retentionDays: readSetting(env, SETTINGS.retentionDays),
+    rejectedRetentionDays: readSetting(env, SETTINGS.rejectedRetentionDays),
   };
 }

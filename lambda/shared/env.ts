@@ -1,4 +1,6 @@
 /** Reads the function's environment once, at cold start, and fails fast with a clear message. */
+import { parseSetting, type Setting, type SettingValue } from '../contract/runtime-config';
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -9,18 +11,20 @@ export function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-export function optionalInt(
+/** A setting from its environment variable: its default when unset, a `ConfigError` when invalid. */
+export function readSetting<S extends Setting & { default: unknown }>(
   env: NodeJS.ProcessEnv,
-  name: string,
-  { min, max }: { min: number; max: number },
-): number | undefined {
-  const value = env[name];
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(
-      `Environment variable ${name} must be an integer from ${min} to ${max}, got ${value}`,
-    );
-  }
-  return n;
+  setting: S,
+): SettingValue<S>;
+export function readSetting<S extends Setting>(
+  env: NodeJS.ProcessEnv,
+  setting: S,
+): SettingValue<S> | undefined;
+export function readSetting<S extends Setting>(
+  env: NodeJS.ProcessEnv,
+  setting: S,
+): SettingValue<S> | undefined {
+  const result = parseSetting(setting, env[setting.env]);
+  if (!result.ok) throw new ConfigError(`Environment variable ${setting.env}: ${result.problem}`);
+  return result.value;
 }

@@ -21,7 +21,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { isValidTimeZone } from '../../lambda/contract/local-time';
-import { CALL_EVENTS_KEYS, DEFAULTS, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import { CALL_EVENTS_KEYS, SETTINGS, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { CallEventInput } from '../../lambda/contract/schema';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
 import type { EventEnvelope } from '../../local/eventbridge/server';
@@ -205,7 +205,7 @@ export function planCalls(events: number, options: PlanOptions = {}): PlannedCal
   if (!Number.isInteger(events) || events < EVENTS_PER_CALL) {
     throw new RangeError(`events must be an integer of at least ${EVENTS_PER_CALL}, got ${events}`);
   }
-  const timeZone = options.timeZone ?? DEFAULTS.timeZone;
+  const timeZone = options.timeZone ?? SETTINGS.timeZone.default;
   if (!isValidTimeZone(timeZone)) throw new RangeError(`Unknown IANA time zone "${timeZone}"`);
   const now = (options.now ?? new Date()).getTime();
   const newSessionId = options.newSessionId ?? randomUUID;

@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULTS, INGEST_ENV, PUBLISH_ENV } from '../../lambda/contract/runtime-config';
+import { INGEST_ENV, PUBLISH_ENV, SETTINGS } from '../../lambda/contract/runtime-config';
 // Type only: the tools that read the file must not load the local runtime.
 import type { LocalRuntime } from '../../local/runtime';
 
@@ -42,9 +42,9 @@ export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
     tables: runtime.tables,
     deliveriesDir: runtime.deliveriesDir,
     // What the operator tools (republish, requeue-rejected) need to act as the functions do.
-    timeZone: runtime.environments.ingest[INGEST_ENV.timeZone] ?? DEFAULTS.timeZone,
+    timeZone: runtime.environments.ingest[INGEST_ENV.timeZone] ?? SETTINGS.timeZone.default,
     eventBusName: runtime.environments.publish[PUBLISH_ENV.eventBusName],
-    eventSource: runtime.environments.publish[PUBLISH_ENV.eventSource] ?? DEFAULTS.eventSource,
+    eventSource: runtime.environments.publish[PUBLISH_ENV.eventSource] ?? SETTINGS.eventSource.default,
   };
 }
 

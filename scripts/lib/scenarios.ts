@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isValidTimeZone } from '../../lambda/contract/local-time';
-import { DEFAULTS, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import { SETTINGS, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { CallEventInput } from '../../lambda/contract/schema';
 
 export const SCENARIO_NAMES = [
@@ -306,7 +306,7 @@ export function isScenarioName(value: string): value is ScenarioName {
 
 /** Fresh calls: new SessionIDs, each call ending at about `now`. */
 export function scenarios(options: ScenarioOptions = {}): Scenario[] {
-  const timeZone = options.timeZone ?? DEFAULTS.timeZone;
+  const timeZone = options.timeZone ?? SETTINGS.timeZone.default;
   if (!isValidTimeZone(timeZone)) throw new RangeError(`Unknown IANA time zone "${timeZone}"`);
   const now = options.now ?? new Date();
   const newSessionId = options.newSessionId ?? randomUUID;

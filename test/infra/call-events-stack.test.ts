@@ -3,10 +3,10 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { HOOK_TYPES } from '../../lambda/contract';
 import {
   CALL_EVENTS_KEYS,
-  DEFAULTS,
   INGEST_ENV,
   PUBLISH_ENV,
   REJECTED_EVENTS_KEYS,
+  SETTINGS,
   TTL_ATTRIBUTE,
   WEBHOOK_PATH,
 } from '../../lambda/contract/runtime-config';
@@ -139,9 +139,9 @@ describe('WebhookApi', () => {
           [INGEST_ENV.callEventsTable]: refOf(stack.store.callEvents),
           [INGEST_ENV.rejectedEventsTable]: refOf(stack.store.rejectedCallEvents),
           [INGEST_ENV.tokenSecretArn]: refOf(defined(stack.webhook.tokenSecret)),
-          [INGEST_ENV.timeZone]: DEFAULTS.timeZone,
-          [INGEST_ENV.maxBodyBytes]: String(DEFAULTS.maxBodyBytes),
-          [INGEST_ENV.rejectedRetentionDays]: String(DEFAULTS.rejectedRetentionDays),
+          [INGEST_ENV.timeZone]: SETTINGS.timeZone.default,
+          [INGEST_ENV.maxBodyBytes]: String(SETTINGS.maxBodyBytes.default),
+          [INGEST_ENV.rejectedRetentionDays]: String(SETTINGS.rejectedRetentionDays.default),
           [INGEST_ENV.retentionDays]: Match.absent(),
           [INGEST_ENV.tokenSha256]: Match.absent(),
           POWERTOOLS_SERVICE_NAME: 'call-events',
@@ -223,7 +223,7 @@ describe('EventPublisher', () => {
     expect(functions[logicalId(stack.publisher.publishFunction)]?.Properties.Environment.Variables).toEqual(
       expect.objectContaining({
         [PUBLISH_ENV.eventBusName]: refOf(stack.routing.eventBus),
-        [PUBLISH_ENV.eventSource]: DEFAULTS.eventSource,
+        [PUBLISH_ENV.eventSource]: SETTINGS.eventSource.default,
       }),
     );
   });
@@ -262,7 +262,7 @@ describe('CallEventRouting', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: EVENT_BUS_NAME });
     template.hasResourceProperties('AWS::Events::Archive', {
       SourceArn: arnOf(stack.routing.eventBus),
-      EventPattern: { source: [DEFAULTS.eventSource] },
+      EventPattern: { source: [SETTINGS.eventSource.default] },
       RetentionDays: 365,
     });
   });
@@ -272,7 +272,7 @@ describe('CallEventRouting', () => {
     const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema'));
     expect(schemas).toHaveLength(HOOK_TYPES.length);
     expect(schemas.map((s) => s.Properties.SchemaName).sort()).toEqual(
-      HOOK_TYPES.map((t) => `${DEFAULTS.eventSource}@${t}`).sort(),
+      HOOK_TYPES.map((t) => `${SETTINGS.eventSource.default}@${t}`).sort(),
     );
     for (const schema of schemas) {
       const { Type, Content, SchemaName, RegistryName } = schema.Properties;
@@ -296,7 +296,7 @@ describe('CallEventRouting', () => {
     const rules = template.findResources('AWS::Events::Rule');
     expect(rules[logicalId(rule)]?.Properties).toMatchObject({
       EventBusName: refOf(stack.routing.eventBus),
-      EventPattern: { source: [DEFAULTS.eventSource], 'detail-type': [hookType] },
+      EventPattern: { source: [SETTINGS.eventSource.default], 'detail-type': [hookType] },
       Targets: [
         {
           Arn: arnOf(queue),

@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
-import { DEFAULTS, MAX_BODY_BYTES_LIMIT } from '../../lambda/contract/runtime-config';
+import { MAX_BODY_BYTES_LIMIT, SETTINGS, type SettingName } from '../../lambda/contract/runtime-config';
+import { readSetting } from '../../lambda/shared/env';
 import { CONFIG_KEYS, ConfigError, parseConfig, readConfig } from '../../lib/config';
 
 const HASH = 'a'.repeat(64);
@@ -7,10 +8,10 @@ const HASH = 'a'.repeat(64);
 describe('parseConfig', () => {
   it('fills every default when nothing is configured', () => {
     expect(parseConfig({})).toStrictEqual({
-      timeZone: DEFAULTS.timeZone,
-      eventSource: DEFAULTS.eventSource,
-      rejectedRetentionDays: DEFAULTS.rejectedRetentionDays,
-      maxBodyBytes: DEFAULTS.maxBodyBytes,
+      timeZone: SETTINGS.timeZone.default,
+      eventSource: SETTINGS.eventSource.default,
+      rejectedRetentionDays: SETTINGS.rejectedRetentionDays.default,
+      maxBodyBytes: SETTINGS.maxBodyBytes.default,
       throttlingRateLimit: 50,
       throttlingBurstLimit: 100,
       archiveRetentionDays: 365,
@@ -125,5 +126,38 @@ describe('readConfig', () => {
     expect(() => readConfig(new App({ context: { timeZone: 'Mars/Base' } }))).toThrow(
       'Invalid context "timeZone": unknown IANA time zone "Mars/Base"',
     );
+  });
+});
+
+describe('the settings the functions read', () => {
+  // The same candidate text for both sides: what the synth accepts, the function accepts, and the
+  // function's default is the synth's.
+  const candidates: Record<SettingName, string[]> = {
+    timeZone: ['Asia/Yekaterinburg', 'UTC', 'Mars/Base', 'Europe/moscow '],
+    eventSource: ['telephony.call-events', 'my_app-1', 'aws.events', 'two words', 'x'.repeat(257)],
+    maxBodyBytes: ['1024', '131072', '1023', '131073', '2048.5', 'lots'],
+    retentionDays: ['1', '36500', '0', '36501', '-3'],
+    rejectedRetentionDays: ['7', '0', '1.5'],
+  };
+
+  it.each(Object.keys(SETTINGS) as SettingName[])('%s: the synth and the function agree', (name) => {
+    const setting = SETTINGS[name];
+    const env = (value?: string) => (value === undefined ? {} : { [setting.env]: value });
+    expect(parseConfig({})[name]).toBe(readSetting(env(), setting));
+    for (const value of candidates[name]) {
+      let synth: unknown;
+      try {
+        synth = parseConfig({ [name]: value })[name];
+      } catch {
+        synth = 'invalid';
+      }
+      let fn: unknown;
+      try {
+        fn = readSetting(env(value), setting);
+      } catch {
+        fn = 'invalid';
+      }
+      expect({ value, fn }).toEqual({ value, fn: synth });
+    }
   });
 });

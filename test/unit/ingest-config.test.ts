@@ -27,7 +27,10 @@ describe('ingest configuration', () => {
       { WEBHOOK_TOKEN_SHA256: HASH, CALL_TIME_ZONE: 'Mars/Olympus' },
       /CALL_TIME_ZONE: unknown IANA time zone/,
     ],
-    [{ WEBHOOK_TOKEN_SHA256: HASH, MAX_BODY_BYTES: '10' }, /MAX_BODY_BYTES must be an integer from 1024/],
+    [
+      { WEBHOOK_TOKEN_SHA256: HASH, MAX_BODY_BYTES: '10' },
+      /MAX_BODY_BYTES: must be an integer from 1024 to 131072/,
+    ],
     [{ WEBHOOK_TOKEN_SHA256: HASH, CALL_EVENTS_RETENTION_DAYS: '-1' }, /CALL_EVENTS_RETENTION_DAYS/],
     [{ WEBHOOK_TOKEN_SHA256: HASH, CALL_EVENTS_TABLE: '' }, /CALL_EVENTS_TABLE is required/],
   ])('fails fast naming the variable: %j', (env, message) => {

@@ -13,7 +13,7 @@ import { marshall, type marshallOptions } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { ABSENT_VALUES, HOOK_TYPES, SERVICE_FIELDS } from '../../lambda/contract';
-import { CALL_EVENTS_KEYS, DEFAULTS, REJECTED_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
+import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS, SETTINGS } from '../../lambda/contract/runtime-config';
 import { sha256 } from '../../lambda/ingest/auth';
 import { toHttpResponse, type WebhookResponse } from '../../lambda/ingest/http';
 import { type IngestDeps, ingestCallEvent, type WebhookRequest } from '../../lambda/ingest/ingest-call-event';
@@ -21,7 +21,7 @@ import { SPEC_EXAMPLES, specExamplePayload } from '../fixtures/spec-examples';
 import { loadIngestHandler, proxyEvent, INGEST_TABLES as TABLES } from '../support/ingest-handler';
 import { MemoryStore } from '../support/memory-store';
 
-const LIMIT = DEFAULTS.maxBodyBytes;
+const LIMIT = SETTINGS.maxBodyBytes.default;
 const ANSWERS = [200, 400, 401, 413];
 
 const { handler, ddb, token: TOKEN } = loadIngestHandler();
@@ -359,7 +359,7 @@ function sentText(request: WebhookRequest): string | undefined {
   }
 }
 
-function depsFor(store: MemoryStore, timeZone = DEFAULTS.timeZone as string): IngestDeps {
+function depsFor(store: MemoryStore, timeZone = SETTINGS.timeZone.default as string): IngestDeps {
   return {
     config: { timeZone, maxBodyBytes: LIMIT, rejectedRetentionDays: 90 },
     store,

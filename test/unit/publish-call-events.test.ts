@@ -470,7 +470,7 @@ describe('readPublishConfig', () => {
       new ConfigError('Environment variable EVENT_BUS_NAME is required'),
     );
     expect(() => readPublishConfig({ EVENT_BUS_NAME: BUS, EVENT_SOURCE: 'aws.events' })).toThrow(
-      /EVENT_SOURCE must .* not start with "aws\."/,
+      /EVENT_SOURCE: sources starting with "aws\." are reserved for AWS/,
     );
   });
 });

@@ -12,7 +12,7 @@ import {
   toCallEventDetail,
   toCallEventRecord,
 } from '../../lambda/contract';
-import { DEFAULTS } from '../../lambda/contract/runtime-config';
+import { SETTINGS } from '../../lambda/contract/runtime-config';
 import { SPEC_EXAMPLES } from '../fixtures/spec-examples';
 
 const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -22,7 +22,7 @@ function recordOf(hookType: HookType, receivedAt: Date) {
   const rawBody = SPEC_EXAMPLES[hookType];
   const parsed = parseCallEvent(JSON.parse(rawBody));
   if (!parsed.ok) throw new Error(`The ${hookType} example must be accepted`);
-  return toCallEventRecord(parsed.event, { timeZone: DEFAULTS.timeZone, receivedAt, rawBody });
+  return toCallEventRecord(parsed.event, { timeZone: SETTINGS.timeZone.default, receivedAt, rawBody });
 }
 
 describe('README.md', () => {
@@ -35,7 +35,7 @@ describe('README.md', () => {
     expect(published.detail).toStrictEqual(detail);
     expect(published).toMatchObject({
       'detail-type': detail.HookType,
-      source: DEFAULTS.eventSource,
+      source: SETTINGS.eventSource.default,
       time: detail.EventTime,
     });
   });
