@@ -6,11 +6,10 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { buildApp } from '../../lib/app';
+import { synthesizeCallEventsApp } from '../../lib/app';
 import type { CallEventsStack } from '../../lib/call-events-stack';
-import { readConfig } from '../../lib/config';
 import { UNREACHED_SDK_MODULES } from '../../lib/constructs/bundled-function';
-import { CDK_JSON_CONTEXT, logicalId } from './synth';
+import { logicalId } from './synth';
 
 let app: App;
 let stack: CallEventsStack;
@@ -19,11 +18,10 @@ let assembly: CloudAssembly;
 let template: Template;
 
 beforeAll(() => {
-  app = new App({ context: CDK_JSON_CONTEXT });
-  ({ stack, nagChecks } = buildApp(app, readConfig(app)));
   // Throws if cdk-nag reports an unacknowledged error.
-  assembly = app.synth();
-  template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
+  const synthesized = synthesizeCallEventsApp();
+  ({ app, stack, nagChecks, assembly } = synthesized);
+  template = Template.fromJSON(synthesized.template as Record<string, unknown>);
 }, 120_000);
 
 const describeViolations = (report: ReturnType<AwsSolutionsChecks['validateScope']>) =>

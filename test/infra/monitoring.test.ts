@@ -1,14 +1,14 @@
 /** Monitoring: an alarm on every failure path, the encrypted topic they notify, the flow dashboard. */
-import { App, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IRule } from 'aws-cdk-lib/aws-events';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { METRICS } from '../../lambda/contract/runtime-config';
-import { CallEventsStack } from '../../lib/call-events-stack';
-import { readConfig } from '../../lib/config';
+import { buildCallEventsApp } from '../../lib/app';
+import type { CallEventsStack } from '../../lib/call-events-stack';
 import { Monitoring } from '../../lib/constructs/monitoring';
-import { arnOf, CDK_JSON_CONTEXT, logicalId, refOf, synthesize } from './synth';
+import { arnOf, logicalId, refOf, synthesize } from './synth';
 
 let stack: CallEventsStack;
 let template: Template;
@@ -199,11 +199,7 @@ describe('alarms', () => {
 
   it('take their thresholds and period from props', () => {
     // A second Monitoring in a stack not yet synthesized (synthesize() has already synthesized its own).
-    const app = new App({
-      context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] },
-      builtinCloudFormationValidation: false,
-    });
-    const custom = new CallEventsStack(app, 'CallEvents', { config: readConfig(app) });
+    const custom = buildCallEventsApp({ bundle: false, validate: false }).stack;
     new Monitoring(custom, 'Tuned', {
       restApi: custom.webhook.restApi,
       ingestFunction: custom.webhook.ingestFunction,

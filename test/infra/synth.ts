@@ -1,16 +1,9 @@
 /** Builds the stack for a given context, as bin/ does, for the infra tests to assert on. */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { type App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { CallEventsStack } from '../../lib/call-events-stack';
-import { readConfig } from '../../lib/config';
-
-/** cdk.json's context (feature flags), so that tests synthesize what `cdk synth` does. */
-export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
-  readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'),
-).context;
+import { buildCallEventsApp } from '../../lib/app';
+import type { CallEventsStack } from '../../lib/call-events-stack';
 
 export interface Synthesized {
   readonly app: App;
@@ -23,11 +16,7 @@ export interface Synthesized {
  * validation (seconds per synth); the app test runs both, as `cdk synth` does.
  */
 export function synthesize(context: Record<string, unknown> = {}): Synthesized {
-  const app = new App({
-    context: { ...CDK_JSON_CONTEXT, ...context, 'aws:cdk:bundling-stacks': [] },
-    builtinCloudFormationValidation: false,
-  });
-  const stack = new CallEventsStack(app, 'CallEvents', { config: readConfig(app) });
+  const { app, stack } = buildCallEventsApp({ context, bundle: false, validate: false });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
