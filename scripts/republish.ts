@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SETTINGS } from '../lambda/contract/runtime-config';
-import type { PublishLogger } from '../lambda/publish/publish-call-events';
+import type { PublishLogger } from '../lambda/publish';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { formatRepublishReport, republish, timeRange } from './lib/replay';

@@ -2,11 +2,11 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { readPublishConfig } from '../publish/config';
-import { type PublishDeps, publishCallEvents } from '../publish/publish-call-events';
+import { publishCallEvents, type StreamPublishDeps } from '../publish/publish-call-events';
 import { eventBridge } from '../shared/eventbridge';
 import { logger, metrics } from '../shared/observability';
 
-const deps: PublishDeps = {
+const deps: StreamPublishDeps = {
   ...readPublishConfig(process.env),
   putEvents: (entries) => eventBridge.send(new PutEventsCommand({ Entries: entries })),
   logger,

@@ -9,15 +9,12 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type CallEventRecord, toCallEventDetail } from '../contract/call-event-record';
 import { METRICS, PUT_EVENTS_MAX_ENTRIES } from '../contract/runtime-config';
-import { logger as sharedLogger, metrics as sharedMetrics } from '../shared/observability';
 
 /** PutEvents takes at most 256 KB a call, entries measured as EventBridge documents it. */
 export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 export const DEFAULT_MAX_ATTEMPTS = 3;
 /** First retry waits 50–100 ms, the second 100–200 ms: short, since the SDK retries too. */
 export const BASE_BACKOFF_MS = 100;
-
-export const PUBLISH_METRICS = METRICS.publish;
 
 export interface PutEventsResponseLike {
   FailedEntryCount?: number | undefined;
@@ -44,10 +41,12 @@ export interface PublishDeps {
   /** Calls per entry in all, the first included. @default 3 */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** @default the shared Powertools logger */
-  logger?: PublishLogger;
-  /** @default the shared Powertools metrics (the handler flushes them) */
-  metrics?: PublishMetrics;
+  logger: PublishLogger;
+}
+
+/** The stream handler's dependencies: the publisher's, and the metrics the handler flushes. */
+export interface StreamPublishDeps extends PublishDeps {
+  metrics: PublishMetrics;
 }
 
 /** What may be logged about a record: identifiers only, never phone numbers or the body. */
@@ -167,13 +166,9 @@ interface ChunkResult {
  * Sends one chunk, then resends only the entries that failed, up to `maxAttempts` calls.
  * A thrown call counts as every entry of that call failing.
  */
-async function sendChunk(
-  chunk: Outgoing[],
-  maxAttempts: number,
-  sleep: (ms: number) => Promise<void>,
-  deps: PublishDeps,
-  log: PublishLogger,
-): Promise<ChunkResult> {
+async function sendChunk(chunk: Outgoing[], deps: PublishDeps): Promise<ChunkResult> {
+  const { logger: log, sleep = defaultSleep } = deps;
+  const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   let pending = chunk;
   for (let attempt = 1; ; attempt++) {
     let failed: Outgoing[];
@@ -210,27 +205,21 @@ async function sendChunk(
 }
 
 /** Sends every entry, chunk by chunk in order; returns the entries given up on. */
-async function sendInOrder(
-  outgoing: Outgoing[],
-  maxAttempts: number,
-  sleep: (ms: number) => Promise<void>,
-  deps: PublishDeps,
-  log: PublishLogger,
-): Promise<Outgoing[]> {
-  const given: Outgoing[] = [];
+async function sendInOrder(outgoing: Outgoing[], deps: PublishDeps): Promise<Outgoing[]> {
+  const gaveUpOn: Outgoing[] = [];
   let unreachable = false;
   for (const chunk of chunks(outgoing)) {
     if (unreachable) {
       // Earlier calls kept throwing: report the rest for the mapping to retry later.
       for (const item of chunk) item.errorCode = 'NotSent';
-      given.push(...chunk);
+      gaveUpOn.push(...chunk);
       continue;
     }
-    const result = await sendChunk(chunk, maxAttempts, sleep, deps, log);
-    given.push(...result.failed);
+    const result = await sendChunk(chunk, deps);
+    gaveUpOn.push(...result.failed);
     unreachable = result.unreachable;
   }
-  return given;
+  return gaveUpOn;
 }
 
 export interface ItemsPublished {
@@ -248,7 +237,6 @@ export async function publishItems(
   items: readonly Record<string, unknown>[],
   deps: PublishDeps,
 ): Promise<ItemsPublished> {
-  const log = deps.logger ?? sharedLogger;
   const failed: ItemsPublished['failed'] = [];
   const outgoing: Outgoing[] = [];
   items.forEach((item, index) => {
@@ -257,18 +245,12 @@ export async function publishItems(
     if (conversion.ok) outgoing.push({ ref, entry: conversion.entry });
     else failed.push({ index, ...eventIdOf(ref), reason: conversion.reason });
   });
-  const given = await sendInOrder(
-    outgoing,
-    Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
-    deps.sleep ?? defaultSleep,
-    deps,
-    log,
-  );
-  for (const { ref, errorCode } of given) {
+  const gaveUpOn = await sendInOrder(outgoing, deps);
+  for (const { ref, errorCode } of gaveUpOn) {
     failed.push({ index: ref.index, ...eventIdOf(ref), reason: errorCode ?? 'failed' });
   }
   failed.sort((a, b) => a.index - b.index);
-  return { published: outgoing.length - given.length, failed };
+  return { published: outgoing.length - gaveUpOn.length, failed };
 }
 
 function eventIdOf(ref: RecordRef): { EventId?: string } {
@@ -281,12 +263,9 @@ function eventIdOf(ref: RecordRef): { EventId?: string } {
  */
 export async function publishCallEvents(
   event: DynamoDBStreamEvent,
-  deps: PublishDeps,
+  deps: StreamPublishDeps,
 ): Promise<DynamoDBBatchResponse> {
-  const log = deps.logger ?? sharedLogger;
-  const metrics = deps.metrics ?? sharedMetrics;
-  const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
-  const sleep = deps.sleep ?? defaultSleep;
+  const { logger: log, metrics } = deps;
 
   const outgoing: Outgoing[] = [];
   const poison: RecordRef[] = [];
@@ -326,27 +305,27 @@ export async function publishCallEvents(
     }
   });
 
-  const given = await sendInOrder(outgoing, maxAttempts, sleep, deps, log);
-  for (const item of given) {
+  const gaveUpOn = await sendInOrder(outgoing, deps);
+  for (const item of gaveUpOn) {
     log.error('Giving up on publishing event; reporting it as a batch item failure', {
       ...refAttributes(item.ref),
       errorCode: item.errorCode,
     });
   }
 
-  const published = outgoing.length - given.length;
-  metrics.addMetric(PUBLISH_METRICS.published, 'Count', published);
-  metrics.addMetric(PUBLISH_METRICS.failed, 'Count', given.length + poison.length);
+  const published = outgoing.length - gaveUpOn.length;
+  metrics.addMetric(METRICS.publish.published, 'Count', published);
+  metrics.addMetric(METRICS.publish.failed, 'Count', gaveUpOn.length + poison.length);
   log.info('Published call events', {
     records: event.Records.length,
     published,
-    failed: given.length,
+    failed: gaveUpOn.length,
     poison: poison.length,
     skipped,
     hookTypes: countBy(outgoing.map((item) => item.ref.HookType)),
   });
 
-  const failures = [...poison, ...given.map((item) => item.ref)].sort((a, b) => a.index - b.index);
+  const failures = [...poison, ...gaveUpOn.map((item) => item.ref)].sort((a, b) => a.index - b.index);
   const unidentified = failures.filter((ref) => !isNonEmptyString(ref.sequenceNumber));
   if (unidentified.length > 0) {
     // Without a SequenceNumber a failure cannot be reported per item: fail the whole batch.

@@ -6,7 +6,7 @@
  */
 import { type DynamoDBDocumentClient, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { CALL_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
-import { type PublishDeps, publishItems } from '../../lambda/publish/publish-call-events';
+import { type PublishDeps, publishItems } from '../../lambda/publish';
 
 /** UTC, to the second, as EventTime and the start of EventKey are written (`2021-01-28T11:15:22Z`). */
 export interface TimeRange {
@@ -57,7 +57,7 @@ export interface RepublishOptions {
   /** Count what would be re-published, publish nothing. */
   dryRun?: boolean;
   /** How to publish: PutEvents, the bus, the source (and optionally retries, logger). */
-  publish: Omit<PublishDeps, 'metrics'>;
+  publish: PublishDeps;
   /** Items per page read. @default DynamoDB's 1 MB page */
   pageSize?: number;
   /** After each page. */

@@ -7,9 +7,9 @@ import { readPublishConfig } from '../../lambda/publish/config';
 import {
   backoffMs,
   PUT_EVENTS_MAX_BYTES,
-  type PublishDeps,
   type PutEventsResponseLike,
   publishCallEvents,
+  type StreamPublishDeps,
 } from '../../lambda/publish/publish-call-events';
 import { ConfigError } from '../../lambda/shared/env';
 import { logger, metrics } from '../../lambda/shared/observability';
@@ -151,7 +151,7 @@ function setup(answer: Answer = accept) {
   const sleep = jest.fn(async (_ms: number) => undefined);
   const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
   const metric = { addMetric: jest.fn() };
-  const deps: PublishDeps = {
+  const deps: StreamPublishDeps = {
     putEvents,
     eventBusName: BUS,
     source: SOURCE,
