@@ -1,5 +1,21 @@
-/** The one place where ingest outcomes become HTTP responses. No internals or stack traces leave here. */
-import type { IngestOutcome } from './ingest-call-event';
+/**
+ * The webhook's HTTP edge, in one place: API Gateway's proxy event becomes a WebhookRequest, an
+ * ingest outcome becomes a response. No internals or stack traces leave here.
+ */
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { IngestOutcome, WebhookRequest } from './ingest-call-event';
+
+/** What the ingest needs of an API Gateway REST proxy event (local mode builds the same events). */
+export function toWebhookRequest(event: APIGatewayProxyEvent, context?: Context): WebhookRequest {
+  return {
+    body: event.body,
+    isBase64Encoded: event.isBase64Encoded ?? false,
+    headers: event.headers,
+    query: event.queryStringParameters,
+    requestId: event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown',
+    sourceIp: event.requestContext?.identity?.sourceIp,
+  };
+}
 
 export interface WebhookResponse {
   statusCode: number;
