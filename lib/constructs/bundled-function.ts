@@ -28,7 +28,7 @@ const ESM_REQUIRE_BANNER =
 /**
  * Parts of the AWS SDK that the functions' code paths never reach, loaded by the SDK only
  * through dynamic `import()`, so leaving them out changes nothing unless such a path is taken
- * (then the error is a missing module). About 125 KiB of each bundle (docs/BENCHMARKS.md).
+ * (then the error is a missing module). What it saves is in docs/BENCHMARKS.md.
  * - Credential providers after the default chain's first link: a Lambda function always has
  *   its role's credentials in the environment. They pull in the STS, SSO, SSO-OIDC and sign-in
  *   clients. The container/IMDS link stays (SnapStart-style container credentials).
