@@ -1,5 +1,5 @@
 /**
- * Operations: an alarm on every failure path of the flow (DESIGN.md "Operations"), the encrypted
+ * Operations: an alarm on every failure path of the flow (docs/ARCHITECTURE.md, docs/RELIABILITY.md), the encrypted
  * SNS topic they notify (with an email subscription when an address is configured), and a
  * CloudWatch dashboard of the flow from webhook request to rule delivery.
  */

@@ -32,7 +32,7 @@ export const SCENARIO_NAMES = [
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
-/** The webhook's answer a request must get (DESIGN.md, HTTP behaviour). */
+/** The webhook's answer a request must get (README, "What the webhook answers"). */
 export interface Expected {
   httpStatus: 200 | 400;
   /** The response body's `status`. */

@@ -1,6 +1,6 @@
 /**
  * From a validated event to what is stored and published: wall-clock times read in a zone,
- * the EventKey (DESIGN.md "Data model"), the CallEvents item, the EventBridge detail, and
+ * the EventKey (docs/ARCHITECTURE.md "Data model"), the CallEvents item, the EventBridge detail, and
  * the JSON Schemas registered for each HookType.
  */
 import { createHash } from 'node:crypto';
