@@ -31,116 +31,77 @@ const ruleDimensions = (rule: () => IRule) => () => [
 
 const GTE = 'GreaterThanOrEqualToThreshold';
 
-/** [failure path, namespace, metric, statistic, dimensions, threshold, comparison] */
-const FAILURE_PATHS: [string, string, string, string, () => unknown[], number, string][] = [
-  ['rejections', METRICS.namespace, METRICS.ingest.rejected, 'Sum', () => emfDimensions, 1, GTE],
-  ['ingest errors', METRICS.namespace, METRICS.ingest.error, 'Sum', () => emfDimensions, 1, GTE],
-  [
-    'storage unavailable (503)',
-    METRICS.namespace,
-    METRICS.ingest.storageUnavailable,
-    'Sum',
-    () => emfDimensions,
-    1,
-    GTE,
-  ],
-  [
-    'unauthorised spikes',
-    METRICS.namespace,
-    METRICS.ingest.unauthorized,
-    'Sum',
-    () => emfDimensions,
-    20,
-    GTE,
-  ],
-  [
-    'ingest function errors',
-    'AWS/Lambda',
-    'Errors',
-    'Sum',
-    functionDimensions(() => stack.webhook.ingestFunction),
-    1,
-    GTE,
-  ],
-  [
-    'ingest function throttles',
-    'AWS/Lambda',
-    'Throttles',
-    'Sum',
-    functionDimensions(() => stack.webhook.ingestFunction),
-    1,
-    GTE,
-  ],
-  [
-    'API 5xx',
-    'AWS/ApiGateway',
-    '5XXError',
-    'Sum',
-    () => [{ Name: 'ApiName', Value: stack.resolve(stack.webhook.restApi.restApiName) }],
-    1,
-    GTE,
-  ],
-  [
-    'publisher iterator age',
-    'AWS/Lambda',
-    'IteratorAge',
-    'Maximum',
-    functionDimensions(() => stack.publisher.publishFunction),
-    300_000,
-    'GreaterThanThreshold',
-  ],
-  [
-    'publish function errors',
-    'AWS/Lambda',
-    'Errors',
-    'Sum',
-    functionDimensions(() => stack.publisher.publishFunction),
-    1,
-    GTE,
-  ],
-  ['publish failures', METRICS.namespace, METRICS.publish.failed, 'Sum', () => emfDimensions, 1, GTE],
-  [
-    'publish failure queue',
-    'AWS/SQS',
-    'ApproximateNumberOfMessagesVisible',
-    'Maximum',
-    queueDimensions(() => stack.publisher.failureQueue),
-    1,
-    GTE,
-  ],
+/** One failure path and the alarm that must watch it (5-minute period, one datapoint). */
+interface FailurePath {
+  path: string;
+  namespace: string;
+  metric: string;
+  dimensions: () => unknown[];
+  /** @default 'Sum' */
+  statistic?: string;
+  /** @default 1 */
+  threshold?: number;
+  /** @default 'GreaterThanOrEqualToThreshold' */
+  comparison?: string;
+}
+
+const emf = (path: string, metric: string, threshold = 1): FailurePath => ({
+  path,
+  namespace: METRICS.namespace,
+  metric,
+  dimensions: () => emfDimensions,
+  threshold,
+});
+const queueDepth = (path: string, queue: () => IQueue): FailurePath => ({
+  path,
+  namespace: 'AWS/SQS',
+  metric: 'ApproximateNumberOfMessagesVisible',
+  statistic: 'Maximum',
+  dimensions: queueDimensions(queue),
+});
+const lambdaMetric = (path: string, metric: string, fn: () => IConstruct): FailurePath => ({
+  path,
+  namespace: 'AWS/Lambda',
+  metric,
+  dimensions: functionDimensions(fn),
+});
+
+const FAILURE_PATHS: FailurePath[] = [
+  emf('rejections', METRICS.ingest.rejected),
+  emf('ingest errors', METRICS.ingest.error),
+  emf('storage unavailable (503)', METRICS.ingest.storageUnavailable),
+  emf('unauthorised spikes', METRICS.ingest.unauthorized, 20),
+  lambdaMetric('ingest function errors', 'Errors', () => stack.webhook.ingestFunction),
+  lambdaMetric('ingest function throttles', 'Throttles', () => stack.webhook.ingestFunction),
+  {
+    path: 'API 5xx',
+    namespace: 'AWS/ApiGateway',
+    metric: '5XXError',
+    dimensions: () => [{ Name: 'ApiName', Value: stack.resolve(stack.webhook.restApi.restApiName) }],
+  },
+  {
+    ...lambdaMetric('publisher iterator age', 'IteratorAge', () => stack.publisher.publishFunction),
+    statistic: 'Maximum',
+    threshold: 300_000,
+    comparison: 'GreaterThanThreshold',
+  },
+  lambdaMetric('publish function errors', 'Errors', () => stack.publisher.publishFunction),
+  emf('publish failures', METRICS.publish.failed),
+  queueDepth('publish failure queue', () => stack.publisher.failureQueue),
   ...(
     [
       ['MissedCalls', () => stack.routing.missedCalls],
       ['EndedCalls', () => stack.routing.endedCalls],
     ] as const
-  ).flatMap(([label, route]): [string, string, string, string, () => unknown[], number, string][] => [
-    [
-      `${label} rule-target DLQ`,
-      'AWS/SQS',
-      'ApproximateNumberOfMessagesVisible',
-      'Maximum',
-      queueDimensions(() => route().deliveryDeadLetterQueue),
-      1,
-      GTE,
-    ],
-    [
-      `${label} consumer DLQ`,
-      'AWS/SQS',
-      'ApproximateNumberOfMessagesVisible',
-      'Maximum',
-      queueDimensions(() => route().deadLetterQueue),
-      1,
-      GTE,
-    ],
-    [
-      `${label} rule FailedInvocations`,
-      'AWS/Events',
-      'FailedInvocations',
-      'Sum',
-      ruleDimensions(() => route().rule),
-      1,
-      GTE,
-    ],
+  ).flatMap(([label, route]): FailurePath[] => [
+    queueDepth(`${label} rule-target DLQ`, () => route().deliveryDeadLetterQueue),
+    queueDepth(`${label} consumer DLQ`, () => route().deadLetterQueue),
+    {
+      path: `${label} rule FailedInvocations`,
+      namespace: 'AWS/Events',
+      metric: 'FailedInvocations',
+      dimensions: ruleDimensions(() => route().rule),
+    },
   ]),
 ];
 
@@ -149,12 +110,12 @@ const topicRef = () => refOf(stack.monitoring.alarmTopic);
 
 describe('alarms', () => {
   it.each(FAILURE_PATHS)(
-    '%s: %s %s (%s) over 5 min, notifying the topic',
-    (_path, namespace, metricName, statistic, dimensions, threshold, comparison) => {
+    '$path: $namespace $metric over 5 min, notifying the topic',
+    ({ namespace, metric, statistic = 'Sum', dimensions, threshold = 1, comparison = GTE }) => {
       const found = template.findResources('AWS::CloudWatch::Alarm', {
         Properties: {
           Namespace: namespace,
-          MetricName: metricName,
+          MetricName: metric,
           Statistic: statistic,
           Dimensions: dimensions(),
           Threshold: threshold,
