@@ -9,25 +9,15 @@ import { HOOK_TYPE_INFO, SPEC_FIELDS, type TimeField } from './hook-types';
 import { isValidLocalTime, localTimeToUtcIso } from './local-time';
 import { resultText } from './result-codes';
 import type { CallEvent } from './schema';
+import type { PublishedAttributes, StoredAttributes } from './service-attributes';
 
 const TIME_FIELDS: readonly TimeField[] = ['StartTime', 'StartDuration', 'EndTime'];
 
-export type CallEventRecord = CallEvent & {
-  EventKey: string;
-  EventTime: string;
-  Direction: 'incoming' | 'outgoing';
-  ResultText?: string;
-  ReceivedAt: string;
-  StartTimeUtc?: string;
-  StartDurationUtc?: string;
-  EndTimeUtc?: string;
-  RawBody: string;
-  ExpiresAt?: number;
-  /** The body's own fields named like the service's attributes, as sent (schema.ts, SERVICE_FIELDS). */
-  ProviderFields?: Record<string, unknown>;
-};
+/** A CallEvents item: the event as the contract normalised it, and the service's attributes. */
+export type CallEventRecord = CallEvent & StoredAttributes;
 
-export type CallEventDetail = Omit<CallEventRecord, 'RawBody' | 'ExpiresAt'> & { EventId: string };
+/** A published event's `detail`: the event and the service's attributes meant for consumers. */
+export type CallEventDetail = CallEvent & PublishedAttributes;
 
 /** JSON with object keys sorted at every level, so equal payloads give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -184,7 +174,10 @@ export function compareTimeline(a: TimelineEntry, b: TimelineEntry): number {
   );
 }
 
-/** The EventBridge `detail` for a stored item: everything but the operational attributes. */
+/**
+ * The EventBridge `detail` for a stored item: everything but the stored-only attributes (named
+ * here rather than read from service-attributes.ts, which would bring zod into the publisher).
+ */
 export function toCallEventDetail(record: CallEventRecord): CallEventDetail {
   const { RawBody: _raw, ExpiresAt: _ttl, ...detail } = record;
   return { ...detail, EventId: `${record.SessionID}/${record.EventKey}` };

@@ -8,3 +8,4 @@ export * from './json-schemas';
 export * from './local-time';
 export * from './result-codes';
 export * from './schema';
+export * from './service-attributes';

@@ -6,28 +6,8 @@
  */
 import * as z from 'zod/mini';
 import { HOOK_TYPE_INFO, HOOK_TYPES, type HookType } from './hook-types';
-import { ABSENT_VALUES, describe as d, hookSchemas, PROVIDER_FIELDS } from './schema';
-
-/** Fields the service adds to every event it stores and publishes. */
-const enrichment = () => ({
-  EventKey: d(
-    z.string(),
-    'Sort key: <EventTime>#<lifecycle rank>#<HookType>#<8 hex digest of the spec fields>.',
-  ),
-  EventTime: d(z.string(), "The event's own time in UTC, ISO-8601."),
-  Direction: d(z.enum(['incoming', 'outgoing']), 'Call direction, from the HookType.'),
-  ResultText: d(z.optional(z.string()), 'Meaning of ResultCode when the code is a known one.'),
-  ReceivedAt: d(z.string(), 'When the webhook was received, UTC ISO-8601 to the millisecond.'),
-  StartTimeUtc: d(z.optional(z.string()), 'StartTime in UTC, ISO-8601.'),
-  StartDurationUtc: d(z.optional(z.string()), 'StartDuration in UTC, ISO-8601.'),
-  EndTimeUtc: d(z.optional(z.string()), 'EndTime in UTC, ISO-8601.'),
-  EventId: d(z.string(), 'SessionID/EventKey: unique per event, for consumers to de-duplicate.'),
-  [PROVIDER_FIELDS]: d(
-    z.optional(z.record(z.string(), z.unknown())),
-    "The body's own fields named like one of these attributes (or ProviderFields), as sent; " +
-      "present only when the body had such a field. The service's attribute is the one above.",
-  ),
-});
+import { ABSENT_VALUES, hookSchemas } from './schema';
+import { PUBLISHED_ATTRIBUTES } from './service-attributes';
 
 function perHookType<R>(build: (hookType: HookType) => R): Record<HookType, R> {
   return Object.fromEntries(HOOK_TYPES.map((t) => [t, build(t)])) as Record<HookType, R>;
@@ -52,8 +32,7 @@ export interface JsonSchema {
 
 /** The zod schema of each published event's `detail`: the provider's fields plus the service's. */
 export function publishedDetailSchemas() {
-  const added = enrichment();
-  return perHookType((t) => z.extend(hookSchemas[t], added));
+  return perHookType((t) => z.extend(hookSchemas[t], PUBLISHED_ATTRIBUTES));
 }
 
 /** JSON Schema (draft-04, as the EventBridge schema registry takes it) of each HookType's detail. */

@@ -12,20 +12,16 @@ import * as z from 'zod/mini';
 // zod/mini sets no locale: the contract's messages are zod's English ones.
 z.config(en());
 
+import { describe } from './describe';
 import { HOOK_TYPE_INFO, type HookType, isHookType, type SpecField } from './hook-types';
 import { isValidLocalTime, LOCAL_TIME_PATTERN } from './local-time';
+import { PROVIDER_FIELDS, SERVICE_FIELDS } from './service-attributes';
 
 export const SESSION_ID_MAX_LENGTH = 256;
 const PHONE_MAX_LENGTH = 64;
 const RESULT_CODE_MAX_LENGTH = 32;
 /** DynamoDB allows 32 levels of nesting; unknown fields are held well inside that. */
 export const MAX_NESTING_DEPTH = 16;
-
-/** Gives a schema its description (JSON Schema `description`, the docs' field tables). */
-export function describe<T extends z.ZodMiniType>(schema: T, description: string): T {
-  (schema as z.ZodMiniType).register(z.globalRegistry, { description });
-  return schema;
-}
 
 const sessionId = describe(
   z.string().check(z.minLength(1), z.maxLength(SESSION_ID_MAX_LENGTH)),
@@ -207,32 +203,6 @@ export const ABSENT_VALUES: Readonly<Record<HookType, Readonly<Record<string, re
 const ABSENT_ENTRIES = Object.fromEntries(
   Object.entries(ABSENT_VALUES).map(([hookType, fields]) => [hookType, Object.entries(fields)]),
 ) as Record<HookType, [string, readonly AbsentValue[]][]>;
-
-/**
- * Names of the attributes the service adds to what it stores and publishes
- * (call-event-record.ts), and `ProviderFields`, where a body's own fields of these names go.
- * A provider may well send one of them (`Direction`, `EventTime`…): that is never a reason to
- * reject the event (spec rule 12), but the service's attribute stays authoritative (a sender
- * cannot set the TTL or the key), so the provider's value is kept under its own name in the
- * `ProviderFields` map.
- */
-export const SERVICE_FIELDS = [
-  'EventKey',
-  'EventTime',
-  'Direction',
-  'ResultText',
-  'ReceivedAt',
-  'StartTimeUtc',
-  'StartDurationUtc',
-  'EndTimeUtc',
-  'RawBody',
-  'ExpiresAt',
-  'EventId',
-  'ProviderFields',
-] as const;
-
-/** The map that holds a body's fields named like the service's attributes. */
-export const PROVIDER_FIELDS = 'ProviderFields';
 
 /** zod and the DynamoDB marshaller both skip a `__proto__` key, so such a field would be lost. */
 const PROTO_FIELD_REASON = 'A field is named __proto__, which cannot be stored';

@@ -19,6 +19,7 @@ import {
   localTimeToUtcIso,
   parseCallEvent,
   SERVICE_FIELDS,
+  STORED_ONLY_FIELDS,
   toCallEventDetail,
   toCallEventRecord,
   webhookJsonSchemas,
@@ -633,8 +634,7 @@ describe('toCallEventDetail', () => {
       ...rest,
       EventId: `b7e3c2d4-5f16-4a8b-9c0d-1e2f3a4b5c6d/${item.EventKey}`,
     });
-    expect(detail).not.toHaveProperty('RawBody');
-    expect(detail).not.toHaveProperty('ExpiresAt');
+    for (const name of STORED_ONLY_FIELDS) expect(detail).not.toHaveProperty(name);
   });
 
   it('EventId is SessionID/EventKey', () => {
