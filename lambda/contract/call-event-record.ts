@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { HOOK_TYPE_INFO, SPEC_FIELDS, type TimeField } from './hook-types';
 import { isValidLocalTime, localTimeToUtcIso } from './local-time';
 import { resultText } from './result-codes';
+import { expiresAt } from './runtime-config';
 import type { CallEvent } from './schema';
 import type { PublishedAttributes, StoredAttributes } from './service-attributes';
 
@@ -111,7 +112,7 @@ export function toCallEventRecord(event: CallEvent, options: RecordOptions): Cal
   };
   if (text !== undefined) record.ResultText = text;
   if (options.retentionDays !== undefined) {
-    record.ExpiresAt = Math.floor(options.receivedAt.getTime() / 1000) + options.retentionDays * 86_400;
+    record.ExpiresAt = expiresAt(options.receivedAt, options.retentionDays);
   }
   return record;
 }

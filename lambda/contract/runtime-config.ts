@@ -118,6 +118,11 @@ export const CALL_EVENTS_KEYS = { partitionKey: 'SessionID', sortKey: 'EventKey'
 export const REJECTED_EVENTS_KEYS = { partitionKey: 'RejectedOn', sortKey: 'RejectedKey' } as const;
 export const TTL_ATTRIBUTE = 'ExpiresAt';
 
+/** The TTL (epoch seconds) of an item kept `days` days from `from`. */
+export function expiresAt(from: Date, days: number): number {
+  return Math.floor(from.getTime() / 1000) + days * 86_400;
+}
+
 /** PutEvents takes at most 10 entries a call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 

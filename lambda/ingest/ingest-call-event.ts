@@ -4,12 +4,14 @@
  * turns outcomes into responses in one place.
  */
 import {
+  type CallEventRecord,
   type ContractIssue,
   parseCallEvent,
   parseJsonBody,
   SESSION_ID_MAX_LENGTH,
   toCallEventRecord,
 } from '../contract';
+import { expiresAt } from '../contract/runtime-config';
 import { presentedToken, tokenMatches } from './auth';
 import type { IngestConfig } from './config';
 import {
@@ -22,6 +24,54 @@ import {
 import type { TokenHashSource } from './token-source';
 
 type Params = Readonly<Record<string, string | undefined>> | null | undefined;
+
+/** How a text body ended: stored (or already there), or why not, with what could be read of it. */
+export type StoreResult =
+  | { kind: 'stored' | 'duplicate'; record: CallEventRecord }
+  | { kind: 'invalid-json'; issues: ContractIssue[] }
+  | { kind: 'contract' | 'unstorable'; issues: ContractIssue[]; parsed: unknown };
+
+export interface StoreTextOptions {
+  /** IANA zone the provider's wall-clock times are read in. */
+  timeZone: string;
+  /** When the body was received: ReceivedAt, and where the retention counts from. */
+  receivedAt: Date;
+  /** Days to keep the event; absent keeps it for ever. */
+  retentionDays?: number | undefined;
+}
+
+/**
+ * The ingest's tail, for the webhook and for re-submitting quarantined bodies alike: parse the
+ * JSON (a byte-order mark skipped), validate it against the contract, build the CallEvents item
+ * and hand it to `write` (the conditional PutItem, or a dry run's check).
+ */
+export async function storeCallEventText(
+  text: string,
+  options: StoreTextOptions,
+  write: (record: CallEventRecord) => Promise<'stored' | 'duplicate'>,
+): Promise<StoreResult> {
+  const json = parseJsonBody(text);
+  if (!json.ok) return { kind: 'invalid-json', issues: json.issues };
+  const parsed = json.value;
+  const result = parseCallEvent(parsed);
+  if (!result.ok) return { kind: 'contract', issues: result.issues, parsed };
+  const record = toCallEventRecord(result.event, {
+    timeZone: options.timeZone,
+    receivedAt: options.receivedAt,
+    rawBody: text,
+    ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
+  });
+  try {
+    return { kind: await write(record), record };
+  } catch (error) {
+    if (!(error instanceof UnstorableEventError)) throw error;
+    return {
+      kind: 'unstorable',
+      issues: [{ path: '', message: 'The event cannot be stored as sent' }],
+      parsed,
+    };
+  }
+}
 
 /** What the function needs of an HTTP request (API Gateway's proxy event, or local mode's). */
 export interface WebhookRequest {
@@ -90,7 +140,7 @@ function readBody(request: WebhookRequest, limit: number): Body {
 }
 
 /** A short string field of a rejected body, kept to make the quarantine searchable. */
-function hint(value: unknown, field: string, maxLength: number): string | undefined {
+function searchableField(value: unknown, field: string, maxLength: number): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const v = Object.hasOwn(value, field) ? (value as Record<string, unknown>)[field] : undefined;
   return typeof v === 'string' && v.length > 0 && v.length <= maxLength ? v : undefined;
@@ -128,12 +178,12 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
       Truncated: body.truncated,
     };
     if (request.sourceIp) item.SourceIp = request.sourceIp;
-    const hookType = hint(parsed, 'HookType', 64);
-    const sessionId = hint(parsed, 'SessionID', SESSION_ID_MAX_LENGTH);
+    const hookType = searchableField(parsed, 'HookType', 64);
+    const sessionId = searchableField(parsed, 'SessionID', SESSION_ID_MAX_LENGTH);
     if (hookType) item.HookType = hookType;
     if (sessionId) item.SessionID = sessionId;
     if (config.rejectedRetentionDays !== undefined) {
-      item.ExpiresAt = Math.floor(receivedAt.getTime() / 1000) + config.rejectedRetentionDays * 86_400;
+      item.ExpiresAt = expiresAt(receivedAt, config.rejectedRetentionDays);
     }
     await store.putRejected(item);
   };
@@ -145,7 +195,7 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
     parsed?: unknown,
   ): Promise<IngestOutcome> => {
     await quarantine(reason, issues, { ...body, truncated: false }, parsed);
-    const hookType = hint(parsed, 'HookType', 64);
+    const hookType = searchableField(parsed, 'HookType', 64);
     return {
       kind: 'rejected',
       reason,
@@ -185,31 +235,23 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
     }
 
     const text = { text: body.text, encoding: 'utf8' as const, bytes: body.bytes };
-    const json = parseJsonBody(body.text);
-    if (!json.ok) return await reject('invalid-json', json.issues, text);
-    const parsed = json.value;
-
-    const result = parseCallEvent(parsed);
-    if (!result.ok) return await reject('contract', result.issues, text, parsed);
-
-    const record = toCallEventRecord(result.event, {
-      timeZone: config.timeZone,
-      receivedAt,
-      rawBody: body.text,
-      ...(config.retentionDays !== undefined ? { retentionDays: config.retentionDays } : {}),
-    });
-    const ids = { sessionId: record.SessionID, hookType: record.HookType, eventKey: record.EventKey };
-    try {
-      const written = await store.putCallEvent(record);
-      return { kind: written === 'stored' ? 'accepted' : 'duplicate', ...ids };
-    } catch (error) {
-      if (!(error instanceof UnstorableEventError)) throw error;
-      return await reject(
-        'unstorable',
-        [{ path: '', message: 'The event cannot be stored as sent' }],
-        text,
-        parsed,
-      );
+    const stored = await storeCallEventText(
+      body.text,
+      { timeZone: config.timeZone, receivedAt, retentionDays: config.retentionDays },
+      (record) => store.putCallEvent(record),
+    );
+    switch (stored.kind) {
+      case 'stored':
+      case 'duplicate': {
+        const { record } = stored;
+        const ids = { sessionId: record.SessionID, hookType: record.HookType, eventKey: record.EventKey };
+        return { kind: stored.kind === 'stored' ? 'accepted' : 'duplicate', ...ids };
+      }
+      case 'invalid-json':
+        return await reject('invalid-json', stored.issues, text);
+      case 'contract':
+      case 'unstorable':
+        return await reject(stored.kind, stored.issues, text, stored.parsed);
     }
   } catch (error) {
     if (error instanceof StorageUnavailableError) return { kind: 'unavailable', cause: error };

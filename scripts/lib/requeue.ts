@@ -6,13 +6,9 @@
  * `scripts/requeue-rejected.ts` is the CLI; tests import this module.
  */
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { type ContractIssue, parseCallEvent, parseJsonBody, toCallEventRecord } from '../../lambda/contract';
+import type { ContractIssue } from '../../lambda/contract';
 import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
-import {
-  DynamoDbCallEventStore,
-  type RejectedCallEvent,
-  UnstorableEventError,
-} from '../../lambda/ingest/store';
+import { DynamoDbCallEventStore, type RejectedCallEvent, storeCallEventText } from '../../lambda/ingest';
 
 export const DEFAULT_SINCE_DAYS = 7;
 
@@ -147,33 +143,26 @@ export async function resubmit(
   if (item.BodyEncoding !== 'utf8' || typeof item.Body !== 'string') {
     return { ...result, outcome: 'not-resubmittable', message: 'the body is not UTF-8 text' };
   }
-  // As the webhook reads it: a byte-order mark before the JSON is skipped.
-  const json = parseJsonBody(item.Body);
-  if (!json.ok) return { ...result, issues: json.issues };
-  const validated = parseCallEvent(json.value);
-  if (!validated.ok) return { ...result, issues: validated.issues };
-
   // Received when the provider sent it, not now: ReceivedAt and the retention count from then.
   const receivedAt = validTime(item.ReceivedAt) ?? (options.now ?? (() => new Date()))();
-  const record = toCallEventRecord(validated.event, {
-    timeZone: options.timeZone,
-    receivedAt,
-    rawBody: item.Body,
-    ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
-  });
-  const ids = { SessionID: record.SessionID, HookType: record.HookType, EventKey: record.EventKey };
   try {
-    if (options.dryRun) {
-      const stored = await isStored(options, record.SessionID, record.EventKey);
-      return { ...result, ...ids, outcome: stored ? 'duplicate' : 'accepted' };
+    // Through the webhook's own tail; a dry run checks whether the event is stored instead of writing it.
+    const stored = await storeCallEventText(
+      item.Body,
+      { timeZone: options.timeZone, receivedAt, retentionDays: options.retentionDays },
+      options.dryRun
+        ? async (record) =>
+            (await isStored(options, record.SessionID, record.EventKey)) ? 'duplicate' : 'stored'
+        : (record) => store.putCallEvent(record),
+    );
+    if ('record' in stored) {
+      const { record } = stored;
+      const ids = { SessionID: record.SessionID, HookType: record.HookType, EventKey: record.EventKey };
+      return { ...result, ...ids, outcome: stored.kind === 'stored' ? 'accepted' : 'duplicate' };
     }
-    const written = await store.putCallEvent(record);
-    return { ...result, ...ids, outcome: written === 'stored' ? 'accepted' : 'duplicate' };
+    return { ...result, issues: stored.issues };
   } catch (error) {
-    if (error instanceof UnstorableEventError) {
-      return { ...result, ...ids, issues: [{ path: '', message: 'The event cannot be stored as sent' }] };
-    }
-    return { ...result, ...ids, outcome: 'error', message: (error as Error).message };
+    return { ...result, outcome: 'error', message: (error as Error).message };
   }
 }
 
