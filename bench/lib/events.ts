@@ -11,7 +11,7 @@ import { toCallEventRecord } from '../../lambda/contract/call-event-record';
 import { HOOK_TYPES } from '../../lambda/contract/hook-types';
 import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import { parseCallEvent } from '../../lambda/contract/schema';
-import { freshSpecExample } from '../../test/fixtures/spec-examples';
+import { freshSpecExample } from '../../lambda/contract/spec-examples';
 
 export const REGION = 'eu-west-1';
 

@@ -6,7 +6,7 @@
 
 import { HOOK_TYPES } from '../../lambda/contract/hook-types';
 import { parseCallEvent } from '../../lambda/contract/schema';
-import { freshSpecExample } from '../../test/fixtures/spec-examples';
+import { freshSpecExample } from '../../lambda/contract/spec-examples';
 
 const ROUNDS = Number(process.env.BENCH_VALIDATION_ROUNDS ?? 9);
 const ROUND_MS = Number(process.env.BENCH_VALIDATION_ROUND_MS ?? 200);

@@ -4,8 +4,8 @@
  * at once are each stored and published once.
  */
 import { randomUUID } from 'node:crypto';
+import { freshSpecExample } from '../../lambda/contract/spec-examples';
 import { acceptedEvents, type Scenario, type ScenarioName, scenarios } from '../../scripts/lib/scenarios';
-import { freshSpecExample } from '../fixtures/spec-examples';
 import { eventIdOf, startTestRuntime, type TestRuntime, tally } from '../support/test-runtime';
 
 const SAME_EVENT_TIMES = 50;

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import { freshSpecExample } from '../../lambda/contract/spec-examples';
 import { acceptedEvents, runScenario, scenarios } from '../../scripts/lib/scenarios';
-import { freshSpecExample } from '../fixtures/spec-examples';
 import { startTestRuntime, type TestRuntime } from '../support/test-runtime';
 
 const WRONG_TOKEN = `wrong-${randomUUID()}`;

@@ -24,7 +24,7 @@ import {
   toCallEventRecord,
   webhookJsonSchemas,
 } from '../../lambda/contract';
-import { SPEC_EXAMPLES, specExamplePayload } from '../fixtures/spec-examples';
+import { SPEC_EXAMPLES, specExamplePayload } from '../../lambda/contract/spec-examples';
 import { REQUIRED_FIELDS, specFields } from '../fixtures/spec-fields';
 
 function parsed(value: unknown): CallEvent {

@@ -14,7 +14,7 @@ import {
   SESSION_ID_MAX_LENGTH,
   toCallEventRecord,
 } from '../../lambda/contract';
-import { freshSpecExample, SPEC_EXAMPLES, specExamplePayload } from '../fixtures/spec-examples';
+import { freshSpecExample, SPEC_EXAMPLES, specExamplePayload } from '../../lambda/contract/spec-examples';
 import { OPTIONAL_FIELDS, OPTIONAL_TIME_FIELDS, REQUIRED_FIELDS, specFields } from '../fixtures/spec-fields';
 
 const options = { timeZone: 'Europe/Moscow', receivedAt: new Date('2021-01-28T15:30:00Z'), rawBody: '{}' };

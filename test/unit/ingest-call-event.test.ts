@@ -1,8 +1,8 @@
+import { SPEC_EXAMPLES, specExamplePayload } from '../../lambda/contract/spec-examples';
 import { sha256 } from '../../lambda/ingest/auth';
 import { toHttpResponse } from '../../lambda/ingest/http';
 import { type IngestDeps, ingestCallEvent, type WebhookRequest } from '../../lambda/ingest/ingest-call-event';
 import { StorageUnavailableError, UnstorableEventError } from '../../lambda/ingest/store';
-import { SPEC_EXAMPLES, specExamplePayload } from '../fixtures/spec-examples';
 import { MemoryStore } from '../support/memory-store';
 
 const TOKEN = 'correct-horse-battery-staple-0123456789';

@@ -15,7 +15,7 @@ import {
 import { PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { INGEST_ENV } from '../../lambda/contract/runtime-config';
-import { SPEC_EXAMPLES } from '../fixtures/spec-examples';
+import { SPEC_EXAMPLES } from '../../lambda/contract/spec-examples';
 import { loadIngestHandler, proxyEvent, INGEST_TABLES as TABLES } from '../support/ingest-handler';
 
 const { handler, ddb, token: TOKEN } = loadIngestHandler({ env: { [INGEST_ENV.maxBodyBytes]: '2048' } });

@@ -14,10 +14,10 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { ABSENT_VALUES, HOOK_TYPES, SERVICE_FIELDS } from '../../lambda/contract';
 import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS, SETTINGS } from '../../lambda/contract/runtime-config';
+import { SPEC_EXAMPLES, specExamplePayload } from '../../lambda/contract/spec-examples';
 import { sha256 } from '../../lambda/ingest/auth';
 import { toHttpResponse, type WebhookResponse } from '../../lambda/ingest/http';
 import { type IngestDeps, ingestCallEvent, type WebhookRequest } from '../../lambda/ingest/ingest-call-event';
-import { SPEC_EXAMPLES, specExamplePayload } from '../fixtures/spec-examples';
 import { loadIngestHandler, proxyEvent, INGEST_TABLES as TABLES } from '../support/ingest-handler';
 import { MemoryStore } from '../support/memory-store';
 

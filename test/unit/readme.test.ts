@@ -13,7 +13,7 @@ import {
   toCallEventRecord,
 } from '../../lambda/contract';
 import { SETTINGS } from '../../lambda/contract/runtime-config';
-import { SPEC_EXAMPLES } from '../fixtures/spec-examples';
+import { SPEC_EXAMPLES } from '../../lambda/contract/spec-examples';
 
 const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 
