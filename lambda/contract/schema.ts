@@ -4,8 +4,8 @@
  * and the docs' field tables all come from here.
  */
 // zod/mini, a namespace import: esbuild keeps only the functions used. `import { z } from 'zod'`
-// put all of zod in the ingest bundle (every locale, ~440 KB), and the classic API's methods
-// keep ~90 KB of it even when imported narrowly (docs/BENCHMARKS.md).
+// puts all of zod in the ingest bundle (every locale), and the classic API's methods keep much
+// of it even when imported narrowly (the sizes are in docs/BENCHMARKS.md).
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 
@@ -310,9 +310,9 @@ export interface ContractIssue {
 export type ParseResult = { ok: true; event: CallEvent } | { ok: false; issues: ContractIssue[] };
 
 /**
- * From this many events on, parse with zod's compiled parser: generated code, several times
- * faster, with the same answers (whatever it does not accept goes to the runtime parser, so
- * the issues are the runtime's). Building it takes ~15 ms, which a function that sees only a
+ * From this many events on, parse with zod's compiled parser: generated code, faster, with the
+ * same answers (whatever it does not accept goes to the runtime parser, so the issues are the
+ * runtime's). Building it takes milliseconds (docs/BENCHMARKS.md), which a function that sees only a
  * few events should not pay, least of all at cold start.
  */
 const COMPILE_AFTER = 100;
