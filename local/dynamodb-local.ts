@@ -1,18 +1,22 @@
 /**
- * Starts and stops DynamoDB Local, AWS's own emulator (a Java program whose jar ships in the
- * `amplify-dynamodb-simulator` npm package), on a free loopback port.
+ * Starts, supervises and stops DynamoDB Local, AWS's own emulator (a Java program whose jar
+ * ships in the `amplify-dynamodb-simulator` npm package), on a free loopback port. If it dies,
+ * it is restarted on the same port and data directory; when that cannot be (in memory, or the
+ * restart fails) the owner is told, so that local mode stops rather than run half alive.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { writeFileAtomic } from './state-file';
 
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
-  process: ChildProcess;
+  /** The emulator's current process (a new one after a restart). */
+  process(): ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -21,6 +25,10 @@ export interface DynamoDbLocalOptions {
   inMemory?: boolean;
   dataDir?: string;
   port?: number;
+  /** Told once per death that was followed by a successful restart. @default nothing */
+  onRestart?: (message: string) => void;
+  /** Told when it died and could not be restarted: it is gone for good. @default nothing */
+  onFatal?: (message: string) => void;
 }
 
 /** Credentials DynamoDB Local accepts; it checks neither them nor the region. */
@@ -75,6 +83,31 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
   }
 }
 
+/** The file, beside the data, naming the emulator process that serves it. */
+const pidFileOf = (dataDir: string) => join(dataDir, 'dynamodb-local.pid');
+
+/**
+ * Stops an emulator left running on this data directory by a local mode that was killed
+ * (`kill -9` leaves its children behind): two emulators must never share one database.
+ */
+async function stopLeftover(dataDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFileOf(dataDir), 'utf8').trim());
+  } catch {
+    return;
+  }
+  const command = Number.isInteger(pid) && pid > 0 ? spawnSync('ps', ['-o', 'command=', '-p', String(pid)]) : undefined;
+  if (command?.status === 0 && command.stdout.toString().includes('DynamoDBLocal.jar')) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 5000;
+    const running = () => spawnSync('ps', ['-p', String(pid)]).status === 0;
+    while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (running()) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(pidFileOf(dataDir), { force: true });
+}
+
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   if (!javaAvailable()) {
     throw new Error(
@@ -84,29 +117,43 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port ?? (await freePort());
   const dir = emulatorDir();
   const dataDir = resolve(options.dataDir ?? '.local/dynamodb');
-  const storage = options.inMemory !== false ? ['-inMemory'] : ['-dbPath', dataDir];
-  if (options.inMemory === false) mkdirSync(dataDir, { recursive: true });
-  const child = spawn(
-    'java',
-    [
-      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      join(dir, 'DynamoDBLocal.jar'),
-      '-port',
-      String(port),
-      '-sharedDb',
-      '-disableTelemetry',
-      ...storage,
-    ],
-    // DynamoDB Local writes a metadata file into its working directory: keep it out of the repo.
-    { stdio: ['ignore', 'ignore', 'pipe'], cwd: options.inMemory === false ? dataDir : tmpdir() },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000);
-  });
+  const persistent = options.inMemory === false;
+  const storage = persistent ? ['-dbPath', dataDir] : ['-inMemory'];
+  if (persistent) {
+    mkdirSync(dataDir, { recursive: true });
+    await stopLeftover(dataDir);
+  }
   const endpoint = `http://127.0.0.1:${port}`;
-  const stop = () =>
+  let stopping = false;
+  let stderr = '';
+
+  const spawnEmulator = () => {
+    const child = spawn(
+      'java',
+      [
+        `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+        '-jar',
+        join(dir, 'DynamoDBLocal.jar'),
+        '-port',
+        String(port),
+        '-sharedDb',
+        '-disableTelemetry',
+        ...storage,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        // DynamoDB Local writes a metadata file into its working directory: keep it out of the repo.
+        cwd: persistent ? dataDir : tmpdir(),
+        // Its own process group: a terminal's Ctrl-C reaches the parent, which stops it last.
+        detached: true,
+      },
+    );
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
+    });
+    return child;
+  };
+  const stopChild = (child: ChildProcess) =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const force = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -116,11 +163,55 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       });
       child.kill('SIGTERM');
     });
-  try {
-    await waitUntilReady(endpoint, child, 30_000);
-  } catch (error) {
-    await stop();
-    throw new Error(`${(error as Error).message}${stderr ? `\n${stderr}` : ''}`);
-  }
-  return { endpoint, port, process: child, stop };
+  const startEmulator = async (): Promise<ChildProcess> => {
+    stderr = '';
+    const child = spawnEmulator();
+    try {
+      await waitUntilReady(endpoint, child, 30_000);
+    } catch (error) {
+      await stopChild(child);
+      throw new Error(`${(error as Error).message}${stderr ? `\n${stderr}` : ''}`);
+    }
+    if (persistent) writeFileAtomic(pidFileOf(dataDir), `${child.pid}\n`);
+    return child;
+  };
+
+  let current = await startEmulator();
+  let restarting: Promise<void> | undefined;
+  const supervise = (child: ChildProcess) => {
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      const died = `DynamoDB Local (pid ${child.pid}) died (${signal ?? `code ${code}`})`;
+      if (!persistent) {
+        options.onFatal?.(`${died}; its in-memory tables are gone`);
+        return;
+      }
+      restarting = startEmulator().then(
+        (next) => {
+          current = next;
+          restarting = undefined;
+          if (stopping) return void stopChild(next);
+          supervise(next);
+          options.onRestart?.(`${died}; restarted on ${endpoint} with the same data (${dataDir})`);
+        },
+        (error: Error) => {
+          restarting = undefined;
+          options.onFatal?.(`${died} and could not be restarted: ${error.message.split('\n')[0]}`);
+        },
+      );
+    });
+  };
+  supervise(current);
+
+  return {
+    endpoint,
+    port,
+    process: () => current,
+    async stop() {
+      stopping = true;
+      await restarting;
+      await stopChild(current);
+      if (persistent) rmSync(pidFileOf(dataDir), { force: true });
+    },
+  };
 }

@@ -1,10 +1,12 @@
 /**
  * Runs a bundled Lambda function in its own child process (its own environment and module
  * state, as on Lambda), invoked by the parent like the Lambda service would: one event in,
- * one result or error out, with the function's timeout.
+ * one result or error out, with the function's timeout. A worker that dies is replaced at
+ * once, as Lambda replaces a crashed execution environment; the invocations it was serving
+ * fail with `Runtime.ExitError`, like any failed invocation, and their callers retry them.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LocalFunctionOptions {
@@ -16,6 +18,13 @@ export interface LocalFunctionOptions {
   timeoutMs: number;
   /** Where the function's stdout/stderr (its JSON logs) go. */
   logFile: string;
+  /** Told once per worker that died and was replaced (or could not be). @default nothing */
+  onWorkerExit?: (message: string) => void;
+  /**
+   * Told when a dead worker could not be replaced (its replacement failed to start): the
+   * function is then gone for good. @default nothing
+   */
+  onFatal?: (message: string) => void;
 }
 
 export class FunctionError extends Error {
@@ -30,14 +39,25 @@ export class FunctionError extends Error {
 
 export interface LocalFunction {
   name: string;
+  /** The current worker's process id (it changes when a dead worker is replaced). */
+  pid(): number | undefined;
+  /** How many dead workers have been replaced. */
+  restarts(): number;
   invoke<T = unknown>(event: unknown): Promise<T>;
   stop(): Promise<void>;
 }
 
 type Reply = { id: number; result?: unknown; error?: { errorType: string; errorMessage: string } };
+type Waiter = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
-export async function startFunction(options: LocalFunctionOptions): Promise<LocalFunction> {
-  const log = createWriteStream(options.logFile, { flags: 'a' });
+interface Worker {
+  child: ChildProcess;
+  pending: Map<number, Waiter>;
+  exited: Promise<void>;
+}
+
+/** Starts one worker process and resolves once the bundle is imported (its init is done). */
+async function startWorker(options: LocalFunctionOptions, log: WriteStream): Promise<Worker> {
   const child: ChildProcess = fork(join(__dirname, 'lambda-worker.mjs'), [], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -49,15 +69,13 @@ export async function startFunction(options: LocalFunctionOptions): Promise<Loca
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     execArgv: [],
+    // Its own process group: a terminal's Ctrl-C reaches the parent, which stops it in order,
+    // not every worker at once in the middle of an invocation.
+    detached: true,
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-
-  const pending = new Map<
-    number,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
-  >();
-  let nextId = 1;
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const pending = new Map<number, Waiter>();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   await new Promise<void>((resolve, reject) => {
@@ -67,8 +85,10 @@ export async function startFunction(options: LocalFunctionOptions): Promise<Loca
         reject(new Error(`${options.name} failed to start: ${message.initError.errorMessage}`));
     };
     child.on('message', onMessage);
-    child.once('exit', (code) =>
-      reject(new Error(`${options.name} exited during init (code ${code}); see ${options.logFile}`)),
+    child.once('exit', (code, signal) =>
+      reject(
+        new Error(`${options.name} exited during init (${signal ?? `code ${code}`}); see ${options.logFile}`),
+      ),
     );
   });
 
@@ -87,10 +107,55 @@ export async function startFunction(options: LocalFunctionOptions): Promise<Loca
     }
     pending.clear();
   });
+  return { child, pending, exited };
+}
+
+const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+export async function startFunction(options: LocalFunctionOptions): Promise<LocalFunction> {
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  let nextId = 1;
+  let stopping = false;
+  let restarts = 0;
+  let fatal: Error | undefined;
+  let current: Worker = await startWorker(options, log);
+  /** The replacement being started, which invocations wait for. */
+  let replacing: Promise<void> | undefined;
+
+  const supervise = (worker: Worker) => {
+    worker.child.once('exit', (code, signal) => {
+      if (stopping || worker !== current) return;
+      const how = signal ?? `code ${code}`;
+      replacing = startWorker(options, log).then(
+        (next) => {
+          restarts += 1;
+          current = next;
+          replacing = undefined;
+          supervise(next);
+          options.onWorkerExit?.(
+            `${options.name}: its worker (pid ${worker.child.pid}) died (${how}); replaced by pid ${next.child.pid}, as Lambda replaces a crashed environment`,
+          );
+        },
+        (error: Error) => {
+          fatal = error;
+          replacing = undefined;
+          options.onFatal?.(
+            `${options.name}: its worker (pid ${worker.child.pid}) died (${how}) and could not be replaced: ${error.message}`,
+          );
+        },
+      );
+    });
+  };
+  supervise(current);
 
   return {
     name: options.name,
-    invoke<T>(event: unknown): Promise<T> {
+    pid: () => current.child.pid,
+    restarts: () => restarts,
+    async invoke<T>(event: unknown): Promise<T> {
+      if (replacing) await replacing;
+      if (fatal) throw new FunctionError('Runtime.ExitError', `${options.name} is not running`);
+      const { child, pending } = current;
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -100,7 +165,12 @@ export async function startFunction(options: LocalFunctionOptions): Promise<Loca
           );
         }, options.timeoutMs);
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-        // A worker gone (e.g. killed by the terminal's Ctrl-C) fails the invocation, not the process.
+        if (!alive(child) || !child.connected) {
+          pending.delete(id);
+          clearTimeout(timer);
+          reject(new FunctionError('Runtime.ExitError', `${options.name} is not running`));
+          return;
+        }
         child.send({ id, event }, (error) => {
           if (!error || !pending.delete(id)) return;
           clearTimeout(timer);
@@ -109,7 +179,10 @@ export async function startFunction(options: LocalFunctionOptions): Promise<Loca
       });
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
+      stopping = true;
+      await replacing?.catch(() => {});
+      const { child, exited } = current;
+      if (alive(child)) {
         child.kill('SIGTERM');
         const force = setTimeout(() => child.kill('SIGKILL'), 2000);
         await exited;

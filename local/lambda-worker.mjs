@@ -13,6 +13,9 @@ const serialiseError = (error) => ({
   errorMessage: error?.message ?? String(error),
 });
 
+// The parent gone (killed, crashed): nobody can invoke this worker any more, so it ends.
+process.on('disconnect', () => process.exit(0));
+
 try {
   const module = await import(pathToFileURL(file).href);
   const handler = module[exportName];

@@ -5,7 +5,7 @@
  * front door. Everything is read from the synthesized template; nothing is restated here.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   CreateTableCommand,
@@ -16,10 +16,13 @@ import {
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
 import { INGEST_ENV, WEBHOOK_PATH } from '../lambda/contract/runtime-config';
+import { presentedToken, tokenMatches } from '../lambda/ingest/auth';
+import { readIngestConfig } from '../lambda/ingest/config';
 import { type DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local';
 import { busesFromTemplate, type LocalRule, rulesFromTemplate } from './eventbridge/rules';
 import { type EventEnvelope, type LocalEventBridge, startLocalEventBridge } from './eventbridge/server';
 import { type LocalFunction, startFunction } from './lambda-runner';
+import { writeFileAtomic } from './state-file';
 import { mappingSettings, type StreamPoller, startStreamPoller } from './stream-poller';
 import { synthesizeBundled } from './synth';
 import {
@@ -69,10 +72,58 @@ export interface LocalRuntime {
   /** The functions' environments as the stack sets them (tables and bus resolved to local names). */
   environments: { ingest: Record<string, string>; publish: Record<string, string> };
   pollers: StreamPoller[];
+  /** The functions by local name (`IngestFunction`, `PublishFunction`, …), e.g. to see their workers. */
+  functions: Map<string, LocalFunction>;
+  /** DynamoDB Local, supervised. */
+  dynamodb: DynamoDbLocal;
+  /**
+   * Resolves, with one line naming what died and how to restart, if a part of local mode died
+   * and could not be brought back; the owner then stops local mode. Never rejects.
+   */
+  failure: Promise<string>;
   /** Resolves once every stored event has gone through the stream and EventBridge. */
   drained(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
+
+export class CheckpointFileError extends Error {
+  override name = 'CheckpointFileError';
+}
+
+/**
+ * The stream checkpoints kept by a previous run. No file: nothing published yet. A file that
+ * cannot be read is an error, never "start from the beginning": that would publish every stored
+ * event again, in silence.
+ */
+export function readCheckpoints(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw checkpointError(file, (error as Error).message);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw checkpointError(file, text.length === 0 ? 'it is empty' : 'it is not valid JSON');
+  }
+  if (
+    json === null ||
+    typeof json !== 'object' ||
+    Array.isArray(json) ||
+    !Object.values(json).every((v) => typeof v === 'string' && v !== '')
+  ) {
+    throw checkpointError(file, 'it is not a map of shard ids to sequence numbers');
+  }
+  return json as Record<string, string>;
+}
+
+const checkpointError = (file: string, why: string) =>
+  new CheckpointFileError(
+    `${file} cannot be read (${why}); it records how far the stream was published. Restore it, or delete it to publish every stored event again (consumers de-duplicate on detail.EventId), then run npm start again`,
+  );
 
 const REGION = LOCAL_AWS_ENV.AWS_REGION;
 
@@ -110,6 +161,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   for (const dir of [stateDir, logsDir, deliveriesDir]) mkdirSync(dir, { recursive: true });
   const token = options.token ?? randomBytes(24).toString('base64url');
   const stops: (() => Promise<void>)[] = [];
+  let fail: (message: string) => void = () => {};
+  const failure = new Promise<string>((resolve) => {
+    let told = false;
+    fail = (message) => {
+      if (told) return;
+      told = true;
+      log(`  ✗ ${message}`);
+      resolve(message);
+    };
+  });
+  const restartHint = options.inMemory ? 'npm start -- --in-memory' : 'npm start';
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch(() => {});
   };
@@ -127,6 +189,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const ddb: DynamoDbLocal = await startDynamoDbLocal({
       inMemory: options.inMemory,
       dataDir: join(stateDir, 'dynamodb'),
+      onRestart: (message) => log(`  ! ${message}`),
+      onFatal: (message) => fail(`${message}: local mode cannot go on; stop it (Ctrl-C) and run ${restartHint}`),
     });
     stops.push(ddb.stop);
     const awsEnv = { ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint };
@@ -186,7 +250,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const env = { ...awsEnv, AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint };
     const functions = new Map<string, LocalFunction>();
     const functionFor = async (logicalId: string) => {
-      const existing = functions.get(logicalId);
+      const existing = functions.get(localName(logicalId));
       if (existing) return existing;
       const fn = template.Resources[logicalId] as CfnResource & { Metadata?: Record<string, unknown> };
       const started = await startFunction({
@@ -195,8 +259,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         environment: { ...env, ...functionEnvironment(template, logicalId, resolveRef) },
         timeoutMs: Number(fn.Properties?.Timeout ?? 3) * 1000,
         logFile: join(logsDir, `${localName(logicalId)}.log`),
+        onWorkerExit: (message) => log(`  ! ${message}`),
+        onFatal: (message) => fail(`${message}: local mode cannot go on; run ${restartHint}`),
       });
-      functions.set(logicalId, started);
+      functions.set(localName(logicalId), started);
       stops.push(started.stop);
       return started;
     };
@@ -211,14 +277,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const fn = await functionFor(fnId);
       publishEnv = functionEnvironment(template, fnId, resolveRef);
       const checkpointFile = join(stateDir, `stream-checkpoints-${localName(tableId as string)}.json`);
-      let checkpoints: Record<string, string> = {};
-      if (!options.inMemory) {
-        try {
-          checkpoints = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>;
-        } catch {
-          checkpoints = {};
-        }
-      }
+      const checkpoints = options.inMemory ? {} : readCheckpoints(checkpointFile);
       const poller = startStreamPoller({
         streamArn,
         settings: mappingSettings(mapping),
@@ -229,9 +288,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         checkpoints,
         onCheckpoint: (shard, seq) => {
           checkpoints[shard] = seq;
-          if (!options.inMemory) writeFileSync(checkpointFile, JSON.stringify(checkpoints));
+          if (!options.inMemory) writeFileAtomic(checkpointFile, JSON.stringify(checkpoints));
         },
         onGiveUp: (records, reason) => log(`  ✗ gave up on ${records.length} stream record(s): ${reason}`),
+        onStreamError: (error) =>
+          log(
+            error
+              ? `  ! reading the stream failed (${error.message}); retrying until it answers`
+              : '  ! reading the stream works again',
+          ),
         ...(options.pollerBackoffMs ? { retryBackoffMs: options.pollerBackoffMs } : {}),
         ...(options.pollerIdleMs !== undefined ? { idlePollMs: options.pollerIdleMs } : {}),
       });
@@ -240,14 +305,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
 
     const ingest = await functionFor(apiFunction(template));
+    const ingestEnv = functionEnvironment(template, apiFunction(template), resolveRef);
+    // The front door reads the function's own settings, so that it never holds more of a body
+    // than the function would look at, nor any of a body sent without the token.
+    const ingestConfig = readIngestConfig(ingestEnv);
+    const expectedToken = 'sha256' in ingestConfig.token ? ingestConfig.token.sha256 : undefined;
     const server: WebhookServer = await startWebhookServer({
       port: options.port,
       path: `/${WEBHOOK_PATH}`,
       invoke: (event: APIGatewayProxyEvent) => ingest.invoke<APIGatewayProxyResult>(event),
+      maxBodyBytes: ingestConfig.maxBodyBytes,
+      ...(expectedToken
+        ? {
+            authorized: (req, url) =>
+              tokenMatches(
+                presentedToken(req.headers as Record<string, string>, Object.fromEntries(url.searchParams)),
+                expectedToken,
+              ),
+          }
+        : {}),
     });
     stops.push(server.close);
 
-    const ingestEnv = functionEnvironment(template, apiFunction(template), resolveRef);
     return {
       webhookUrl: server.url,
       token,
@@ -265,6 +344,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       rules,
       environments: { ingest: ingestEnv, publish: publishEnv },
       pollers,
+      functions,
+      dynamodb: ddb,
+      failure,
       drained: async (timeoutMs) => {
         await Promise.all(pollers.map((p) => p.drained(timeoutMs)));
       },

@@ -72,6 +72,15 @@ Ctrl-C stops everything.
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A part that died and could not be brought back (already printed): stop, never run half alive.
+  void runtime.failure.then(async () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(1), 8000);
+    await runtime.stop();
+    clearTimeout(force);
+    process.exit(1);
+  });
 }
 
 main().catch((error: Error) => fail(error.message.split('\n')[0] ?? String(error)));

@@ -65,6 +65,11 @@ export interface StreamPollerOptions {
   checkpoints?: Record<string, string>;
   onCheckpoint?: (shardId: string, sequenceNumber: string) => void;
   onGiveUp?: (records: DynamoDBRecord[], reason: string) => void;
+  /**
+   * Told once when reading the stream starts failing (the error) and once when it works again
+   * (undefined). @default a process warning when it starts failing
+   */
+  onStreamError?: (error: Error | undefined) => void;
 }
 
 export interface PollerStats {
@@ -119,8 +124,6 @@ function reportedFailures(batch: DynamoDBRecord[], response: unknown): DynamoDBR
   return reported.length === ids.size ? reported : batch;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   const { settings, streamArn } = options;
   const client = options.client ?? new DynamoDBStreamsClient({ region: options.region });
@@ -138,6 +141,20 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   const finished = new Set<string>();
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
+  let wake: (() => void) | undefined;
+  /** A wait that a stop cuts short. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  let failing = false;
+  const onStreamError =
+    options.onStreamError ??
+    ((error: Error | undefined) => error && process.emitWarning(`stream poller: ${error.message}`));
 
   const matchesFilters = (record: DynamoDBRecord) =>
     settings.filters.length === 0 || settings.filters.some((pattern) => matchesPattern(record, pattern));
@@ -165,18 +182,22 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     record.dynamodb?.ApproximateCreationDateTime !== undefined &&
     Date.now() / 1000 - record.dynamodb.ApproximateCreationDateTime > settings.maxRecordAgeSeconds;
 
-  /** Delivers one batch with Lambda's retry rules; returns once every record is handled. */
-  async function deliver(shardId: string, batch: DynamoDBRecord[], attempt = 0): Promise<void> {
-    if (batch.length === 0 || stopped) return;
+  /**
+   * Delivers one batch with Lambda's retry rules. True once every record is handled (delivered,
+   * or given up on); false when a stop interrupted it, having checkpointed only what was handled,
+   * so that the next run resumes at the first record not yet delivered.
+   */
+  async function deliver(shardId: string, batch: DynamoDBRecord[], attempt = 0): Promise<boolean> {
+    if (batch.length === 0) return true;
+    if (stopped) return false;
     const expired = batch.filter(tooOld);
     if (expired.length > 0) {
+      const fresh = batch.filter((r) => !expired.includes(r));
       giveUp(expired, 'MaximumRecordAgeInSeconds exceeded');
-      checkpoint(shardId, expired.at(-1));
-      return deliver(
-        shardId,
-        batch.filter((r) => !expired.includes(r)),
-        attempt,
-      );
+      // Records older than the first fresh one are all handled now.
+      const firstFresh = fresh[0] ? batch.indexOf(fresh[0]) : batch.length;
+      checkpoint(shardId, batch[firstFresh - 1]);
+      return deliver(shardId, fresh, attempt);
     }
     stats.invocations += 1;
     let failed: DynamoDBRecord[] | undefined;
@@ -191,29 +212,32 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     if (failed === undefined) {
       stats.recordsDelivered += batch.length;
       checkpoint(shardId, batch.at(-1));
-      return;
+      return true;
     }
     // Lambda checkpoints before the first failed record and retries from there.
     const failedFrom = batch.indexOf(failed[0] as DynamoDBRecord);
     stats.recordsDelivered += failedFrom;
     checkpoint(shardId, batch[failedFrom - 1]);
     const rest = batch.slice(failedFrom);
+    // A failure while stopping (the function being stopped too) is not the records' fault.
+    if (stopped) return false;
     if (threw && settings.bisectOnError && rest.length > 1) {
       // A function error splits the batch in two; splitting does not count as a retry.
       const half = Math.ceil(rest.length / 2);
-      await deliver(shardId, rest.slice(0, half), attempt);
-      await deliver(shardId, rest.slice(half), attempt);
-      return;
+      return (
+        (await deliver(shardId, rest.slice(0, half), attempt)) &&
+        deliver(shardId, rest.slice(half), attempt)
+      );
     }
     if (settings.maxRetryAttempts >= 0 && attempt >= settings.maxRetryAttempts) {
       const reason = threw ? `function error: ${threw.message}` : 'reported as batch item failure';
       // What the function still reported is what goes to the on-failure destination.
       giveUp(threw ? rest : failed, `${reason}; retries exhausted after ${attempt} retries`);
       checkpoint(shardId, rest.at(-1));
-      return;
+      return true;
     }
     stats.retries += 1;
-    await sleep(backoff(attempt));
+    await pause(backoff(attempt));
     return deliver(shardId, rest, attempt + 1);
   }
 
@@ -263,7 +287,9 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       readAny = true;
       const wanted = records.filter(matchesFilters);
       stats.recordsFilteredOut += records.length - wanted.length;
-      await deliver(id, wanted);
+      // The page's last record (even one filtered out) once the whole page is handled; after
+      // a stop, only what was handled, already checkpointed by deliver.
+      if (!(await deliver(id, wanted))) break;
       checkpoint(id, records.at(-1));
     }
     return readAny;
@@ -274,16 +300,20 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       let readAny = false;
       try {
         readAny = await pollOnce();
+        if (failing) onStreamError(undefined);
+        failing = false;
       } catch (error) {
         if (stopped) break;
-        // The emulator restarting or a transient error: try again shortly, like Lambda's poller.
+        // The emulator restarting or a transient error: try again shortly, like Lambda's poller,
+        // and say so once per outage rather than on every attempt.
         iterators.clear();
-        process.emitWarning(`stream poller: ${(error as Error).message}`);
+        if (!failing) onStreamError(error as Error);
+        failing = true;
       }
       if (!readAny) {
         for (const resolve of idleWaiters) resolve();
         idleWaiters = [];
-        await sleep(idlePollMs);
+        await pause(idlePollMs);
       }
     }
   })();
@@ -308,6 +338,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     },
     async stop() {
       stopped = true;
+      wake?.();
       for (const resolve of idleWaiters) resolve();
       await loop;
       if (!options.client) client.destroy();

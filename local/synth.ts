@@ -2,6 +2,7 @@
  * The synthesized stack's template: the single source for local tables, function environments
  * and bundles, stream settings and rules. Built by lib/app.ts exactly as `cdk synth` builds it.
  */
+import { AssetStaging } from 'aws-cdk-lib';
 import { synthesizeCallEventsApp } from '../lib/app';
 import type { CfnTemplate } from './template';
 
@@ -15,5 +16,7 @@ export function synthesizeTemplate(context: Record<string, unknown> = {}): CfnTe
  * each function's Metadata `aws:asset:path` names its bundle's folder there.
  */
 export function synthesizeBundled(context: Record<string, unknown>, outdir: string): CfnTemplate {
+  // CDK remembers bundles per process and would point at a previous run's outdir, since removed.
+  AssetStaging.clearAssetHashCache();
   return synthesizeCallEventsApp({ context, outdir, assetMetadata: true }).template as CfnTemplate;
 }

@@ -1,7 +1,7 @@
 /**
- * Stands in for API Gateway (REST, Lambda proxy): an HTTP server on 127.0.0.1 that turns
- * each request to the webhook path into the proxy event API Gateway would send and
- * answers with what the function returns.
+ * Stands in for API Gateway (REST, Lambda proxy, binary media type `*\/*`): an HTTP server on
+ * 127.0.0.1 that turns each request to the webhook path into the proxy event API Gateway would
+ * send, the exact body bytes base64-encoded, and answers with what the function returns.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,6 +16,18 @@ export interface WebhookServerOptions {
   /** Resource path, e.g. `/call-events`. */
   path: string;
   invoke: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  /**
+   * The function's own body limit: past it no more is read before answering (the function gets
+   * one byte more than the limit, enough to answer 413 and quarantine the kept part).
+   * @default API Gateway's 10 MB
+   */
+  maxBodyBytes?: number;
+  /**
+   * Whether a request carries the right token. When it does not, the body is not read at all:
+   * the function gets the request without it, and answers 401 as it would anyway.
+   * @default every request is read
+   */
+  authorized?: (req: IncomingMessage, url: URL) => boolean;
   onRequest?: (summary: { method: string; status: number; ms: number }) => void;
 }
 
@@ -73,9 +85,10 @@ export function proxyEvent(
     multiValueQueryStringParameters: query.multi,
     pathParameters: null,
     stageVariables: null,
-    // Without binary media types API Gateway passes the body as text.
-    body: body.length > 0 ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    // With the binary media type `*/*` (lib/constructs/webhook-api.ts) API Gateway hands every
+    // body over base64-encoded, byte for byte; the function alone decides whether it is UTF-8.
+    body: body.length > 0 ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -97,37 +110,54 @@ export function proxyEvent(
 }
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  const limit = Math.min(options.maxBodyBytes ?? API_GATEWAY_MAX_BYTES, API_GATEWAY_MAX_BYTES);
   const server: Server = createServer((req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= API_GATEWAY_MAX_BYTES) chunks.push(chunk);
-    });
-    req.on('end', async () => {
-      let status = 500;
+    let status = 500;
+    const answer = (code: number, body: string, headers: Record<string, string> = {}) => {
+      status = code;
+      // Whatever of the body is still unread is discarded, not buffered.
+      const unread = !req.complete;
+      send(res, code, body, unread ? { ...headers, connection: 'close' } : headers);
+      if (unread) req.resume();
+      options.onRequest?.({ method: req.method ?? '', status, ms: Date.now() - started });
+    };
+    const invoke = async (body: Buffer) => {
       try {
-        if (url.pathname !== options.path || req.method !== 'POST') {
-          // What API Gateway answers for a method or path the API does not define.
-          status = 403;
-          return send(res, status, JSON.stringify({ message: 'Missing Authentication Token' }));
-        }
-        if (size > API_GATEWAY_MAX_BYTES) {
-          status = 413;
-          return send(res, status, JSON.stringify({ message: 'Request Too Long' }));
-        }
-        const result = await options.invoke(proxyEvent(req, url, Buffer.concat(chunks), options.path));
-        status = result.statusCode;
-        send(res, status, result.body, (result.headers ?? {}) as Record<string, string>);
+        const result = await options.invoke(proxyEvent(req, url, body, options.path));
+        answer(result.statusCode, result.body, (result.headers ?? {}) as Record<string, string>);
       } catch {
         // The function failed or timed out: API Gateway's answer for a broken integration.
-        status = 502;
-        send(res, status, JSON.stringify({ message: 'Internal server error' }));
-      } finally {
-        options.onRequest?.({ method: req.method ?? '', status, ms: Date.now() - started });
+        answer(502, JSON.stringify({ message: 'Internal server error' }));
       }
+    };
+    if (url.pathname !== options.path || req.method !== 'POST') {
+      // What API Gateway answers for a method or path the API does not define.
+      return answer(403, JSON.stringify({ message: 'Missing Authentication Token' }));
+    }
+    if (options.authorized && !options.authorized(req, url)) return void invoke(Buffer.alloc(0));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const onData = (chunk: Buffer) => {
+      if (done) return;
+      const room = limit + 1 - size;
+      chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      size += Math.min(chunk.length, room);
+      if (size > limit) {
+        // Over the limit: the function answers 413 from what was read; the rest is never held.
+        done = true;
+        req.off('data', onData);
+        req.pause();
+        void invoke(Buffer.concat(chunks));
+      }
+    };
+    req.on('data', onData);
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      void invoke(Buffer.concat(chunks));
     });
   });
   server.keepAliveTimeout = 65_000;

@@ -39,8 +39,9 @@ export function apiGatewayEvent(body: string, token: string): APIGatewayProxyEve
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,
-    body,
-    isBase64Encoded: false,
+    // As the API's binary media type `*/*` makes API Gateway send every body: base64, byte for byte.
+    body: Buffer.from(body, 'utf8').toString('base64'),
+    isBase64Encoded: true,
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',

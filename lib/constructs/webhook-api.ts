@@ -142,6 +142,10 @@ export class WebhookApi extends Construct {
       restApiName: `${Stack.of(this).stackName}-webhook`,
       description: 'Receives the cloud PBX call-event webhooks',
       endpointTypes: [EndpointType.REGIONAL],
+      // Every body reaches the function base64-encoded, byte for byte: without a binary media
+      // type API Gateway would turn it into text first, and invalid UTF-8 would arrive as U+FFFD
+      // instead of being refused and quarantined exactly as sent.
+      binaryMediaTypes: ['*/*'],
       cloudWatchRole: false,
       policy: props.allowedSourceIps && sourceIpPolicy(props.allowedSourceIps),
       deployOptions: {

@@ -2,11 +2,12 @@
  * `.local/runtime.json`: what `npm start` writes once the local runtime is ready (URLs,
  * token, table names) and the local tools read; written and read through this module alone.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { INGEST_ENV, PUBLISH_ENV, SETTINGS } from '../../lambda/contract/runtime-config';
 // Type only: the tools that read the file must not load the local runtime.
 import type { LocalRuntime } from '../../local/runtime';
+import { writeFileAtomic } from '../../local/state-file';
 
 export const RUNTIME_FILE = '.local/runtime.json';
 
@@ -48,9 +49,9 @@ export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
   };
 }
 
-/** Writes the file as `npm start` does, for the tools to read. */
+/** Writes the file as `npm start` does, for the tools to read: whole, or not at all. */
 export function writeRuntimeFile(path: string, file: RuntimeFile): void {
-  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
 }
 
 export class RuntimeFileError extends Error {

@@ -74,8 +74,13 @@ describe('WebhookApi', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       EndpointConfiguration: { Types: ['REGIONAL'] },
       Policy: Match.absent(),
-      BinaryMediaTypes: Match.absent(),
     });
+  });
+
+  it('hands every body to the function as exact bytes (base64), whatever its content type', () => {
+    // With no binary media type API Gateway decodes a body as text first, turning invalid
+    // UTF-8 into U+FFFD before the ingest could refuse it.
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
   });
 
   it(`has exactly POST /${WEBHOOK_PATH}, a Lambda proxy to the ingest function, without edge validation`, () => {

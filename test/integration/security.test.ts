@@ -1,15 +1,17 @@
 /**
  * The webhook's security over real HTTP in local mode: no token, no storage, whatever the
- * request; and the token and the callers' phone numbers never reach the functions' logs (nor
- * the tables), whichever way the token came and whatever the body was.
+ * request; the token and the callers' phone numbers never reach the functions' logs (nor
+ * the tables), whichever way the token came and whatever the body was; the ingest gets the
+ * exact bytes sent, and the front door holds no more of a body than the ingest would read.
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
-import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import { INGEST_ENV, SETTINGS, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import { freshSpecExample } from '../../lambda/contract/spec-examples';
 import { acceptedEvents, runScenario, scenarios } from '../../scripts/lib/scenarios';
-import { startTestRuntime, type TestRuntime } from '../support/test-runtime';
+import { type Answer, startTestRuntime, type TestRuntime } from '../support/test-runtime';
 
 const WRONG_TOKEN = `wrong-${randomUUID()}`;
 
@@ -129,4 +131,89 @@ describe('the logs of both functions', () => {
     expect(tables.includes(t.runtime.token)).toBe(false);
     expect(tables.includes(WRONG_TOKEN)).toBe(false);
   }, 60_000);
+});
+
+/** Sends the headers and the first part of a body that claims to be far larger; resolves with the answer. */
+function answerToPartialBody(headers: Record<string, string>, part: Buffer): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(t.runtime.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024), ...headers },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> });
+      });
+    });
+    // The rest of the body is never sent: only an answer given without it ends this.
+    req.write(part);
+  });
+}
+
+async function quarantined(requestId: unknown): Promise<Record<string, unknown> | undefined> {
+  const items = await t.scan(t.runtime.tables.rejectedEvents);
+  return items.find((item) => item.RequestId === requestId);
+}
+
+describe('the bytes the ingest sees', () => {
+  it('invalid UTF-8 is refused with 400 and quarantined byte for byte, never stored with U+FFFD', async () => {
+    const sessionId = randomUUID();
+    const [head, tail] = freshSpecExample('MissedIncCall', `${sessionId}-X`).split('-X') as [string, string];
+    const body = Buffer.concat([Buffer.from(head), Buffer.from([0xff, 0xfe]), Buffer.from(tail)]);
+
+    const response = await fetch(t.runtime.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [TOKEN_HEADER]: t.runtime.token },
+      body,
+    });
+    const answer = (await response.json()) as Record<string, unknown>;
+
+    expect({ status: response.status, reason: answer.reason }).toEqual({ status: 400, reason: 'invalid-encoding' });
+    expect(await quarantined(answer.requestId)).toMatchObject({
+      Reason: 'invalid-encoding',
+      BodyEncoding: 'base64',
+      Body: body.toString('base64'),
+      BodyBytes: body.length,
+      Truncated: false,
+    });
+    expect(await tablesText()).not.toContain('\ufffd');
+    expect(await t.stored(sessionId)).toEqual([]);
+  });
+
+  it('UTF-8 text beyond ASCII is stored as sent: RawBody is the exact body', async () => {
+    const sessionId = randomUUID();
+    const body = freshSpecExample('MissedIncCall', sessionId).replace('{', '{\n  "Note": "Звонок ✓ 📞",');
+
+    const answer = await t.post(body);
+
+    expect(answer).toMatchObject({ status: 200, json: { status: 'accepted' } });
+    const [item] = await t.stored(sessionId);
+    expect(item?.RawBody).toBe(body);
+    expect(item?.Note).toBe('Звонок ✓ 📞');
+  });
+
+  it('a body far over the limit is answered 413 once the limit is passed, without waiting for the rest', async () => {
+    const limit = Number(t.runtime.environments.ingest[INGEST_ENV.maxBodyBytes] ?? SETTINGS.maxBodyBytes.default);
+    const part = Buffer.alloc(limit + 4096, 'x');
+
+    const answer = await answerToPartialBody({ [TOKEN_HEADER]: t.runtime.token }, part);
+
+    expect(answer).toMatchObject({ status: 413, json: { reason: 'too-large' } });
+    expect(await quarantined(answer.json.requestId)).toMatchObject({ Reason: 'too-large', Truncated: true });
+  });
+
+  it('a body without the right token is answered 401 before any of it is read', async () => {
+    const before = await countItems();
+
+    const answer = await answerToPartialBody({ [TOKEN_HEADER]: WRONG_TOKEN }, Buffer.alloc(1024, 'x'));
+
+    expect(answer).toEqual({ status: 401, json: { message: 'Unauthorized' } });
+    expect(await countItems()).toEqual(before);
+  });
 });
