@@ -97,7 +97,8 @@ async function stopLeftover(dataDir: string): Promise<void> {
   } catch {
     return;
   }
-  const command = Number.isInteger(pid) && pid > 0 ? spawnSync('ps', ['-o', 'command=', '-p', String(pid)]) : undefined;
+  const command =
+    Number.isInteger(pid) && pid > 0 ? spawnSync('ps', ['-o', 'command=', '-p', String(pid)]) : undefined;
   if (command?.status === 0 && command.stdout.toString().includes('DynamoDBLocal.jar')) {
     process.kill(pid, 'SIGTERM');
     const deadline = Date.now() + 5000;

@@ -5,7 +5,7 @@
  * front door. Everything is read from the synthesized template; nothing is restated here.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   CreateTableCommand,
@@ -22,7 +22,7 @@ import { type DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamod
 import { busesFromTemplate, type LocalRule, rulesFromTemplate } from './eventbridge/rules';
 import { type EventEnvelope, type LocalEventBridge, startLocalEventBridge } from './eventbridge/server';
 import { type LocalFunction, startFunction } from './lambda-runner';
-import { writeFileAtomic } from './state-file';
+import { readCheckpoints, writeFileAtomic } from './state-file';
 import { mappingSettings, type StreamPoller, startStreamPoller } from './stream-poller';
 import { synthesizeBundled } from './synth';
 import {
@@ -85,45 +85,6 @@ export interface LocalRuntime {
   drained(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
-
-export class CheckpointFileError extends Error {
-  override name = 'CheckpointFileError';
-}
-
-/**
- * The stream checkpoints kept by a previous run. No file: nothing published yet. A file that
- * cannot be read is an error, never "start from the beginning": that would publish every stored
- * event again, in silence.
- */
-export function readCheckpoints(file: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw checkpointError(file, (error as Error).message);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw checkpointError(file, text.length === 0 ? 'it is empty' : 'it is not valid JSON');
-  }
-  if (
-    json === null ||
-    typeof json !== 'object' ||
-    Array.isArray(json) ||
-    !Object.values(json).every((v) => typeof v === 'string' && v !== '')
-  ) {
-    throw checkpointError(file, 'it is not a map of shard ids to sequence numbers');
-  }
-  return json as Record<string, string>;
-}
-
-const checkpointError = (file: string, why: string) =>
-  new CheckpointFileError(
-    `${file} cannot be read (${why}); it records how far the stream was published. Restore it, or delete it to publish every stored event again (consumers de-duplicate on detail.EventId), then run npm start again`,
-  );
 
 const REGION = LOCAL_AWS_ENV.AWS_REGION;
 
@@ -190,7 +151,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       inMemory: options.inMemory,
       dataDir: join(stateDir, 'dynamodb'),
       onRestart: (message) => log(`  ! ${message}`),
-      onFatal: (message) => fail(`${message}: local mode cannot go on; stop it (Ctrl-C) and run ${restartHint}`),
+      onFatal: (message) =>
+        fail(`${message}: local mode cannot go on; stop it (Ctrl-C) and run ${restartHint}`),
     });
     stops.push(ddb.stop);
     const awsEnv = { ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint };
@@ -260,7 +222,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         timeoutMs: Number(fn.Properties?.Timeout ?? 3) * 1000,
         logFile: join(logsDir, `${localName(logicalId)}.log`),
         onWorkerExit: (message) => log(`  ! ${message}`),
-        onFatal: (message) => fail(`${message}: local mode cannot go on; run ${restartHint}`),
+        onFatal: (message) => fail(`${message}: local mode cannot go on; start it again with ${restartHint}`),
       });
       functions.set(localName(logicalId), started);
       stops.push(started.stop);

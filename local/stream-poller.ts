@@ -225,8 +225,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       // A function error splits the batch in two; splitting does not count as a retry.
       const half = Math.ceil(rest.length / 2);
       return (
-        (await deliver(shardId, rest.slice(0, half), attempt)) &&
-        deliver(shardId, rest.slice(half), attempt)
+        (await deliver(shardId, rest.slice(0, half), attempt)) && deliver(shardId, rest.slice(half), attempt)
       );
     }
     if (settings.maxRetryAttempts >= 0 && attempt >= settings.maxRetryAttempts) {

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
-import { readCheckpoints } from '../../local/runtime';
+import { readCheckpoints } from '../../local/state-file';
 import { mappingSettings } from '../../local/stream-poller';
 import { synthesizeTemplate } from '../../local/synth';
 import { resourcesOfType } from '../../local/template';
@@ -43,11 +43,15 @@ interface Running {
 
 /** Starts local mode on the state dir in its own process; resolves once it is ready. */
 function launch(): Promise<Running> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/support/local-mode-process.ts'), stateDir], {
-    cwd: ROOT,
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'test/support/local-mode-process.ts'), stateDir],
+    {
+      cwd: ROOT,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child = proc;
   let stderr = '';
   proc.stderr?.on('data', (chunk: Buffer) => {
@@ -58,9 +62,12 @@ function launch(): Promise<Running> {
     proc.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve({ process: proc, ...(JSON.parse(line) as { webhookUrl: string; token: string }) });
+      if (out.includes('\n') && line)
+        resolve({ process: proc, ...(JSON.parse(line) as { webhookUrl: string; token: string }) });
     });
-    proc.once('exit', (code) => reject(new Error(`local mode exited (${code}) before it was ready:\n${stderr}`)));
+    proc.once('exit', (code) =>
+      reject(new Error(`local mode exited (${code}) before it was ready:\n${stderr}`)),
+    );
   });
 }
 
@@ -125,14 +132,22 @@ it(`loses nothing over ${CRASHES} kill -9 in mid-load, and re-delivers at most o
     await new Promise((r) => run.process.once('exit', r));
     await sending;
     // Whatever instant it died at, the checkpoint file is whole.
-    expect(() => readCheckpoints(join(stateDir, readdirSync(stateDir).find((f) => f.startsWith('stream-checkpoints-')) ?? 'missing'))).not.toThrow();
+    expect(() =>
+      readCheckpoints(
+        join(stateDir, readdirSync(stateDir).find((f) => f.startsWith('stream-checkpoints-')) ?? 'missing'),
+      ),
+    ).not.toThrow();
   }
 
   const last = await launch();
-  await until('every accepted event delivered', () => {
-    const seen = new Set(delivered());
-    return accepted.every((id) => seen.has(id));
-  }, 90_000);
+  await until(
+    'every accepted event delivered',
+    () => {
+      const seen = new Set(delivered());
+      return accepted.every((id) => seen.has(id));
+    },
+    90_000,
+  );
   last.process.kill('SIGTERM');
   await new Promise((r) => last.process.once('exit', r));
 

@@ -99,7 +99,9 @@ describe('DynamoDB Local that dies', () => {
     await t.runtime.drained();
     const pid = t.runtime.dynamodb.process().pid as number;
     process.kill(pid, 'SIGKILL');
-    await until('DynamoDB Local restarted', () => lines.some((l) => l.includes(`DynamoDB Local (pid ${pid}) died`)));
+    await until('DynamoDB Local restarted', () =>
+      lines.some((l) => l.includes(`DynamoDB Local (pid ${pid}) died`)),
+    );
 
     expect(await t.stored(String(before.json.sessionId))).toHaveLength(1);
     const after = await t.post(freshSpecExample('MissedIncCall'));

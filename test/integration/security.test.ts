@@ -174,7 +174,10 @@ describe('the bytes the ingest sees', () => {
     });
     const answer = (await response.json()) as Record<string, unknown>;
 
-    expect({ status: response.status, reason: answer.reason }).toEqual({ status: 400, reason: 'invalid-encoding' });
+    expect({ status: response.status, reason: answer.reason }).toEqual({
+      status: 400,
+      reason: 'invalid-encoding',
+    });
     expect(await quarantined(answer.requestId)).toMatchObject({
       Reason: 'invalid-encoding',
       BodyEncoding: 'base64',

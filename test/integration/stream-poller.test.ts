@@ -212,4 +212,52 @@ describe('stream poller', () => {
       .map((l) => JSON.parse(l));
     expect(failed.map((f) => f.record.dynamodb.NewImage.n.N)).toEqual(['2']);
   });
+
+  it('a stop during the retries checkpoints only what was delivered; the next run resumes there', async () => {
+    const sessionId = await writeCall(6);
+    const checkpoints: Record<string, string> = {};
+    let attemptsOnMine = 0;
+    const failing = startStreamPoller({
+      streamArn: stack.streamArn(table),
+      settings: stackSettings(),
+      // The function failing on this call's records (EventBridge down, say), as long as it runs.
+      invoke: async (event) => {
+        if (ofCall(event.Records, sessionId).length > 0) {
+          attemptsOnMine += 1;
+          throw new Error('EventBridge unreachable');
+        }
+        return { batchItemFailures: [] };
+      },
+      failedFile: join(dir, 'failed', 'stream.ndjson'),
+      region: 'us-east-1',
+      idlePollMs: 50,
+      // Slow enough that the stop lands among the retries, long before they run out.
+      retryBackoffMs: () => 200,
+      onCheckpoint: (shard, seq) => {
+        checkpoints[shard] = seq;
+      },
+    });
+    const deadline = Date.now() + 30_000;
+    while (attemptsOnMine < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await failing.stop();
+    expect(attemptsOnMine).toBeGreaterThanOrEqual(4);
+    expect(failing.stats().recordsGivenUp).toBe(0);
+
+    const delivered: number[] = [];
+    poller = startStreamPoller({
+      streamArn: stack.streamArn(table),
+      settings: stackSettings(),
+      invoke: async (event) => {
+        delivered.push(...numbers(ofCall(event.Records, sessionId)));
+        return { batchItemFailures: [] };
+      },
+      failedFile: join(dir, 'failed', 'stream.ndjson'),
+      region: 'us-east-1',
+      idlePollMs: 50,
+      checkpoints,
+    });
+    await poller.drained();
+
+    expect(delivered).toEqual([0, 1, 2, 3, 4, 5]);
+  });
 });
