@@ -100,11 +100,18 @@ async function stopLeftover(dataDir: string): Promise<void> {
   const command =
     Number.isInteger(pid) && pid > 0 ? spawnSync('ps', ['-o', 'command=', '-p', String(pid)]) : undefined;
   if (command?.status === 0 && command.stdout.toString().includes('DynamoDBLocal.jar')) {
-    process.kill(pid, 'SIGTERM');
+    const signal = (name: NodeJS.Signals) => {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // Gone in the meantime.
+      }
+    };
+    signal('SIGTERM');
     const deadline = Date.now() + 5000;
     const running = () => spawnSync('ps', ['-p', String(pid)]).status === 0;
     while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (running()) process.kill(pid, 'SIGKILL');
+    if (running()) signal('SIGKILL');
   }
   rmSync(pidFileOf(dataDir), { force: true });
 }
