@@ -5,7 +5,7 @@
  * front door. Everything is read from the synthesized template; nothing is restated here.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   CreateTableCommand,
@@ -120,6 +120,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const failedFile = join(stateDir, 'failed', 'stream.ndjson');
   const logsDir = join(stateDir, 'logs');
   for (const dir of [stateDir, logsDir, deliveriesDir]) mkdirSync(dir, { recursive: true });
+  // A write a killed run was making when it died: never read, only in the way.
+  for (const file of readdirSync(stateDir))
+    if (file.endsWith('.tmp')) rmSync(join(stateDir, file), { force: true });
   const token = options.token ?? randomBytes(24).toString('base64url');
   const stops: (() => Promise<void>)[] = [];
   let fail: (message: string) => void = () => {};

@@ -131,12 +131,10 @@ it(`loses nothing over ${CRASHES} kill -9 in mid-load, and re-delivers at most o
     run.process.kill('SIGKILL');
     await new Promise((r) => run.process.once('exit', r));
     await sending;
-    // Whatever instant it died at, the checkpoint file is whole.
-    expect(() =>
-      readCheckpoints(
-        join(stateDir, readdirSync(stateDir).find((f) => f.startsWith('stream-checkpoints-')) ?? 'missing'),
-      ),
-    ).not.toThrow();
+    // Whatever instant it died at, the checkpoint file is whole (a write it was making is left aside).
+    for (const file of readdirSync(stateDir).filter((f) => /^stream-checkpoints-.*\.json$/.test(f))) {
+      expect(() => readCheckpoints(join(stateDir, file))).not.toThrow();
+    }
   }
 
   const last = await launch();
