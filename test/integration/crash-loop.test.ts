@@ -9,11 +9,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import { freshSpecExample } from '../../lambda/contract/spec-examples';
 import { readCheckpoints } from '../../local/state-file';
 import { mappingSettings } from '../../local/stream-poller';
 import { synthesizeTemplate } from '../../local/synth';
 import { resourcesOfType } from '../../local/template';
-import { freshSpecExample } from '../fixtures/spec-examples';
 import { tally } from '../support/test-runtime';
 
 const CRASHES = 2;

@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freshSpecExample } from '../../lambda/contract/spec-examples';
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
 import type { EventEnvelope } from '../../local/eventbridge/server';
 import type { LocalFunction } from '../../local/lambda-runner';
-import { freshSpecExample } from '../fixtures/spec-examples';
 import { eventIdOf, startTestRuntime, type TestRuntime, tally } from '../support/test-runtime';
 
 let stateDir: string;

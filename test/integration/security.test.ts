@@ -202,7 +202,9 @@ describe('the bytes the ingest sees', () => {
   });
 
   it('a body far over the limit is answered 413 once the limit is passed, without waiting for the rest', async () => {
-    const limit = Number(t.runtime.environments.ingest[INGEST_ENV.maxBodyBytes] ?? SETTINGS.maxBodyBytes.default);
+    const limit = Number(
+      t.runtime.environments.ingest[INGEST_ENV.maxBodyBytes] ?? SETTINGS.maxBodyBytes.default,
+    );
     const part = Buffer.alloc(limit + 4096, 'x');
 
     const answer = await answerToPartialBody({ [TOKEN_HEADER]: t.runtime.token }, part);
