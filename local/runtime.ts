@@ -89,7 +89,7 @@ export interface LocalRuntime {
 const REGION = LOCAL_AWS_ENV.AWS_REGION;
 
 /** The logical id that an intrinsic (`Ref` or `Fn::GetAtt`) points at, if any. */
-function target(value: unknown): string | undefined {
+function referencedId(value: unknown): string | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
   return v.Ref ?? v['Fn::GetAtt']?.[0];
@@ -235,8 +235,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const pollers: StreamPoller[] = [];
     let publishEnv: Record<string, string> = {};
     for (const [, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
-      const tableId = target(mapping.Properties?.EventSourceArn);
-      const fnId = target(mapping.Properties?.FunctionName);
+      const tableId = referencedId(mapping.Properties?.EventSourceArn);
+      const fnId = referencedId(mapping.Properties?.FunctionName);
       const streamArn = tableId ? streamArns[tableId] : undefined;
       if (!fnId || !streamArn) throw new Error('An event source mapping names no local stream or function');
       const fn = await functionFor(fnId);

@@ -4,9 +4,9 @@
  */
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { runtimeFileOf, writeRuntimeFile } from '../scripts/lib/runtime-file';
 import { javaAvailable } from './dynamodb-local';
 import { startLocalRuntime } from './runtime';
+import { runtimeFileOf, writeRuntimeFile } from './runtime-file';
 
 function fail(message: string): never {
   console.error(`npm start: ${message}`);

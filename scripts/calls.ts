@@ -7,8 +7,8 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INGEST_ENV } from '../lambda/contract/runtime-config';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
+import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
-import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
 import { formatJson, formatTimeline, queryCallEvents } from './lib/timeline';
 
 const USAGE = `Usage: npm run calls -- <SessionID> [--json] [--table NAME] [--aws]

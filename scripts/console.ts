@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createServer as createAdminApp } from 'dynamodb-admin';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
+import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
 import { type CliIo, parseFlags, runWhenMain } from './lib/cli';
-import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
 
 export const CONSOLE_HOST = '127.0.0.1';
 export const DEFAULT_CONSOLE_PORT = 8001;

@@ -6,6 +6,7 @@
  */
 import { type CliIo, consoleIo, parseFlags, runCli, UsageError } from './lib/cli';
 import { formatReport, LOAD_DEFAULTS, type LoadOptions, runLoad } from './lib/load';
+import { stackSettings } from './lib/stack-settings';
 
 const USAGE = `Usage: npm run load -- [--events N] [--concurrency C] [--timeout-s S]
                      [--url URL --token TOKEN [--aws --table NAME]]
@@ -58,6 +59,8 @@ export function loadOptions(values: ReturnType<typeof parse>['values'], env: Nod
     const token = values.token ?? env.WEBHOOK_TOKEN;
     if (!token) throw new UsageError('--url needs --token (or WEBHOOK_TOKEN)');
     options.target = { url: values.url, token };
+    // The deployed stack's zone, as synthesized from this checkout (a started local mode tells its own).
+    options.timeZone = stackSettings().timeZone;
     if (values.aws) {
       if (!values.table) throw new UsageError('--aws needs --table NAME (the CallEventsTableName output)');
       options.storedTable = { name: values.table };

@@ -6,12 +6,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SETTINGS } from '../lambda/contract/runtime-config';
 import type { PublishLogger } from '../lambda/publish';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
+import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { formatRepublishReport, republish, timeRange } from './lib/replay';
-import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
+import { stackSettings } from './lib/stack-settings';
 
 const USAGE = `Usage: npm run republish -- --from TIME --to TIME [--session ID] [--dry-run]
                           [--aws --table NAME --bus NAME [--source S]]
@@ -26,7 +26,7 @@ Safe to repeat: an event keeps its detail.EventId (SessionID/EventKey), on which
 de-duplicate (EventBridge is at-least-once anyway); the copies also go to the bus archive.
 Defaults to the local mode (${RUNTIME_FILE}, written by \`npm start\`). With --aws: the table
 (CallEventsTableName output), the bus (EventBusName, i.e. call-events) and the source
-(default ${SETTINGS.eventSource.default}), with the standard AWS environment (region, credentials).`;
+(default: the stack's eventSource, from cdk.json), with the standard AWS environment (region, credentials).`;
 
 export type RepublishIo = RuntimeFileIo;
 
@@ -72,7 +72,7 @@ export function resolveDestination(flags: Flags, runtime: RuntimeFile | undefine
         '--aws needs --table NAME and --bus NAME (the CallEventsTableName and EventBusName outputs)',
       );
     }
-    const source = flags.source ?? SETTINGS.eventSource.default;
+    const source = flags.source ?? stackSettings().eventSource;
     return { table: flags.table, bus: flags.bus, source, dynamodb: {}, eventBridge: {}, where: 'AWS' };
   }
   if (!runtime) {
@@ -81,7 +81,6 @@ export function resolveDestination(flags: Flags, runtime: RuntimeFile | undefine
     );
   }
   const bus = flags.bus ?? runtime.eventBusName;
-  if (!bus) throw new UsageError(`${RUNTIME_FILE} names no bus: restart \`npm start\`, or pass --bus NAME`);
   const credentials = {
     accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
     secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
@@ -89,7 +88,7 @@ export function resolveDestination(flags: Flags, runtime: RuntimeFile | undefine
   return {
     table: flags.table ?? runtime.tables.callEvents,
     bus,
-    source: flags.source ?? runtime.eventSource ?? SETTINGS.eventSource.default,
+    source: flags.source ?? runtime.eventSource,
     dynamodb: { endpoint: runtime.dynamodbEndpoint, region: runtime.region, credentials },
     eventBridge: { endpoint: runtime.eventbridgeEndpoint, region: runtime.region, credentials },
     where: 'local mode',

@@ -6,8 +6,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isValidTimeZone } from '../lambda/contract/local-time';
-import { SETTINGS } from '../lambda/contract/runtime-config';
+import { parseSetting, SETTINGS } from '../lambda/contract/runtime-config';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
+import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { parseIsoTime } from './lib/replay';
 import {
@@ -17,7 +18,7 @@ import {
   type RequeueOptions,
   requeueRejected,
 } from './lib/requeue';
-import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
+import { stackSettings } from './lib/stack-settings';
 
 const USAGE = `Usage: npm run requeue-rejected -- [--since TIME] [--until TIME] [--dry-run] [--delete-accepted]
                    [--time-zone ZONE] [--retention-days N]
@@ -32,8 +33,9 @@ limit, or not UTF-8), then a summary. Times are ISO-8601 with a zone, or a date 
   --delete-accepted  delete the quarantine item once its event is stored; by default
                      quarantine items are kept (they expire with their TTL)
   --time-zone ZONE   the zone the provider's times are read in; local mode: the stack's, else
-                     ${SETTINGS.timeZone.default} (set it to the stack's timeZone context)
-  --retention-days N as the stack's retentionDays context, if set (TTL of stored events)
+                     the stack's timeZone (from cdk.json)
+  --retention-days N days to keep the stored events (TTL); local mode: the stack's, else
+                     the stack's retentionDays (from cdk.json), if set
 Defaults to the local mode (${RUNTIME_FILE}, written by \`npm start\`). With --aws: the
 CallEventsTableName and RejectedCallEventsTableName outputs, standard AWS environment.`;
 
@@ -63,6 +65,8 @@ type Flags = ReturnType<typeof parse>['values'];
 interface Source {
   tables: { callEvents: string; rejectedEvents: string };
   timeZone: string;
+  /** The stack's retention of stored events, when it sets one. */
+  retentionDays?: number | undefined;
   client: ConstructorParameters<typeof DynamoDBClient>[0];
   where: string;
 }
@@ -81,7 +85,8 @@ export function resolveSource(flags: Flags, runtime: RuntimeFile | undefined): S
     }
     return {
       tables: { callEvents: flags.table, rejectedEvents: flags['rejected-table'] },
-      timeZone: zone(SETTINGS.timeZone.default),
+      timeZone: zone(stackSettings().timeZone),
+      retentionDays: stackSettings().retentionDays,
       client: {},
       where: 'AWS',
     };
@@ -96,7 +101,8 @@ export function resolveSource(flags: Flags, runtime: RuntimeFile | undefined): S
       callEvents: flags.table ?? runtime.tables.callEvents,
       rejectedEvents: flags['rejected-table'] ?? runtime.tables.rejectedEvents,
     },
-    timeZone: zone(runtime.timeZone ?? SETTINGS.timeZone.default),
+    timeZone: zone(runtime.timeZone),
+    retentionDays: runtime.retentionDays,
     client: {
       endpoint: runtime.dynamodbEndpoint,
       region: runtime.region,
@@ -116,21 +122,20 @@ function time(flag: string, value: string | undefined): Date | undefined {
   return parsed;
 }
 
+/** --retention-days, read as the function reads its setting; undefined when the flag is absent. */
 function retentionDays(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 36_500)
-    throw new UsageError('--retention-days must be 1 to 36500');
-  return n;
+  const parsed = parseSetting(SETTINGS.retentionDays, value);
+  if (!parsed.ok) throw new UsageError(`--retention-days ${parsed.problem}`);
+  return parsed.value;
 }
 
 async function run(values: Flags, io: RequeueIo): Promise<number> {
   const since = time('since', values.since);
   const until = time('until', values.until);
   if (since && until && since >= until) throw new UsageError('--since must be before --until');
-  const days = retentionDays(values['retention-days']);
   const runtime = values.aws ? undefined : readRuntimeFile(io.runtimeFile);
   const source = resolveSource(values, runtime);
+  const days = retentionDays(values['retention-days']) ?? source.retentionDays;
   const client = new DynamoDBClient(source.client ?? {});
   // As the ingest function's client marshals (lambda/shared/dynamodb.ts).
   const doc = DynamoDBDocumentClient.from(client, {

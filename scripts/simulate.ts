@@ -3,9 +3,8 @@
  * call flows against the webhook, local (`.local/runtime.json`) or deployed, and exits 0 only
  * when every request got the answer its scenario expects. The flows live in `lib/scenarios.ts`.
  */
-import { SETTINGS } from '../lambda/contract/runtime-config';
+import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
 import { parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
-import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from './lib/runtime-file';
 import {
   allAsExpected,
   formatRequestLine,
@@ -19,10 +18,13 @@ import {
   scenarios,
   type Target,
 } from './lib/scenarios';
+import { stackSettings } from './lib/stack-settings';
 
 const USAGE = `Usage: npm run simulate -- [--url URL] [--token TOKEN] [--time-zone ZONE] [scenario ...]
 Scenarios (all by default, in this order): ${SCENARIO_NAMES.join(', ')}
-URL and token default to ${RUNTIME_FILE} (written by \`npm start\`), else WEBHOOK_URL and WEBHOOK_TOKEN.`;
+URL and token default to ${RUNTIME_FILE} (written by \`npm start\`), else WEBHOOK_URL and WEBHOOK_TOKEN.
+--time-zone: the zone the receiving stack reads wall-clock times in; by default local mode's own,
+or, with --url, the stack's timeZone from cdk.json.`;
 
 export interface SimulateIo extends RuntimeFileIo {
   fetch?: typeof fetch;
@@ -53,7 +55,7 @@ const parse = (argv: string[]) =>
     options: {
       url: { type: 'string' },
       token: { type: 'string' },
-      'time-zone': { type: 'string', default: SETTINGS.timeZone.default },
+      'time-zone': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -86,8 +88,10 @@ async function play(target: Target, names: ScenarioName[] | undefined, timeZone:
 export function main(argv: string[], io: SimulateIo): Promise<number> {
   return runCli(argv, io, { usage: USAGE, parse }, async ({ values, positionals }) => {
     const names = scenarioNames(positionals);
-    const timeZone = values['time-zone'];
     const runtime = values.url && values.token ? undefined : readRuntimeFile(io.runtimeFile);
+    // Wall-clock times as the receiving stack reads them: local mode's own zone, else the stack's.
+    const timeZone =
+      values['time-zone'] ?? (runtime && !values.url ? runtime.timeZone : stackSettings().timeZone);
     const target: Target = { ...resolveTarget(values, io.env, runtime), fetch: io.fetch };
     return (await play(target, names, timeZone, io)) ? 0 : 1;
   });

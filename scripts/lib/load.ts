@@ -4,7 +4,7 @@
  * account of what was stored and published. `scripts/load.ts` is the CLI; tests import this.
  *
  * Exported API:
- * - `planCalls(events, options?)`: the calls to play, `events` requests in all, ~10 a call.
+ * - `planCalls(events, { timeZone })`: the calls to play, `events` requests in all, ~10 a call.
  * - `runLoad(options)`: plays them against a local mode it starts (and stops) itself, or
  *   against `target`; resolves to a `LoadReport` (never throws for what the webhook answers).
  * - `formatReport(report)`: the CLI's summary.
@@ -21,7 +21,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { isValidTimeZone } from '../../lambda/contract/local-time';
-import { CALL_EVENTS_KEYS, SETTINGS, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import { CALL_EVENTS_KEYS, INGEST_ENV, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { CallEventInput } from '../../lambda/contract/schema';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
 import type { EventEnvelope } from '../../local/eventbridge/server';
@@ -63,8 +63,8 @@ export interface PlannedCall {
 }
 
 export interface PlanOptions {
-  /** IANA zone of the provider's wall-clock times. @default 'Europe/Moscow' */
-  timeZone?: string;
+  /** IANA zone of the provider's wall-clock times: the receiving stack's. */
+  timeZone: string;
   /** Calls start within the hour before this instant. @default new Date() */
   now?: Date;
   newSessionId?: () => string;
@@ -201,11 +201,11 @@ const MIN_SIZE = (kind: CallKind) => (isOutgoing(kind) ? 2 : 4);
  * incoming call takes its share of what the outgoing ones (2 events) leave; the last call takes
  * the remainder. SessionIDs are fresh; a call's requests are in the order the provider sends them.
  */
-export function planCalls(events: number, options: PlanOptions = {}): PlannedCall[] {
+export function planCalls(events: number, options: PlanOptions): PlannedCall[] {
   if (!Number.isInteger(events) || events < EVENTS_PER_CALL) {
     throw new RangeError(`events must be an integer of at least ${EVENTS_PER_CALL}, got ${events}`);
   }
-  const timeZone = options.timeZone ?? SETTINGS.timeZone.default;
+  const { timeZone } = options;
   if (!isValidTimeZone(timeZone)) throw new RangeError(`Unknown IANA time zone "${timeZone}"`);
   const now = (options.now ?? new Date()).getTime();
   const newSessionId = options.newSessionId ?? randomUUID;
@@ -271,6 +271,7 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Aborting it stops the run (e.g. on SIGINT); everything started is still stopped. */
   signal?: AbortSignal;
+  /** Zone of the provider's wall-clock times. @default the local runtime's, when the run starts one (required with `target`) */
   timeZone?: string;
   /** Progress lines. @default nothing */
   log?: (line: string) => void;
@@ -522,7 +523,6 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadReport> {
   }
   const timeoutMs = options.timeoutMs ?? LOAD_DEFAULTS.timeoutMs;
   const log = options.log ?? (() => {});
-  const calls = planCalls(events, options.timeZone ? { timeZone: options.timeZone } : {});
 
   const stop = new AbortController();
   let timedOut = false;
@@ -542,6 +542,9 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadReport> {
   let runtime: LocalRuntime | undefined;
   let stateDir: string | undefined;
   let sendMs = 0;
+  // Planned now when the zone is given (a bad event count fails before anything starts), else
+  // once the local runtime this run starts tells its own.
+  let calls = options.timeZone ? planCalls(events, { timeZone: options.timeZone }) : [];
 
   try {
     let target = options.target;
@@ -568,6 +571,11 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadReport> {
       log(`Local mode ready in ${report.startupSeconds} s`);
     }
     report.target = target.url;
+    if (calls.length === 0) {
+      const timeZone = runtime?.environments.ingest[INGEST_ENV.timeZone];
+      if (!timeZone) throw new RangeError('timeZone is required to load a webhook this run did not start');
+      calls = planCalls(events, { timeZone });
+    }
 
     if (!stop.signal.aborted) {
       log(`Sending ${events} events in ${calls.length} calls, ${concurrency} at a time…`);

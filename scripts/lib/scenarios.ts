@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isValidTimeZone } from '../../lambda/contract/local-time';
-import { SETTINGS, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { CallEventInput } from '../../lambda/contract/schema';
 
 export const SCENARIO_NAMES = [
@@ -61,8 +61,8 @@ export interface Scenario {
 export interface ScenarioOptions {
   /** Which scenarios, in this order; all of them by default. */
   names?: readonly ScenarioName[];
-  /** IANA zone of the provider's wall-clock times. @default 'Europe/Moscow' */
-  timeZone?: string;
+  /** IANA zone of the provider's wall-clock times: the receiving stack's. */
+  timeZone: string;
   /** Each call ends at about this instant. @default new Date() */
   now?: Date;
   newSessionId?: () => string;
@@ -305,8 +305,8 @@ export function isScenarioName(value: string): value is ScenarioName {
 }
 
 /** Fresh calls: new SessionIDs, each call ending at about `now`. */
-export function scenarios(options: ScenarioOptions = {}): Scenario[] {
-  const timeZone = options.timeZone ?? SETTINGS.timeZone.default;
+export function scenarios(options: ScenarioOptions): Scenario[] {
+  const { timeZone } = options;
   if (!isValidTimeZone(timeZone)) throw new RangeError(`Unknown IANA time zone "${timeZone}"`);
   const now = options.now ?? new Date();
   const newSessionId = options.newSessionId ?? randomUUID;

@@ -45,7 +45,10 @@ beforeAll(async () => {
       ],
     }),
   );
-  [parallel, outgoing] = scenarios({ names: ['parallel-answered', 'outgoing-busy'] }) as [Scenario, Scenario];
+  [parallel, outgoing] = scenarios({
+    timeZone: 'Europe/Moscow',
+    names: ['parallel-answered', 'outgoing-busy'],
+  }) as [Scenario, Scenario];
   stored = records(parallel);
   // Written last event first, with another call in between: the Query must put them back in order.
   for (const item of [...stored].reverse().concat(records(outgoing))) {

@@ -59,7 +59,7 @@ it(`the same event posted ${SAME_EVENT_TIMES} times at once: one accepted, the r
 
 it(`${CALLS} calls with all their events posted at once: each event stored once and published once`, async () => {
   const calls: Scenario[] = Array.from({ length: CALLS / ACCEPTED_FLOWS.length }, () =>
-    scenarios({ names: ACCEPTED_FLOWS }),
+    scenarios({ timeZone: t.timeZone, names: ACCEPTED_FLOWS }),
   ).flat();
   const bodies = calls.flatMap((call) => call.requests.map((r) => r.body));
   const sessions = new Set(calls.map((call) => call.sessionId));

@@ -41,7 +41,7 @@ const pollerStats = () => {
 };
 
 /** Every simulator scenario, the calls side by side, each call's requests in order. */
-async function playCalls(calls: Scenario[] = scenarios()): Promise<Scenario[]> {
+async function playCalls(calls: Scenario[] = scenarios({ timeZone: t.timeZone })): Promise<Scenario[]> {
   const target = { url: t.runtime.webhookUrl, token: t.runtime.token };
   const results = await Promise.all(calls.map((call) => runScenario(call, target)));
   expect(results.filter((r) => !r.ok).map((r) => r.scenario.name)).toEqual([]);
@@ -122,7 +122,10 @@ describe('a poison record in the stream', () => {
   it('goes to the on-failure destination after the mapping retries, and the calls around it are delivered', async () => {
     await t.runtime.drained();
     const before = pollerStats();
-    const [first, second] = scenarios({ names: ['missed', 'parallel-answered'] }) as [Scenario, Scenario];
+    const [first, second] = scenarios({ timeZone: t.timeZone, names: ['missed', 'parallel-answered'] }) as [
+      Scenario,
+      Scenario,
+    ];
     const poisonId = `poison-${randomUUID()}`;
 
     await playCalls([first]);

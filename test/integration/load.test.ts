@@ -116,7 +116,7 @@ describe('a run cut short', () => {
 
 describe('planCalls', () => {
   it.each([10, 97, 300, 20_000])('plans exactly %i requests in calls of ~10, SessionIDs fresh', (events) => {
-    const calls = planCalls(events);
+    const calls = planCalls(events, { timeZone: 'Europe/Moscow' });
     expect(calls.reduce((n, c) => n + c.requests.length, 0)).toBe(events);
     expect(calls).toHaveLength(Math.round(events / 10));
     expect(new Set(calls.map((c) => c.sessionId)).size).toBe(calls.length);

@@ -25,7 +25,7 @@ const scenario = (name: string) => {
 
 beforeAll(async () => {
   t = await startTestRuntime();
-  for (const s of scenarios()) {
+  for (const s of scenarios({ timeZone: t.timeZone })) {
     played.set(s.name, {
       scenario: s,
       result: await runScenario(s, { url: t.runtime.webhookUrl, token: t.runtime.token }),

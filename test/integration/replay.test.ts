@@ -10,9 +10,9 @@ import { INGEST_ENV, PUBLISH_ENV } from '../../lambda/contract/runtime-config';
 import type { RejectedCallEvent } from '../../lambda/ingest/store';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
 import type { EventEnvelope } from '../../local/eventbridge/server';
+import { runtimeFileOf, writeRuntimeFile } from '../../local/runtime-file';
 import { republish, timeRange } from '../../scripts/lib/replay';
 import { daysBetween, requeueRejected } from '../../scripts/lib/requeue';
-import { runtimeFileOf, writeRuntimeFile } from '../../scripts/lib/runtime-file';
 import { acceptedEvents, runScenario, type Scenario, scenarios } from '../../scripts/lib/scenarios';
 import { type RepublishIo, main as republishMain } from '../../scripts/republish';
 import { type RequeueIo, main as requeueMain } from '../../scripts/requeue-rejected';
@@ -60,7 +60,7 @@ beforeAll(async () => {
   runtimeFile = join(t.runtime.stateDir, 'runtime.json');
   writeRuntimeFile(runtimeFile, runtimeFileOf(t.runtime));
 
-  [missed] = scenarios({ names: ['missed'] }) as [Scenario];
+  [missed] = scenarios({ timeZone: t.timeZone, names: ['missed'] }) as [Scenario];
   const played = await runScenario(missed, { url: t.runtime.webhookUrl, token: t.runtime.token });
   if (!played.ok) throw new Error('the missed-call scenario was not answered as expected');
   await t.runtime.drained(60_000);
@@ -171,7 +171,7 @@ describe('requeue-rejected', () => {
   beforeAll(async () => {
     since = new Date(Date.now() - 60_000);
     // Quarantined by the webhook itself: a body the contract rejects today (30 February).
-    const [malformed] = scenarios({ names: ['malformed'] }) as [Scenario];
+    const [malformed] = scenarios({ timeZone: t.timeZone, names: ['malformed'] }) as [Scenario];
     const february30 = malformed.requests.find((r) => r.label.includes('30 February'));
     if (!february30) throw new Error('no 30 February request in the malformed scenario');
     invalidBody = february30.body;
@@ -183,7 +183,7 @@ describe('requeue-rejected', () => {
     expect(response.status).toBe(400);
 
     // A valid body that storage refused at the time ('unstorable'): written as the ingest writes it.
-    const [call] = scenarios({ names: ['outgoing-answered'] }) as [Scenario];
+    const [call] = scenarios({ timeZone: t.timeZone, names: ['outgoing-answered'] }) as [Scenario];
     const receivedAt = new Date(Date.now() - 30_000);
     const body = call.requests[0]?.body as string;
     fixed = {

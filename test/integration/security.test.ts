@@ -77,7 +77,7 @@ describe('without the right token', () => {
 describe('the logs of both functions', () => {
   it('never hold the token, a wrong token or a phone number, whatever was sent', async () => {
     const target = { url: t.runtime.webhookUrl, token: t.runtime.token };
-    const calls = scenarios();
+    const calls = scenarios({ timeZone: t.timeZone });
     const results = await Promise.all(calls.map((call) => runScenario(call, target)));
     expect(results.filter((r) => !r.ok).map((r) => r.scenario.name)).toEqual([]);
     // The other ways a token comes, and the answers that log differently: 401, 413, 400.

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { specExamplePayload } from '../../lambda/contract/spec-examples';
 import type { RejectedCallEvent } from '../../lambda/ingest/store';
+import { runtimeFileOf, writeRuntimeFile } from '../../local/runtime-file';
 import { main as callsMain } from '../../scripts/calls';
 import { requeueRejected } from '../../scripts/lib/requeue';
-import { runtimeFileOf, writeRuntimeFile } from '../../scripts/lib/runtime-file';
 import { startTestRuntime, type TestRuntime } from '../support/test-runtime';
 
 const RETENTION_DAYS = 30;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import { INGEST_ENV, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { EventEnvelope } from '../../local/eventbridge/server';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
 
@@ -25,6 +25,8 @@ export interface FailedRecord {
 
 export interface TestRuntime {
   runtime: LocalRuntime;
+  /** The zone the stack reads the provider's wall-clock times in: what simulated calls are written in. */
+  timeZone: string;
   doc: DynamoDBDocumentClient;
   /** Every event the local bus accepted, in order, routed or not. */
   received: EventEnvelope[];
@@ -84,6 +86,7 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
 
   return {
     runtime,
+    timeZone: runtime.environments.ingest[INGEST_ENV.timeZone] as string,
     doc,
     received,
     routed: runtime.rules.flatMap((r) => (r.eventPattern['detail-type'] as string[] | undefined) ?? []),

@@ -1,6 +1,7 @@
 /** The call viewer's pure parts: the timeline text, the JSON output, and which table it reads. */
+
+import type { RuntimeFile } from '../../local/runtime-file';
 import { resolveSource } from '../../scripts/calls';
-import type { RuntimeFile } from '../../scripts/lib/runtime-file';
 import { formatJson, formatTimeline, type StoredEvent } from '../../scripts/lib/timeline';
 
 const SESSION = '4045859e-2dff-4d92-afba-ea57566a6e8b';
@@ -72,6 +73,9 @@ const runtime: RuntimeFile = {
   eventbridgeEndpoint: 'http://127.0.0.1:4010',
   tables: { callEvents: 'CallEvents-local', rejectedEvents: 'RejectedCallEvents-local' },
   deliveriesDir: '.local/deliveries',
+  timeZone: 'Europe/Moscow',
+  eventBusName: 'call-events',
+  eventSource: 'telephony.call-events',
 };
 
 describe('which table the viewer reads', () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localTimeToUtcIso, parseCallEvent, toCallEventRecord } from '../../lambda/contract';
 import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
-import { parseRuntimeFile, type RuntimeFile, readRuntimeFile } from '../../scripts/lib/runtime-file';
+import { parseRuntimeFile, type RuntimeFile, readRuntimeFile } from '../../local/runtime-file';
 import {
   acceptedEvents,
   providerTime,
@@ -22,7 +22,7 @@ const NOW = new Date('2021-01-28T11:16:21Z');
 const PROVIDER_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const TIME_FIELDS = ['StartTime', 'StartDuration', 'EndTime'] as const;
 
-const byName = (name: ScenarioName, list = scenarios({ now: NOW })): Scenario => {
+const byName = (name: ScenarioName, list = scenarios({ timeZone: 'Europe/Moscow', now: NOW })): Scenario => {
   const found = list.find((s) => s.name === name);
   if (!found) throw new Error(`no scenario ${name}`);
   return found;
@@ -32,14 +32,13 @@ const events = (s: Scenario) => s.requests.map((r) => JSON.parse(r.body) as Reco
 const isValid = (s: Scenario) => s.name !== 'malformed';
 
 describe('scenarios as data', () => {
-  const all = scenarios({ now: NOW });
+  const all = scenarios({ timeZone: 'Europe/Moscow', now: NOW });
 
   it('builds every scenario, in the documented order, or only the named ones', () => {
     expect(all.map((s) => s.name)).toEqual([...SCENARIO_NAMES]);
-    expect(scenarios({ names: ['missed', 'outgoing-busy'] }).map((s) => s.name)).toEqual([
-      'missed',
-      'outgoing-busy',
-    ]);
+    expect(
+      scenarios({ timeZone: 'Europe/Moscow', names: ['missed', 'outgoing-busy'] }).map((s) => s.name),
+    ).toEqual(['missed', 'outgoing-busy']);
   });
 
   it('sends only bodies that pass the contract in the valid scenarios, each with its own SessionID', () => {
@@ -124,7 +123,7 @@ describe('scenarios as data', () => {
   });
 
   it('gives every scenario a fresh SessionID, different between runs', () => {
-    const again = scenarios({ now: NOW });
+    const again = scenarios({ timeZone: 'Europe/Moscow', now: NOW });
     const ids = [...all, ...again].map((s) => s.sessionId);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids)
@@ -255,7 +254,7 @@ describe('playing scenarios against a webhook', () => {
   afterEach(() => new Promise<void>((resolve) => webhook.server.close(() => resolve())));
 
   it('posts each body as JSON with the token header, in order, and every answer is the expected one', async () => {
-    const all = scenarios();
+    const all = scenarios({ timeZone: 'Europe/Moscow' });
     for (const scenario of all) {
       const result = await runScenario(scenario, { url, token });
       expect({ name: scenario.name, ok: result.ok }).toEqual({ name: scenario.name, ok: true });
@@ -270,7 +269,7 @@ describe('playing scenarios against a webhook', () => {
   });
 
   it('reports each answer: HTTP status, status and reason', async () => {
-    const [malformed] = scenarios({ names: ['malformed'] });
+    const [malformed] = scenarios({ timeZone: 'Europe/Moscow', names: ['malformed'] });
     const lines: string[] = [];
     const result = await runScenario(malformed as Scenario, { url, token }, (r) =>
       lines.push(`${r.httpStatus} ${r.reason}`),
@@ -350,6 +349,9 @@ function runtime(overrides: Partial<RuntimeFile> = {}): RuntimeFile {
     eventbridgeEndpoint: 'http://127.0.0.1:4010',
     tables: { callEvents: 'CallEvents', rejectedEvents: 'RejectedCallEvents' },
     deliveriesDir: '.local/deliveries',
+    timeZone: 'Europe/Moscow',
+    eventBusName: 'call-events',
+    eventSource: 'telephony.call-events',
     ...overrides,
   };
 }

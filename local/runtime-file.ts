@@ -4,10 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { INGEST_ENV, PUBLISH_ENV, SETTINGS } from '../../lambda/contract/runtime-config';
+import { INGEST_ENV, PUBLISH_ENV, SETTINGS } from '../lambda/contract/runtime-config';
+import { readSetting, required } from '../lambda/shared/env';
 // Type only: the tools that read the file must not load the local runtime.
-import type { LocalRuntime } from '../../local/runtime';
-import { writeFileAtomic } from '../../local/state-file';
+import type { LocalRuntime } from './runtime';
+import { writeFileAtomic } from './state-file';
 
 export const RUNTIME_FILE = '.local/runtime.json';
 
@@ -24,13 +25,18 @@ export const runtimeFileSchema = z.object({
   tables: z.object({ callEvents: z.string().min(1), rejectedEvents: z.string().min(1) }),
   /** Directory of the NDJSON files, one per rule, that local EventBridge targets append to. */
   deliveriesDir: z.string().min(1),
-  /** The ingest function's time zone, bus and source (absent in files written before they were added). */
-  timeZone: z.string().min(1).optional(),
-  eventBusName: z.string().min(1).optional(),
-  eventSource: z.string().min(1).optional(),
+  /** The functions' time zone, bus and source, as the stack sets them. */
+  timeZone: z.string().min(1),
+  eventBusName: z.string().min(1),
+  eventSource: z.string().min(1),
+  /** Days the stack keeps call events (TTL), when it sets a retention. */
+  retentionDays: z.int().positive().optional(),
 });
 
 export type RuntimeFile = z.infer<typeof runtimeFileSchema>;
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 /** The file's content for a running local runtime. */
 export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
@@ -42,10 +48,11 @@ export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
     eventbridgeEndpoint: runtime.eventbridgeEndpoint,
     tables: runtime.tables,
     deliveriesDir: runtime.deliveriesDir,
-    // What the operator tools (republish, requeue-rejected) need to act as the functions do.
-    timeZone: runtime.environments.ingest[INGEST_ENV.timeZone] ?? SETTINGS.timeZone.default,
-    eventBusName: runtime.environments.publish[PUBLISH_ENV.eventBusName],
-    eventSource: runtime.environments.publish[PUBLISH_ENV.eventSource] ?? SETTINGS.eventSource.default,
+    // What the operator tools (simulate, republish, requeue-rejected) need to act as the functions do.
+    timeZone: required(runtime.environments.ingest, INGEST_ENV.timeZone),
+    eventBusName: required(runtime.environments.publish, PUBLISH_ENV.eventBusName),
+    eventSource: required(runtime.environments.publish, PUBLISH_ENV.eventSource),
+    ...optional('retentionDays', readSetting(runtime.environments.ingest, SETTINGS.retentionDays)),
   };
 }
 
