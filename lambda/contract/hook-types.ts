@@ -18,6 +18,19 @@ export type HookType = (typeof HOOK_TYPES)[number];
 export type Direction = 'incoming' | 'outgoing';
 export type TimeField = 'StartTime' | 'StartDuration' | 'EndTime';
 
+/** The three End events share one field list in the spec ("same as EndIncCall"). */
+const END_FIELDS = [
+  'SessionID',
+  'HookType',
+  'StartTime',
+  'EndTime',
+  'Duration',
+  'ResultCode',
+  'CityNumber',
+  'Caller',
+  'Called',
+] as const;
+
 /**
  * The fields the provider's spec defines for each HookType (its table of fields). The zod
  * schema of each HookType must have exactly these keys (schema.ts checks it at compile time),
@@ -28,40 +41,10 @@ export const SPEC_FIELDS = {
   AttemptIncCallBegin: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called'],
   ChangeIncCall: ['SessionID', 'HookType', 'StartDuration', 'CityNumber', 'Caller', 'Called'],
   AttemptIncCallEnd: ['SessionID', 'HookType', 'StartTime', 'EndTime', 'CityNumber', 'Caller', 'Called'],
-  EndIncCall: [
-    'SessionID',
-    'HookType',
-    'StartTime',
-    'EndTime',
-    'Duration',
-    'ResultCode',
-    'CityNumber',
-    'Caller',
-    'Called',
-  ],
-  MissedIncCall: [
-    'SessionID',
-    'HookType',
-    'StartTime',
-    'EndTime',
-    'Duration',
-    'ResultCode',
-    'CityNumber',
-    'Caller',
-    'Called',
-  ],
+  EndIncCall: END_FIELDS,
+  MissedIncCall: END_FIELDS,
   CreateOutCall: ['SessionID', 'HookType', 'StartTime', 'CityNumber', 'Caller', 'Called'],
-  EndOutCall: [
-    'SessionID',
-    'HookType',
-    'StartTime',
-    'EndTime',
-    'Duration',
-    'ResultCode',
-    'CityNumber',
-    'Caller',
-    'Called',
-  ],
+  EndOutCall: END_FIELDS,
 } as const satisfies Record<(typeof HOOK_TYPES)[number], readonly string[]>;
 
 export type SpecField<T extends HookType> = (typeof SPEC_FIELDS)[T][number];
