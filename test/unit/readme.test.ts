@@ -2,7 +2,7 @@
  * The README's examples are checked against the product's own functions, so that none is typed
  * by hand and drifts: the published event, every EventKey it quotes, and the daylight-saving table.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   HOOK_TYPES,
@@ -58,5 +58,31 @@ describe('README.md', () => {
     for (const [, zone, local, utc] of rows) {
       expect(localTimeToUtcIso(local as string, zone as string)).toBe(utc);
     }
+  });
+});
+
+describe('README.md layout table', () => {
+  const ROOT = join(__dirname, '..', '..');
+  const section = README.slice(README.indexOf('## Layout'), README.indexOf('## Deploy'));
+  /** Every path the table's first column names (`a/`, `b/c.ts`, …). */
+  const listed = [...section.matchAll(/^\| ([^|]+) \|/gm)]
+    .flatMap((row) => [...(row[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string))
+    .filter((path) => path !== 'path');
+
+  it('names only paths that exist', () => {
+    expect(listed.length).toBeGreaterThan(10);
+    expect(listed.filter((path) => !existsSync(join(ROOT, path)))).toEqual([]);
+  });
+
+  it('lists every folder of lambda/ and every top-level folder of the project', () => {
+    const folders = [
+      ...readdirSync(join(ROOT, 'lambda'), { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => `lambda/${e.name}/`),
+      ...['bin', 'lib', 'local', 'scripts', 'bench', 'docs'].map((name) => name),
+    ];
+    const mentioned = (folder: string) =>
+      listed.some((path) => path === folder || path.startsWith(folder.endsWith('/') ? folder : `${folder}/`));
+    expect(folders.filter((folder) => !mentioned(folder))).toEqual([]);
   });
 });
