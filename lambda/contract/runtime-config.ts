@@ -71,6 +71,13 @@ export const SETTINGS = {
   retentionDays: { ...DAYS, env: 'CALL_EVENTS_RETENTION_DAYS' },
   /** Days to keep quarantined bodies. */
   rejectedRetentionDays: { ...DAYS, env: 'REJECTED_RETENTION_DAYS', default: 90 },
+  /** Country whose national format a phone number without a country code is read in (ISO 3166-1). */
+  defaultCountry: {
+    kind: 'text',
+    env: 'DEFAULT_COUNTRY',
+    default: 'RU',
+    problem: (value) => (/^[A-Z]{2}$/.test(value) ? undefined : 'use an ISO 3166-1 alpha-2 code such as RU'),
+  },
 } as const satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -1,0 +1,37 @@
+/** The customer's number: E.164 when valid, the digits as sent otherwise (the provider's own formats). */
+import { customerNumber } from '../../lambda/calls/phone';
+
+describe('customerNumber', () => {
+  it.each([
+    ['9582412128', '+79582412128'],
+    ['89582412128', '+79582412128'],
+    ['+7 (958) 241-21-28', '+79582412128'],
+    ['+79582412128', '+79582412128'],
+    ['84950665310', '+74950665310'],
+    ['4950665310', '+74950665310'],
+    ['89161234567', '+79161234567'],
+    ['9161234567', '+79161234567'],
+    // A valid number of another country, written internationally, is that country's.
+    ['+44 20 7946 0958', '+442079460958'],
+  ])('a valid number %p is %p', (value, expected) => {
+    expect(customerNumber(value, 'RU')).toBe(expected);
+  });
+
+  it.each([
+    // The provider's internal (extension) numbers are not valid Russian numbers.
+    ['0052002651', '0052002651'],
+    ['80052002651', '80052002651'],
+    ['800774994086005', '800774994086005'],
+    ['005-200-2651', '0052002651'],
+    ['anonymous', 'anonymous'],
+    ['', ''],
+  ])('%p is not a valid number: kept as its digits, %p', (value, expected) => {
+    expect(customerNumber(value, 'RU')).toBe(expected);
+  });
+
+  it('reads a national number in the default country', () => {
+    // A UK national number: valid read as GB, not as RU.
+    expect(customerNumber('020 7946 0958', 'GB')).toBe('+442079460958');
+    expect(customerNumber('020 7946 0958', 'RU')).toBe('02079460958');
+  });
+});
