@@ -3,6 +3,7 @@
  * HookTypes, the key format. No AWS SDK here, so `lib/` may import it.
  */
 export * from './call-event-record';
+export * from './call-record';
 export * from './hook-types';
 export * from './json-schemas';
 export * from './local-time';

@@ -5,6 +5,7 @@
  * do, so nothing here runs at a function's cold start or lands in its bundle.
  */
 import * as z from 'zod/mini';
+import { callRecordSchema } from './call-record';
 import { HOOK_TYPE_INFO, HOOK_TYPES, type HookType } from './hook-types';
 import { ABSENT_VALUES, hookSchemas } from './schema';
 import { PUBLISHED_ATTRIBUTES } from './service-attributes';
@@ -28,6 +29,7 @@ export interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: unknown;
+  items?: JsonSchema;
 }
 
 /** The zod schema of each published event's `detail`: the provider's fields plus the service's. */
@@ -66,4 +68,12 @@ export function webhookJsonSchemas(): Record<HookType, JsonSchema> {
     if (from.length > 1) schema.anyOf = from.map((field) => ({ required: [field] }));
     return schema;
   });
+}
+
+/**
+ * JSON Schema (draft-04) of the Calls table item, from the same schema as its type: the
+ * source of the call-level events' schemas in the registry.
+ */
+export function callRecordJsonSchema(): JsonSchema {
+  return z.toJSONSchema(callRecordSchema, { io: 'output', target: 'draft-4' }) as JsonSchema;
 }
