@@ -2,7 +2,9 @@
  * The Calls table item: one record per call, folded from the call's stored events
  * (lambda/calls/fold-call.ts, docs/CALLS.md). This schema is its one source: the TypeScript
  * type, and the JSON Schema of the call-level events (json-schemas.ts). The fold imports it
- * only as a type, so zod stays out of the projector's bundle.
+ * only as a type, so zod stays out of the projector's bundle; and the schema is built on first
+ * use, not at import, so a function that imports the contract's index (ingest) neither carries
+ * nor builds it.
  */
 import * as z from 'zod/mini';
 import { describe as d } from './schema';
@@ -21,59 +23,69 @@ export const CALL_OUTCOMES = [
   'failed',
 ] as const;
 
-export const callAttemptSchema = d(
-  z.object({
-    Employee: d(z.string(), 'The employee number that was rung (AttemptIncCallBegin.Called), as sent.'),
-    BeganAt: instant('When the ringing began.'),
-    EndedAt: z.optional(instant('When the ringing stopped: answered, or given up; absent while unknown.')),
-    Answered: d(z.boolean(), 'True when this ringing was answered (a ChangeIncCall of this number).'),
-  }),
-  'One employee rung once (one AttemptIncCallBegin).',
-);
+const buildAttemptSchema = () =>
+  d(
+    z.object({
+      Employee: d(z.string(), 'The employee number that was rung (AttemptIncCallBegin.Called), as sent.'),
+      BeganAt: instant('When the ringing began.'),
+      EndedAt: z.optional(instant('When the ringing stopped: answered, or given up; absent while unknown.')),
+      Answered: d(z.boolean(), 'True when this ringing was answered (a ChangeIncCall of this number).'),
+    }),
+    'One employee rung once (one AttemptIncCallBegin).',
+  );
 
-export const callRecordSchema = d(
-  z.object({
-    SessionID: d(z.string(), 'The call identifier: the CallEvents partition key.'),
-    Direction: d(z.enum(['incoming', 'outgoing']), 'Call direction, from the HookTypes.'),
-    CityNumber: d(z.string(), 'The public multi-line number, as sent.'),
-    Caller: d(z.string(), 'The calling party, as sent.'),
-    Called: z.optional(d(z.string(), 'The called party, as sent.')),
-    CustomerNumber: z.optional(
-      d(
-        z.string(),
-        'The outside party (incoming: Caller; outgoing: Called) in E.164 when it is a valid number, else its digits as sent.',
+const buildRecordSchema = () =>
+  d(
+    z.object({
+      SessionID: d(z.string(), 'The call identifier: the CallEvents partition key.'),
+      Direction: d(z.enum(['incoming', 'outgoing']), 'Call direction, from the HookTypes.'),
+      CityNumber: d(z.string(), 'The public multi-line number, as sent.'),
+      Caller: d(z.string(), 'The calling party, as sent.'),
+      Called: z.optional(d(z.string(), 'The called party, as sent.')),
+      CustomerNumber: z.optional(
+        d(
+          z.string(),
+          'The outside party (incoming: Caller; outgoing: Called) in E.164 when it is a valid number, else its digits as sent.',
+        ),
       ),
-    ),
-    Status: d(z.enum(CALL_STATUSES), '`open` until an EndIncCall, MissedIncCall or EndOutCall is folded.'),
-    Outcome: z.optional(d(z.enum(CALL_OUTCOMES), 'How the call ended; absent while open.')),
-    ResultCode: z.optional(d(z.string(), "The ending event's ResultCode, as stored.")),
-    ResultText: z.optional(d(z.string(), "The ending event's ResultText (known codes only).")),
-    StartedAt: instant('When the call started.'),
-    AnsweredAt: z.optional(instant('When the conversation started; absent when not answered.')),
-    EndedAt: z.optional(instant('When the call ended; absent while open.')),
-    RingSeconds: z.optional(
-      seconds('Seconds from start to answer, or to the end when not answered; absent while open.'),
-    ),
-    TalkSeconds: z.optional(seconds("Conversation seconds (the End event's Duration); absent while open.")),
-    Employee: z.optional(
-      d(z.string(), 'Who handled the call: incoming, the number that answered; outgoing, the Caller.'),
-    ),
-    Attempts: d(z.array(callAttemptSchema), 'Every ringing of an employee, in time order.'),
-    Day: d(z.string(), 'The local date of StartedAt in the configured time zone, YYYY-MM-DD.'),
-    EventCount: d(z.int().check(z.minimum(1)), 'Distinct stored events folded (distinct EventKey).'),
-    LastEventAt: instant('The latest EventTime folded.'),
-    LastReceivedAt: instant('The latest ReceivedAt folded.'),
-    Version: d(
-      z.int().check(z.minimum(1)),
-      "Optimistic-concurrency counter: each write expects the previous one's Version.",
-    ),
-  }),
-  'One call, folded from its stored events.',
-);
+      Status: d(z.enum(CALL_STATUSES), '`open` until an EndIncCall, MissedIncCall or EndOutCall is folded.'),
+      Outcome: z.optional(d(z.enum(CALL_OUTCOMES), 'How the call ended; absent while open.')),
+      ResultCode: z.optional(d(z.string(), "The ending event's ResultCode, as stored.")),
+      ResultText: z.optional(d(z.string(), "The ending event's ResultText (known codes only).")),
+      StartedAt: instant('When the call started.'),
+      AnsweredAt: z.optional(instant('When the conversation started; absent when not answered.')),
+      EndedAt: z.optional(instant('When the call ended; absent while open.')),
+      RingSeconds: z.optional(
+        seconds('Seconds from start to answer, or to the end when not answered; absent while open.'),
+      ),
+      TalkSeconds: z.optional(seconds("Conversation seconds (the End event's Duration); absent while open.")),
+      Employee: z.optional(
+        d(z.string(), 'Who handled the call: incoming, the number that answered; outgoing, the Caller.'),
+      ),
+      Attempts: d(z.array(buildAttemptSchema()), 'Every ringing of an employee, in time order.'),
+      Day: d(z.string(), 'The local date of StartedAt in the configured time zone, YYYY-MM-DD.'),
+      EventCount: d(z.int().check(z.minimum(1)), 'Distinct stored events folded (distinct EventKey).'),
+      LastEventAt: instant('The latest EventTime folded.'),
+      LastReceivedAt: instant('The latest ReceivedAt folded.'),
+      Version: d(
+        z.int().check(z.minimum(1)),
+        "Optimistic-concurrency counter: each write expects the previous one's Version.",
+      ),
+    }),
+    'One call, folded from its stored events.',
+  );
+
+let recordSchema: ReturnType<typeof buildRecordSchema> | undefined;
+
+/** The zod schema of a Calls table item (built once, on first use). */
+export function callRecordSchema(): ReturnType<typeof buildRecordSchema> {
+  recordSchema ??= buildRecordSchema();
+  return recordSchema;
+}
 
 /** The Calls table item. */
-export type CallRecord = z.output<typeof callRecordSchema>;
+export type CallRecord = z.output<ReturnType<typeof buildRecordSchema>>;
 /** One entry of `CallRecord.Attempts`. */
-export type CallAttempt = z.output<typeof callAttemptSchema>;
+export type CallAttempt = CallRecord['Attempts'][number];
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 export type CallStatus = (typeof CALL_STATUSES)[number];

@@ -75,5 +75,5 @@ export function webhookJsonSchemas(): Record<HookType, JsonSchema> {
  * source of the call-level events' schemas in the registry.
  */
 export function callRecordJsonSchema(): JsonSchema {
-  return z.toJSONSchema(callRecordSchema, { io: 'output', target: 'draft-4' }) as JsonSchema;
+  return z.toJSONSchema(callRecordSchema(), { io: 'output', target: 'draft-4' }) as JsonSchema;
 }

@@ -177,7 +177,7 @@ describe('foldCall properties', () => {
     fc.assert(
       fc.property(storedCall, (events) => {
         const record = foldCall(events);
-        const parsed = callRecordSchema.safeParse({ ...record, Version: 1 });
+        const parsed = callRecordSchema().safeParse({ ...record, Version: 1 });
         expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
         expect(record.EventCount).toBe(new Set(events.map((e) => e.EventKey)).size);
         const at = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
