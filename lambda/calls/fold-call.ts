@@ -143,7 +143,11 @@ const timeOf = (e: Stored, field: 'StartTimeUtc' | 'StartDurationUtc' | 'EndTime
 function outcomeOf(terminal: Stored, direction: Direction): CallOutcome {
   if (terminal.hookType === 'MissedIncCall') return 'missed';
   const code = terminal.text('ResultCode');
-  if (code !== undefined) return OUTCOME_OF_RESULT_CODE[code] ?? 'failed';
+  // Own keys only: a code such as "constructor" is a code like any other unknown one.
+  if (code !== undefined)
+    return Object.hasOwn(OUTCOME_OF_RESULT_CODE, code)
+      ? (OUTCOME_OF_RESULT_CODE[code] as CallOutcome)
+      : 'failed';
   if ((terminal.number('Duration') ?? 0) > 0) return 'answered';
   return direction === 'incoming' ? 'missed' : 'unanswered';
 }
@@ -231,19 +235,20 @@ export function foldCall(records: readonly CallEventRecord[], options: FoldOptio
 
   // With no Create, the earliest time known, the derived answer time included (so that
   // StartedAt ≤ AnsweredAt ≤ EndedAt also for a call known only by its End event).
-  const startedAt =
-    (create && timeOf(create, 'StartTimeUtc')) ??
-    Math.min(
-      ...[
-        answeredAt,
-        ...events.flatMap((e) => [
-          e.at,
-          e.instant('StartTimeUtc'),
-          e.instant('StartDurationUtc'),
-          e.instant('EndTimeUtc'),
-        ]),
-      ].filter((t): t is number => t !== undefined && !Number.isNaN(t)),
-    );
+  let startedAt = create && timeOf(create, 'StartTimeUtc');
+  if (startedAt === undefined) {
+    startedAt = answeredAt ?? Number.POSITIVE_INFINITY;
+    for (const e of events) {
+      for (const t of [
+        e.at,
+        e.instant('StartTimeUtc'),
+        e.instant('StartDurationUtc'),
+        e.instant('EndTimeUtc'),
+      ]) {
+        if (t !== undefined && t < startedAt) startedAt = t;
+      }
+    }
+  }
 
   const record: FoldedCall = {
     SessionID: first.SessionID,

@@ -279,6 +279,10 @@ describe('foldCall: outgoing calls', () => {
     const unknown = fold([create, end({ Duration: 0, ResultCode: '999' })]);
     expect(unknown).toMatchObject({ Outcome: 'failed', ResultCode: '999' });
     expect(unknown.ResultText).toBeUndefined();
+    // A code named like an object's own property is just another unknown code.
+    for (const code of ['constructor', 'toString', '__proto__']) {
+      expect(fold([create, end({ Duration: 0, ResultCode: code })]).Outcome).toBe('failed');
+    }
   });
 });
 
