@@ -73,6 +73,7 @@ export const configSchema = z.object({
   retentionDays: optional(SETTINGS.retentionDays),
   rejectedRetentionDays: withDefault(SETTINGS.rejectedRetentionDays),
   maxBodyBytes: withDefault(SETTINGS.maxBodyBytes),
+  defaultCountry: withDefault(SETTINGS.defaultCountry),
   /** API stage steady-state requests per second. */
   throttlingRateLimit: fromContextNumber(z.number().positive()).default(50),
   throttlingBurstLimit: fromContextNumber(z.int().positive()).default(100),

@@ -10,16 +10,16 @@ import { type CallEventRecord, canonicalJson } from '../contract/call-event-reco
 // Types only: the schema module would bring zod into the projector's bundle.
 import type { CallAttempt, CallOutcome, CallRecord } from '../contract/call-record';
 import { type Direction, HOOK_TYPE_INFO, type HookType } from '../contract/hook-types';
-import { DEFAULTS } from '../contract/runtime-config';
+import { SETTINGS } from '../contract/runtime-config';
 import { type CountryCode, customerNumber } from './phone';
 
 /** The record as the fold makes it; the writer adds `Version`. */
 export type FoldedCall = Omit<CallRecord, 'Version'>;
 
 export interface FoldOptions {
-  /** IANA zone of the record's `Day`. @default DEFAULTS.timeZone ('Europe/Moscow') */
+  /** IANA zone of the record's `Day`. @default SETTINGS.timeZone.default ('Europe/Moscow') */
   timeZone?: string;
-  /** Country of a phone number written without a country code. @default DEFAULTS.defaultCountry ('RU') */
+  /** Country of a phone number written without a country code. @default SETTINGS.defaultCountry.default ('RU') */
   defaultCountry?: CountryCode;
 }
 
@@ -191,8 +191,8 @@ function attempts(events: readonly Stored[]): CallAttempt[] {
  * duplicates). Throws only when there are no events or they belong to different calls.
  */
 export function foldCall(records: readonly CallEventRecord[], options: FoldOptions = {}): FoldedCall {
-  const timeZone = options.timeZone ?? DEFAULTS.timeZone;
-  const defaultCountry = options.defaultCountry ?? DEFAULTS.defaultCountry;
+  const timeZone = options.timeZone ?? SETTINGS.timeZone.default;
+  const defaultCountry = options.defaultCountry ?? SETTINGS.defaultCountry.default;
   const first = records[0];
   if (first === undefined) throw new RangeError('A call needs at least one event');
   if (records.some((r) => r.SessionID !== first.SessionID)) {

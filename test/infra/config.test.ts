@@ -12,6 +12,7 @@ describe('parseConfig', () => {
       eventSource: SETTINGS.eventSource.default,
       rejectedRetentionDays: SETTINGS.rejectedRetentionDays.default,
       maxBodyBytes: SETTINGS.maxBodyBytes.default,
+      defaultCountry: SETTINGS.defaultCountry.default,
       throttlingRateLimit: 50,
       throttlingBurstLimit: 100,
       archiveRetentionDays: 365,
@@ -138,6 +139,7 @@ describe('the settings the functions read', () => {
     maxBodyBytes: ['1024', '131072', '1023', '131073', '2048.5', 'lots'],
     retentionDays: ['1', '36500', '0', '36501', '-3'],
     rejectedRetentionDays: ['7', '0', '1.5'],
+    defaultCountry: ['KZ', 'ru', 'RUS', 'R1'],
   };
 
   it.each(Object.keys(SETTINGS) as SettingName[])('%s: the synth and the function agree', (name) => {
