@@ -116,12 +116,26 @@ export const INGEST_ENV = {
   rejectedRetentionDays: SETTINGS.rejectedRetentionDays.env,
 } as const;
 
+export const PROJECT_ENV = {
+  callEventsTable: INGEST_ENV.callEventsTable,
+  callsTable: 'CALLS_TABLE',
+  timeZone: SETTINGS.timeZone.env,
+  defaultCountry: SETTINGS.defaultCountry.env,
+  retentionDays: SETTINGS.retentionDays.env,
+} as const;
+
 export const PUBLISH_ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   eventSource: SETTINGS.eventSource.env,
 } as const;
 
 export const CALL_EVENTS_KEYS = { partitionKey: 'SessionID', sortKey: 'EventKey' } as const;
+export const CALLS_KEYS = { partitionKey: 'SessionID' } as const;
+/** The Calls table's global secondary indexes: a customer's calls, a public number's calls, by start. */
+export const CALLS_INDEXES = {
+  byCustomerNumber: { indexName: 'ByCustomerNumber', partitionKey: 'CustomerNumber', sortKey: 'StartedAt' },
+  byCityNumber: { indexName: 'ByCityNumber', partitionKey: 'CityNumber', sortKey: 'StartedAt' },
+} as const;
 export const REJECTED_EVENTS_KEYS = { partitionKey: 'RejectedOn', sortKey: 'RejectedKey' } as const;
 export const TTL_ATTRIBUTE = 'ExpiresAt';
 
@@ -161,4 +175,6 @@ export const METRICS = {
     error: 'IngestError',
   },
   publish: { published: 'Published', failed: 'PublishFailed' },
+  /** Calls records written, and calls that could not be projected (reported for retry). */
+  project: { projected: 'CallsProjected', failed: 'CallProjectionFailed' },
 } as const;

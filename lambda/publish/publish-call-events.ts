@@ -1,13 +1,16 @@
 /**
- * The outbox's second half: turns CallEvents stream records into EventBridge entries, sends
- * them in PutEvents calls of at most 10 entries and 256 KB, retries only the entries that
- * failed, and reports what still fails as batch item failures so that the event source
- * mapping's bounded retries and on-failure destination take over.
+ * The outboxes' second half: turns stream records of the two outbox tables into EventBridge
+ * entries (a CallEvents INSERT → its HookType event; a Calls write → the call-level events it
+ * stands for, e.g. CallCompleted), sends them in PutEvents calls of at most 10 entries and
+ * 256 KB, retries only the entries that failed, and reports what still fails as batch item
+ * failures so that the event source mapping's bounded retries and on-failure destination take over.
  */
 import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type CallEventRecord, toCallEventDetail } from '../contract/call-event-record';
+import { callLevelEvents } from '../contract/call-level-events';
+import type { CallRecord } from '../contract/call-record';
 import { METRICS, PUT_EVENTS_MAX_ENTRIES } from '../contract/runtime-config';
 
 /** PutEvents takes at most 256 KB a call, entries measured as EventBridge documents it. */
@@ -57,6 +60,8 @@ interface RecordRef {
   SessionID?: string;
   HookType?: string;
   EventKey?: string;
+  /** A Calls record's Version. */
+  Version?: number;
 }
 
 interface Outgoing {
@@ -93,6 +98,7 @@ function identify(record: DynamoDBRecord, index: number, item?: Record<string, u
   if (isNonEmptyString(item?.SessionID)) ref.SessionID = item.SessionID;
   if (isNonEmptyString(item?.HookType)) ref.HookType = item.HookType;
   if (isNonEmptyString(item?.EventKey)) ref.EventKey = item.EventKey;
+  if (typeof item?.Version === 'number') ref.Version = item.Version;
   return ref;
 }
 
@@ -257,8 +263,48 @@ function eventIdOf(ref: RecordRef): { EventId?: string } {
   return ref.SessionID && ref.EventKey ? { EventId: `${ref.SessionID}/${ref.EventKey}` } : {};
 }
 
+/** What one stream record gives to publish: its entries (none when nothing is due), or why it cannot. */
+type RecordEntries = { ok: true; entries: PutEventsRequestEntry[] } | { ok: false; reason: string };
+
+const image = (value: unknown) => (value ? unmarshall(value as Parameters<typeof unmarshall>[0]) : undefined);
+
 /**
- * Publishes every INSERT record of a CallEvents stream batch to EventBridge and returns the
+ * The entries of one stream record, told apart by the table's key: a CallEvents item (keyed by
+ * SessionID and EventKey) is published when it is inserted; a Calls record (keyed by SessionID
+ * alone) gives the call-level events its change stands for. The mappings filter what reaches
+ * here; anything else publishes nothing.
+ */
+function entriesOf(
+  record: DynamoDBRecord,
+  item: Record<string, unknown> | undefined,
+  deps: Pick<PublishDeps, 'eventBusName' | 'source'>,
+): RecordEntries {
+  if (record.dynamodb?.Keys && 'EventKey' in record.dynamodb.Keys) {
+    if (record.eventName !== 'INSERT') return { ok: true, entries: [] };
+    if (!item) return { ok: false, reason: 'no NewImage' };
+    const conversion = toPutEventsEntry(item, deps);
+    return conversion.ok ? { ok: true, entries: [conversion.entry] } : conversion;
+  }
+  const before = image(record.dynamodb?.OldImage) as CallRecord | undefined;
+  if (!item && !before) return { ok: false, reason: 'no NewImage' };
+  if (item && !isNonEmptyString(item.SessionID)) return { ok: false, reason: 'missing SessionID' };
+  const entries = callLevelEvents(item as CallRecord | undefined, before).map(
+    (event): PutEventsRequestEntry => ({
+      EventBusName: deps.eventBusName,
+      Source: deps.source,
+      DetailType: event.detailType,
+      Time: new Date(event.time),
+      Detail: JSON.stringify(event.detail),
+    }),
+  );
+  const tooLarge = entries.find((entry) => entrySize(entry) > PUT_EVENTS_MAX_BYTES);
+  if (tooLarge)
+    return { ok: false, reason: `entry is over the PutEvents limit of ${PUT_EVENTS_MAX_BYTES} bytes` };
+  return { ok: true, entries };
+}
+
+/**
+ * Publishes what every record of a stream batch stands for (see `entriesOf`) and returns the
  * records that could not be published, by SequenceNumber.
  */
 export async function publishCallEvents(
@@ -271,30 +317,22 @@ export async function publishCallEvents(
   const poison: RecordRef[] = [];
   let skipped = 0;
   event.Records.forEach((record, index) => {
-    // The mapping filters to INSERT; anything else is not ours to publish, nor a failure.
-    if (record.eventName !== 'INSERT') {
-      skipped++;
-      return;
-    }
-    const image = record.dynamodb?.NewImage;
     let item: Record<string, unknown> | undefined;
-    let conversion: EntryConversion;
+    let conversion: RecordEntries;
     try {
-      if (!image) throw new Error('no NewImage');
-      item = unmarshall(image as Parameters<typeof unmarshall>[0]);
-      conversion = toPutEventsEntry(item, deps);
+      item = image(record.dynamodb?.NewImage);
+      conversion = entriesOf(record, item, deps);
     } catch (error) {
       // The error's message may quote attribute values, so only its name is logged.
       conversion = {
         ok: false,
-        reason: image
-          ? `cannot be converted (${error instanceof Error ? error.name : 'Error'})`
-          : 'no NewImage',
+        reason: `cannot be converted (${error instanceof Error ? error.name : 'Error'})`,
       };
     }
     const ref = identify(record, index, item);
     if (conversion.ok) {
-      outgoing.push({ ref, entry: conversion.entry });
+      if (conversion.entries.length === 0) skipped++;
+      for (const entry of conversion.entries) outgoing.push({ ref, entry });
     } else {
       poison.push(ref);
       log.error('Stream record cannot be published; reporting it as a batch item failure', {
@@ -322,10 +360,13 @@ export async function publishCallEvents(
     failed: gaveUpOn.length,
     poison: poison.length,
     skipped,
-    hookTypes: countBy(outgoing.map((item) => item.ref.HookType)),
+    detailTypes: countBy(outgoing.map((item) => item.entry.DetailType)),
   });
 
-  const failures = [...poison, ...gaveUpOn.map((item) => item.ref)].sort((a, b) => a.index - b.index);
+  // A record with several entries fails once, however many of them failed.
+  const failures = [...new Set([...poison, ...gaveUpOn.map((item) => item.ref)])].sort(
+    (a, b) => a.index - b.index,
+  );
   const unidentified = failures.filter((ref) => !isNonEmptyString(ref.sequenceNumber));
   if (unidentified.length > 0) {
     // Without a SequenceNumber a failure cannot be reported per item: fail the whole batch.
@@ -340,5 +381,6 @@ function refAttributes(ref: RecordRef): LogAttributes {
     SessionID: ref.SessionID,
     HookType: ref.HookType,
     EventKey: ref.EventKey,
+    Version: ref.Version,
   };
 }

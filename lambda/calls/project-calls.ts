@@ -1,0 +1,152 @@
+/**
+ * The call projector: for each call a CallEvents stream batch touches, read its record, then
+ * its stored events, fold them (fold-call.ts) and write the new record under a condition on
+ * the `Version` it read, retrying when another writer got there first. Because the record is
+ * folded from the stored events, any order, re-delivery or replay gives the same record. Pure:
+ * its store, logger and metrics are passed in.
+ */
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { CallEventRecord } from '../contract/call-event-record';
+import { canonicalJson } from '../contract/call-event-record';
+import type { CallRecord } from '../contract/call-record';
+import { METRICS } from '../contract/runtime-config';
+import { type FoldedCall, type FoldOptions, foldCall } from './fold-call';
+
+/** A Calls table item: the record, and its TTL when a retention is set. */
+export type StoredCall = CallRecord & { ExpiresAt?: number };
+
+export interface CallsStore {
+  /** The call's record as last written, read consistently; undefined when there is none. */
+  getCall(sessionId: string): Promise<StoredCall | undefined>;
+  /** Every stored event of the call, read consistently. */
+  eventsOf(sessionId: string): Promise<CallEventRecord[]>;
+  /** Writes the record if the stored one still has `expectedVersion` (undefined: none yet); false if not. */
+  putCall(call: StoredCall, expectedVersion: number | undefined): Promise<boolean>;
+}
+
+type LogAttributes = Record<string, unknown>;
+
+export interface ProjectDeps {
+  store: CallsStore;
+  fold: FoldOptions;
+  /** Days to keep a call's record after its last event was received (the events' own retention). */
+  retentionDays?: number;
+  logger: {
+    info(message: string, attributes: LogAttributes): void;
+    warn(message: string, attributes: LogAttributes): void;
+    error(message: string, attributes: LogAttributes): void;
+  };
+  metrics: { addMetric(name: string, unit: 'Count', value: number): void };
+  /** Writes tried per call before the batch item fails (each after a conflict). @default 5 */
+  maxWrites?: number;
+  /** Calls projected at once. @default 8 */
+  concurrency?: number;
+}
+
+export type Projection = 'written' | 'unchanged' | 'no-events';
+
+/** Another writer kept changing the record: the mapping retries the batch item later. */
+export class VersionConflictError extends Error {
+  override name = 'VersionConflictError';
+}
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * The record to write after `current`, or undefined when the fold changes nothing (so that a
+ * re-delivered or replayed event writes nothing and bumps no Version).
+ */
+export function nextCall(
+  current: StoredCall | undefined,
+  folded: FoldedCall,
+  retentionDays?: number,
+): StoredCall | undefined {
+  const next: StoredCall = { ...folded, Version: (current?.Version ?? 0) + 1 };
+  if (retentionDays !== undefined) {
+    next.ExpiresAt = Math.floor(Date.parse(folded.LastReceivedAt) / 1000) + retentionDays * DAY_SECONDS;
+  }
+  if (current && canonicalJson({ ...current, Version: 0 }) === canonicalJson({ ...next, Version: 0 })) {
+    return undefined;
+  }
+  return next;
+}
+
+/** Folds one call and writes its record; retries on a Version conflict. */
+export async function projectCall(sessionId: string, deps: ProjectDeps): Promise<Projection> {
+  const maxWrites = Math.max(1, deps.maxWrites ?? 5);
+  for (let write = 1; write <= maxWrites; write++) {
+    // The record first, then the events: a record written by another projector was folded
+    // from events that this consistent Query then sees too, so no write goes backwards.
+    const current = await deps.store.getCall(sessionId);
+    const events = await deps.store.eventsOf(sessionId);
+    if (events.length === 0) return 'no-events';
+    const next = nextCall(current, foldCall(events, deps.fold), deps.retentionDays);
+    if (!next) return 'unchanged';
+    if (await deps.store.putCall(next, current?.Version)) return 'written';
+  }
+  throw new VersionConflictError(`the record of ${sessionId} changed under ${maxWrites} writes in a row`);
+}
+
+/** Runs `work` over the items, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/**
+ * Projects every call that the batch's INSERT records belong to, once per call however many of
+ * its events the batch holds, and reports every record of a call that failed.
+ */
+export async function projectCalls(
+  event: DynamoDBStreamEvent,
+  deps: ProjectDeps,
+): Promise<DynamoDBBatchResponse> {
+  const recordsOf = new Map<string, string[]>();
+  let unidentified = 0;
+  for (const record of event.Records) {
+    if (record.eventName !== 'INSERT') continue;
+    const sessionId = record.dynamodb?.Keys?.SessionID?.S;
+    const sequenceNumber = record.dynamodb?.SequenceNumber;
+    if (!sessionId || !sequenceNumber) {
+      unidentified++;
+      continue;
+    }
+    recordsOf.set(sessionId, [...(recordsOf.get(sessionId) ?? []), sequenceNumber]);
+  }
+  if (unidentified > 0) {
+    // Nothing to fold or to report per item: fail the whole batch, which the mapping bisects.
+    throw new Error(`${unidentified} stream record(s) have no SessionID key or SequenceNumber`);
+  }
+
+  const counts: Record<Projection | 'failed', number> = {
+    written: 0,
+    unchanged: 0,
+    'no-events': 0,
+    failed: 0,
+  };
+  const failed: string[] = [];
+  await eachLimited([...recordsOf.keys()], Math.max(1, deps.concurrency ?? 8), async (sessionId) => {
+    try {
+      const projection = await projectCall(sessionId, deps);
+      counts[projection]++;
+      if (projection === 'no-events')
+        deps.logger.warn('No stored events for a call in the stream', { SessionID: sessionId });
+    } catch (error) {
+      counts.failed++;
+      failed.push(...(recordsOf.get(sessionId) ?? []));
+      // The error's message may quote attribute values, so only its name is logged.
+      deps.logger.error('Cannot project call; reporting its records as batch item failures', {
+        SessionID: sessionId,
+        errorName: error instanceof Error ? error.name : 'Error',
+      });
+    }
+  });
+
+  deps.metrics.addMetric(METRICS.project.projected, 'Count', counts.written);
+  deps.metrics.addMetric(METRICS.project.failed, 'Count', counts.failed);
+  deps.logger.info('Projected calls', { records: event.Records.length, calls: recordsOf.size, ...counts });
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+}

@@ -1,0 +1,219 @@
+/**
+ * The call projector's logic over an in-memory store: one write per changed call, none for a
+ * re-delivery, retries on a Version conflict, failures reported per call. DynamoDB's own
+ * condition handling is exercised in the integration tier (calls-projector.test.ts).
+ */
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { foldCall } from '../../lambda/calls/fold-call';
+import {
+  type CallsStore,
+  nextCall,
+  type ProjectDeps,
+  projectCalls,
+  type StoredCall,
+} from '../../lambda/calls/project-calls';
+import type { CallEventRecord } from '../../lambda/contract';
+import { callOf, storedEvent } from '../support/call-events';
+
+const CITY = '4950665310';
+const call = (n: number) => callOf({ SessionID: `session-${n}`, CityNumber: CITY, Caller: '9582412128' });
+
+const missedCall = (n: number) => [
+  storedEvent(call(n)('CreateIncCall', { StartTime: '2021-01-28 14:15:22', Called: CITY })),
+  storedEvent(call(n)('MissedIncCall', { EndTime: '2021-01-28 14:15:52', Duration: 0, ResultCode: '304' })),
+];
+
+class MemoryCalls implements CallsStore {
+  events = new Map<string, CallEventRecord[]>();
+  calls = new Map<string, StoredCall>();
+  puts: StoredCall[] = [];
+  /** Called before each put: lets a test change the record under the writer. */
+  beforePut: (call: StoredCall) => void = () => {};
+  failFor = new Set<string>();
+
+  add(...events: CallEventRecord[]) {
+    for (const e of events) this.events.set(e.SessionID, [...(this.events.get(e.SessionID) ?? []), e]);
+  }
+  async getCall(id: string) {
+    if (this.failFor.has(id)) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+    const stored = this.calls.get(id);
+    return stored && structuredClone(stored);
+  }
+  async eventsOf(id: string) {
+    return [...(this.events.get(id) ?? [])];
+  }
+  async putCall(call: StoredCall, expected: number | undefined) {
+    this.beforePut(call);
+    if (this.calls.get(call.SessionID)?.Version !== expected) return false;
+    this.calls.set(call.SessionID, structuredClone(call));
+    this.puts.push(call);
+    return true;
+  }
+}
+
+function insert(event: CallEventRecord, n: number): DynamoDBRecord {
+  return {
+    eventName: 'INSERT',
+    dynamodb: {
+      Keys: marshall({ SessionID: event.SessionID, EventKey: event.EventKey }) as never,
+      NewImage: marshall(event, { removeUndefinedValues: true }) as never,
+      SequenceNumber: String(1000 + n),
+    },
+  };
+}
+const batch = (...records: DynamoDBRecord[]): DynamoDBStreamEvent => ({ Records: records });
+
+function setup(store = new MemoryCalls()) {
+  const metric = { addMetric: jest.fn() };
+  const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+  const deps: ProjectDeps = {
+    store,
+    fold: { timeZone: 'Europe/Moscow', defaultCountry: 'RU' },
+    logger,
+    metrics: metric,
+  };
+  const metricValue = (name: string) => metric.addMetric.mock.calls.find(([n]) => n === name)?.[2];
+  return { store, deps, logger, metricValue };
+}
+
+describe('projectCalls', () => {
+  it('writes one record per call, however many of its events the batch holds', async () => {
+    const { store, deps, metricValue } = setup();
+    const events = [...missedCall(1), ...missedCall(2)];
+    store.add(...events);
+
+    const result = await projectCalls(batch(...events.map(insert)), deps);
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(store.puts.map((c) => [c.SessionID, c.Version, c.Status, c.Outcome])).toEqual([
+      ['session-1', 1, 'ended', 'missed'],
+      ['session-2', 1, 'ended', 'missed'],
+    ]);
+    expect(store.calls.get('session-1')).toEqual({ ...foldCall(missedCall(1)), Version: 1 });
+    expect(metricValue('CallsProjected')).toBe(2);
+  });
+
+  it('writes nothing when a replay or re-delivery changes nothing', async () => {
+    const { store, deps } = setup();
+    const events = missedCall(1);
+    store.add(...events);
+    await projectCalls(batch(...events.map(insert)), deps);
+
+    await projectCalls(batch(...events.map(insert)), deps);
+
+    expect(store.puts).toHaveLength(1);
+    expect(store.calls.get('session-1')?.Version).toBe(1);
+  });
+
+  it('folds a later event into a new Version', async () => {
+    const { store, deps } = setup();
+    const [create, missed] = missedCall(1) as [CallEventRecord, CallEventRecord];
+    store.add(create);
+    await projectCalls(batch(insert(create, 1)), deps);
+    expect(store.calls.get('session-1')).toMatchObject({ Status: 'open', Version: 1 });
+
+    store.add(missed);
+    await projectCalls(batch(insert(missed, 2)), deps);
+
+    expect(store.calls.get('session-1')).toMatchObject({ Status: 'ended', Outcome: 'missed', Version: 2 });
+  });
+
+  it('reads again and retries when another writer changed the record first', async () => {
+    const { store, deps } = setup();
+    const events = missedCall(1);
+    store.add(...events);
+    let raced = false;
+    store.beforePut = (call) => {
+      if (raced) return;
+      raced = true;
+      // Another projector wrote the same call between this one's read and its write.
+      store.calls.set(call.SessionID, { ...call, Version: 1 });
+    };
+
+    const result = await projectCalls(batch(insert(events[1] as CallEventRecord, 1)), deps);
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    // The retry saw the other writer's record, identical to its own fold: nothing more to write.
+    expect(store.calls.get('session-1')?.Version).toBe(1);
+    expect(store.puts).toHaveLength(0);
+  });
+
+  it('gives up after maxWrites conflicts and reports every record of that call only', async () => {
+    const { store, deps, logger, metricValue } = setup();
+    const one = missedCall(1);
+    const two = missedCall(2);
+    store.add(...one, ...two);
+    store.beforePut = (call) => {
+      // Another writer keeps getting there first, each time with a record this fold would change.
+      if (call.SessionID !== 'session-1') return;
+      const stored = store.calls.get('session-1');
+      store.calls.set('session-1', { ...call, Outcome: 'busy', Version: (stored?.Version ?? 0) + 1 });
+    };
+
+    const result = await projectCalls(
+      batch(
+        insert(one[0] as CallEventRecord, 1),
+        insert(two[0] as CallEventRecord, 2),
+        insert(one[1] as CallEventRecord, 3),
+      ),
+      {
+        ...deps,
+        maxWrites: 3,
+      },
+    );
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: '1001' }, { itemIdentifier: '1003' }]);
+    expect(store.calls.get('session-2')).toMatchObject({ Version: 1 });
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining('Cannot project call'),
+      expect.objectContaining({ SessionID: 'session-1', errorName: 'VersionConflictError' }),
+    );
+    expect(metricValue('CallProjectionFailed')).toBe(1);
+  });
+
+  it('reports the records of a call whose store call failed, and projects the rest', async () => {
+    const { store, deps } = setup();
+    store.add(...missedCall(1), ...missedCall(2));
+    store.failFor.add('session-2');
+
+    const result = await projectCalls(batch(...[...missedCall(1), ...missedCall(2)].map(insert)), deps);
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: '1002' }, { itemIdentifier: '1003' }]);
+    expect(store.calls.has('session-1')).toBe(true);
+  });
+
+  it('skips what is not an INSERT, and fails the whole batch for a record it cannot identify', async () => {
+    const { store, deps } = setup();
+    store.add(...missedCall(1));
+    const removed: DynamoDBRecord = {
+      ...insert(missedCall(1)[0] as CallEventRecord, 1),
+      eventName: 'REMOVE',
+    };
+    await expect(projectCalls(batch(removed), deps)).resolves.toEqual({ batchItemFailures: [] });
+    expect(store.puts).toHaveLength(0);
+
+    const anonymous: DynamoDBRecord = { eventName: 'INSERT', dynamodb: { SequenceNumber: '1' } };
+    await expect(projectCalls(batch(anonymous), deps)).rejects.toThrow(/no SessionID/);
+  });
+});
+
+describe('nextCall', () => {
+  const folded = foldCall(missedCall(1));
+
+  it('counts Versions from 1 and sets the TTL from the last event received', () => {
+    const first = nextCall(undefined, folded, 30);
+    expect(first?.Version).toBe(1);
+    expect(first?.ExpiresAt).toBe(Math.floor(Date.parse(folded.LastReceivedAt) / 1000) + 30 * 86_400);
+    expect(nextCall(undefined, folded)?.ExpiresAt).toBeUndefined();
+  });
+
+  it('is undefined when the fold equals the stored record', () => {
+    const stored = nextCall(undefined, folded) as StoredCall;
+    expect(nextCall(stored, folded)).toBeUndefined();
+    expect(nextCall({ ...stored, Outcome: 'answered' }, folded)).toMatchObject({
+      Version: 2,
+      Outcome: 'missed',
+    });
+  });
+});
