@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { CallEventsConfig } from './config';
 import { CallEventRouting } from './constructs/call-event-routing';
 import { CallEventStore } from './constructs/call-event-store';
+import { CallProjector } from './constructs/call-projector';
 import { EventPublisher } from './constructs/event-publisher';
 import { Monitoring } from './constructs/monitoring';
 import { WebhookApi } from './constructs/webhook-api';
@@ -18,6 +19,7 @@ export class CallEventsStack extends Stack {
   readonly webhook: WebhookApi;
   readonly routing: CallEventRouting;
   readonly publisher: EventPublisher;
+  readonly projector: CallProjector;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CallEventsStackProps) {
@@ -43,8 +45,16 @@ export class CallEventsStack extends Stack {
     });
     this.publisher = new EventPublisher(this, 'Publisher', {
       callEvents: this.store.callEvents,
+      calls: this.store.calls,
       eventBus: this.routing.eventBus,
       eventSource: config.eventSource,
+    });
+    this.projector = new CallProjector(this, 'Projector', {
+      callEvents: this.store.callEvents,
+      calls: this.store.calls,
+      timeZone: config.timeZone,
+      defaultCountry: config.defaultCountry,
+      retentionDays: config.retentionDays,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       restApi: this.webhook.restApi,
@@ -52,7 +62,13 @@ export class CallEventsStack extends Stack {
       publishFunction: this.publisher.publishFunction,
       publishFailureQueue: this.publisher.failureQueue,
       eventBus: this.routing.eventBus,
-      routes: { MissedCalls: this.routing.missedCalls, EndedCalls: this.routing.endedCalls },
+      projectFunction: this.projector.projectFunction,
+      projectFailureQueue: this.projector.failureQueue,
+      routes: {
+        MissedCalls: this.routing.missedCalls,
+        EndedCalls: this.routing.endedCalls,
+        MissedCallsToCallBack: this.routing.missedCallsToCallBack,
+      },
       alarmEmail: config.alarmEmail,
     });
 
@@ -77,12 +93,27 @@ export class CallEventsStack extends Stack {
     output('EventBusArn', this.routing.eventBus.eventBusArn, 'ARN of the call-events bus');
     output('CallEventsTableName', this.store.callEvents.tableName, 'One partition per call (SessionID)');
     output('RejectedCallEventsTableName', this.store.rejectedCallEvents.tableName, 'Quarantined webhooks');
+    output(
+      'CallsTableName',
+      this.store.calls.tableName,
+      'One record per call; indexes ByCustomerNumber, ByCityNumber',
+    );
     output('MissedCallsQueueUrl', this.routing.missedCalls.queue.queueUrl, 'Every MissedIncCall event');
     output('EndedCallsQueueUrl', this.routing.endedCalls.queue.queueUrl, 'Every EndIncCall event');
+    output(
+      'MissedCallsToCallBackQueueUrl',
+      this.routing.missedCallsToCallBack.queue.queueUrl,
+      'One CallCompleted event per missed call, to call back',
+    );
     output(
       'PublishFailureQueueUrl',
       this.publisher.failureQueue.queueUrl,
       'Stream records the publisher gave up on',
+    );
+    output(
+      'ProjectFailureQueueUrl',
+      this.projector.failureQueue.queueUrl,
+      'Stream records the call projector gave up on',
     );
     output('AlarmTopicArn', this.monitoring.alarmTopic.topicArn, 'Every alarm notifies this SNS topic');
     const dashboardName = this.monitoring.dashboard.dashboardName;

@@ -77,3 +77,14 @@ export function webhookJsonSchemas(): Record<HookType, JsonSchema> {
 export function callRecordJsonSchema(): JsonSchema {
   return z.toJSONSchema(callRecordSchema(), { io: 'output', target: 'draft-4' }) as JsonSchema;
 }
+
+/** JSON Schema (draft-04) of a CallCompleted event's detail: the call's record and its EventId. */
+export function callCompletedJsonSchema(): JsonSchema {
+  const detail = z.extend(callRecordSchema(), {
+    EventId: d(
+      z.string(),
+      '<SessionID>/CallCompleted: the same on every delivery, for consumers to de-duplicate.',
+    ),
+  });
+  return z.toJSONSchema(detail, { io: 'output', target: 'draft-4' }) as JsonSchema;
+}

@@ -1,11 +1,12 @@
 /** The subscriber-facing side: the call-events bus, its archive and schema registry, and the built-in routes to SQS. */
 import { Duration } from 'aws-cdk-lib';
-import { type Archive, EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { type Archive, EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { detailJsonSchemas, HOOK_TYPES, type HookType } from '../../lambda/contract';
+import { callCompletedJsonSchema, detailJsonSchemas, HOOK_TYPES } from '../../lambda/contract';
+import { CALL_LEVEL_EVENTS } from '../../lambda/contract/call-level-events';
 import { acknowledge, cfnResourceOf } from '../nag';
 import { secureQueue } from './secure-queue';
 
@@ -27,7 +28,7 @@ export interface CallEventRoutingProps {
   readonly eventBusName?: string;
 }
 
-/** One HookType routed to a queue, with both places a message can end up when it is not consumed. */
+/** One kind of event routed to a queue, with both places a message can end up when it is not consumed. */
 export interface CallEventRoute {
   readonly rule: Rule;
   /** Where consumers read the events. */
@@ -46,6 +47,8 @@ export class CallEventRouting extends Construct {
   readonly missedCalls: CallEventRoute;
   /** Every EndIncCall: answered incoming calls, with their talk time. */
   readonly endedCalls: CallEventRoute;
+  /** Every call that ended missed (CallCompleted, Outcome missed): one message per call to call back. */
+  readonly missedCallsToCallBack: CallEventRoute;
 
   constructor(scope: Construct, id: string, props: CallEventRoutingProps) {
     super(scope, id);
@@ -75,12 +78,33 @@ export class CallEventRouting extends Construct {
         description: `detail of ${props.eventSource} ${hookType} events`,
       });
     }
+    new CfnSchema(this, `${CALL_LEVEL_EVENTS.completed}Schema`, {
+      registryName: this.schemaRegistry.attrRegistryName,
+      schemaName: `${props.eventSource}@${CALL_LEVEL_EVENTS.completed}`,
+      type: 'JSONSchemaDraft4',
+      content: JSON.stringify(callCompletedJsonSchema()),
+      description: `detail of ${props.eventSource} ${CALL_LEVEL_EVENTS.completed} events: the call's record`,
+    });
 
-    this.missedCalls = this.route('MissedCalls', 'MissedIncCall', props.eventSource);
-    this.endedCalls = this.route('EndedCalls', 'EndIncCall', props.eventSource);
+    const source = [props.eventSource];
+    this.missedCalls = this.route('MissedCalls', 'Every MissedIncCall call event', {
+      source,
+      detailType: ['MissedIncCall'],
+    });
+    this.endedCalls = this.route('EndedCalls', 'Every EndIncCall call event', {
+      source,
+      detailType: ['EndIncCall'],
+    });
+    // Named: operators and subscribers refer to it, and rule names are unique on the fixed-name bus.
+    this.missedCallsToCallBack = this.route(
+      'MissedCallsToCallBack',
+      'Every call that ended missed, once per call',
+      { source, detailType: [CALL_LEVEL_EVENTS.completed], detail: { Outcome: ['missed'] } },
+      'MissedCallsToCallBack',
+    );
   }
 
-  private route(id: string, hookType: HookType, eventSource: string): CallEventRoute {
+  private route(id: string, what: string, eventPattern: EventPattern, ruleName?: string): CallEventRoute {
     const scope = new Construct(this, id);
     const deadLetterQueue = secureQueue(scope, 'DeadLetterQueue');
     const queue = secureQueue(scope, 'Queue', {
@@ -88,12 +112,13 @@ export class CallEventRouting extends Construct {
     });
     const deliveryDeadLetterQueue = secureQueue(scope, 'DeliveryDeadLetterQueue');
     acknowledge(cfnResourceOf(deliveryDeadLetterQueue), {
-      'AwsSolutions-SQS3': `This queue is itself the dead-letter queue of the ${hookType} rule's target: it holds events EventBridge could not deliver, to redrive once the cause is fixed; a further DLQ would only move them again.`,
+      'AwsSolutions-SQS3': `This queue is itself the dead-letter queue of the ${id} rule's target: it holds events EventBridge could not deliver, to redrive once the cause is fixed; a further DLQ would only move them again.`,
     });
     const rule = new Rule(scope, 'Rule', {
       eventBus: this.eventBus,
-      description: `Every ${hookType} call event to its SQS queue`,
-      eventPattern: { source: [eventSource], detailType: [hookType] },
+      ...(ruleName ? { ruleName } : {}),
+      description: `${what} to its SQS queue`,
+      eventPattern,
       targets: [
         new SqsQueue(queue, {
           deadLetterQueue: deliveryDeadLetterQueue,

@@ -1,4 +1,8 @@
-/** The stateful part: the CallEvents table (the outbox, streamed) and the RejectedCallEvents quarantine. */
+/**
+ * The stateful part: the CallEvents table (the raw events' outbox, streamed), the
+ * RejectedCallEvents quarantine, and the Calls table (one record per call, the call-level
+ * events' outbox, streamed).
+ */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import {
   AttributeType,
@@ -9,7 +13,13 @@ import {
   type TableProps,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS, TTL_ATTRIBUTE } from '../../lambda/contract/runtime-config';
+import {
+  CALL_EVENTS_KEYS,
+  CALLS_INDEXES,
+  CALLS_KEYS,
+  REJECTED_EVENTS_KEYS,
+  TTL_ATTRIBUTE,
+} from '../../lambda/contract/runtime-config';
 
 /**
  * Both tables are RETAINed on stack deletion and have PITR: nothing the provider sent is lost.
@@ -20,6 +30,11 @@ export class CallEventStore extends Construct {
   readonly callEvents: Table;
   /** Quarantine: authenticated bodies that could not be accepted (invalid JSON or contract, oversize). */
   readonly rejectedCallEvents: Table;
+  /**
+   * One record per call (SessionID), folded from its events; found by customer or public number
+   * through its indexes. Streams both images, so that a change of status is seen as one.
+   */
+  readonly calls: Table;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -45,5 +60,18 @@ export class CallEventStore extends Construct {
       partitionKey: { name: REJECTED_EVENTS_KEYS.partitionKey, type: AttributeType.STRING },
       sortKey: { name: REJECTED_EVENTS_KEYS.sortKey, type: AttributeType.STRING },
     });
+
+    this.calls = new Table(this, 'Calls', {
+      ...common,
+      partitionKey: { name: CALLS_KEYS.partitionKey, type: AttributeType.STRING },
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+    for (const index of Object.values(CALLS_INDEXES)) {
+      this.calls.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+      });
+    }
   }
 }

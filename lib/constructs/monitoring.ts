@@ -37,6 +37,10 @@ export interface MonitoringProps {
   readonly publishFunction: IFunction;
   /** The stream mapping's on-failure destination. */
   readonly publishFailureQueue: IQueue;
+  /** The function that folds the CallEvents stream into the Calls table. */
+  readonly projectFunction: IFunction;
+  /** Its stream mapping's on-failure destination. */
+  readonly projectFailureQueue: IQueue;
   /** The custom bus the routes' rules are on (their metrics carry its name). */
   readonly eventBus: IEventBus;
   /** The built-in routes, keyed by the label used in alarm ids and graph legends. */
@@ -115,6 +119,7 @@ export class Monitoring extends Construct {
 
     this.ingestAlarms(props);
     this.publisherAlarms(props);
+    this.projectorAlarms(props);
     this.routeAlarms(props);
     this.dashboard = this.flowDashboard(props);
   }
@@ -265,6 +270,39 @@ export class Monitoring extends Construct {
     );
   }
 
+  private projectorAlarms(props: MonitoringProps): void {
+    const maxAge = props.maxIteratorAge ?? Duration.minutes(5);
+    this.alarm(
+      'ProjectorIteratorAgeAlarm',
+      props.projectFunction.metric('IteratorAge', { statistic: Stats.MAXIMUM, period: this.period }),
+      maxAge.toMilliseconds(),
+      `The call projector is more than ${maxAge.toHumanString()} behind the CallEvents stream: Calls records (and CallCompleted events) are late. ` +
+        `Check the project function's errors, duration and logs (DynamoDB throttling, Version conflicts); records older than the mapping's maximum age go to the projector's failure queue.`,
+      ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+    this.alarm(
+      'ProjectFunctionErrorsAlarm',
+      props.projectFunction.metricErrors({ period: this.period, statistic: Stats.SUM }),
+      1,
+      `The project function failed a whole batch (crash, timeout, or a record it could not identify); the mapping retries it, bisecting. ` +
+        `Read the project function's log group; if it persists, records end in the projector's failure queue.`,
+    );
+    this.alarm(
+      'ProjectionFailedAlarm',
+      this.emf(METRICS.project.failed),
+      1,
+      `Calls could not be projected (their record could not be read, folded or written); their stream records are retried by the mapping. ` +
+        `Read "Cannot project call" in the project function's logs (SessionID, errorName).`,
+    );
+    this.alarm(
+      'ProjectFailureQueueAlarm',
+      this.queueDepth(props.projectFailureQueue),
+      1,
+      `The stream mapping gave up on CallEvents records for the call projector: those calls' records may miss events. ` +
+        `Fix the cause from the project function's logs; any later event of such a call folds all of its events again (docs/RELIABILITY.md), then delete the messages.`,
+    );
+  }
+
   private routeAlarms(props: MonitoringProps): void {
     for (const [label, route] of Object.entries(props.routes)) {
       this.alarm(
@@ -294,7 +332,7 @@ export class Monitoring extends Construct {
   private flowDashboard(props: MonitoringProps): Dashboard {
     const period = this.period;
     const p = (n: number) => Stats.percentile(n);
-    const { ingest, publish } = METRICS;
+    const { ingest, publish, project } = METRICS;
     const emf = (name: string) => this.emf(name).with({ label: name });
     const routes = Object.entries(props.routes);
     const api = props.restApi;
@@ -378,6 +416,34 @@ export class Monitoring extends Construct {
     );
     dashboard.addWidgets(
       new GraphWidget({
+        title: 'Call projector',
+        width: 8,
+        left: [emf(project.projected), emf(project.failed)],
+      }),
+      new GraphWidget({
+        title: 'Projector iterator age (ms)',
+        width: 8,
+        left: [
+          props.projectFunction.metric('IteratorAge', {
+            period,
+            statistic: Stats.MAXIMUM,
+            label: 'IteratorAge max',
+          }),
+        ],
+        leftAnnotations: [ageAlarm],
+      }),
+      new GraphWidget({
+        title: 'Project function',
+        width: 8,
+        left: [
+          props.projectFunction.metricDuration({ period, statistic: p(50), label: 'Duration p50' }),
+          props.projectFunction.metricDuration({ period, statistic: p(99), label: 'Duration p99' }),
+        ],
+        right: [props.projectFunction.metricErrors({ period, statistic: Stats.SUM, label: 'Errors' })],
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
         title: 'Rule deliveries',
         width: 12,
         left: routes.flatMap(([label, route]) => [
@@ -390,6 +456,7 @@ export class Monitoring extends Construct {
         width: 12,
         left: [
           this.queueDepth(props.publishFailureQueue, 'Publish failure queue'),
+          this.queueDepth(props.projectFailureQueue, 'Projector failure queue'),
           ...routes.flatMap(([label, route]) => [
             this.queueDepth(route.deliveryDeadLetterQueue, `${label} delivery DLQ`),
             this.queueDepth(route.deadLetterQueue, `${label} consumer DLQ`),

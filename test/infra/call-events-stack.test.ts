@@ -1,9 +1,11 @@
 /** The stack with no configuration at all: what a first `cdk deploy` creates. */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { HOOK_TYPES } from '../../lambda/contract';
+import type { IConstruct } from 'constructs';
+import { callCompletedJsonSchema, HOOK_TYPES } from '../../lambda/contract';
 import {
   CALL_EVENTS_KEYS,
   INGEST_ENV,
+  PROJECT_ENV,
   PUBLISH_ENV,
   REJECTED_EVENTS_KEYS,
   SETTINGS,
@@ -59,12 +61,96 @@ describe('CallEventStore', () => {
     );
   });
 
-  it('streams new images of CallEvents only', () => {
+  it('streams new images of CallEvents, both images of Calls, nothing of the quarantine', () => {
     const tables = template.findResources('AWS::DynamoDB::Table');
     expect(tables[logicalId(stack.store.callEvents)]?.Properties.StreamSpecification).toEqual({
       StreamViewType: 'NEW_IMAGE',
     });
+    expect(tables[logicalId(stack.store.calls)]?.Properties.StreamSpecification).toEqual({
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    });
     expect(tables[logicalId(stack.store.rejectedCallEvents)]?.Properties.StreamSpecification).toBeUndefined();
+  });
+
+  it('Calls: one item per SessionID, on-demand, PITR, encryption, TTL, retained', () => {
+    const tables = template.findResources('AWS::DynamoDB::Table');
+    expect(tables[logicalId(stack.store.calls)]).toMatchObject({
+      Properties: {
+        KeySchema: [{ AttributeName: 'SessionID', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('Calls: indexes ByCustomerNumber and ByCityNumber, each sorted by StartedAt, with every attribute', () => {
+    const indexes = template.findResources('AWS::DynamoDB::Table')[logicalId(stack.store.calls)]?.Properties
+      .GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[];
+    expect(indexes.map((i) => [i.IndexName, i.KeySchema, i.Projection])).toEqual([
+      [
+        'ByCustomerNumber',
+        [
+          { AttributeName: 'CustomerNumber', KeyType: 'HASH' },
+          { AttributeName: 'StartedAt', KeyType: 'RANGE' },
+        ],
+        { ProjectionType: 'ALL' },
+      ],
+      [
+        'ByCityNumber',
+        [
+          { AttributeName: 'CityNumber', KeyType: 'HASH' },
+          { AttributeName: 'StartedAt', KeyType: 'RANGE' },
+        ],
+        { ProjectionType: 'ALL' },
+      ],
+    ]);
+  });
+});
+
+describe('CallProjector', () => {
+  it('gives the project function both tables, the zone, the country, and no retention by default', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(functions[logicalId(stack.projector.projectFunction)]?.Properties.Environment.Variables).toEqual(
+      expect.objectContaining({
+        [PROJECT_ENV.callEventsTable]: refOf(stack.store.callEvents),
+        [PROJECT_ENV.callsTable]: refOf(stack.store.calls),
+        [PROJECT_ENV.timeZone]: SETTINGS.timeZone.default,
+        [PROJECT_ENV.defaultCountry]: SETTINGS.defaultCountry.default,
+      }),
+    );
+    const variables = functions[logicalId(stack.projector.projectFunction)]?.Properties.Environment.Variables;
+    expect(variables).not.toHaveProperty(PROJECT_ENV.retentionDays);
+  });
+
+  it('lets it Query the events and Get and Put the records, on the tables alone, besides its stream', () => {
+    const permissions = permissionsOf(template, logicalId(stack.projector.projectFunction.executionRole));
+    expect(actionsOf(permissions)).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetItem',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    expect(resourcesFor(permissions, 'dynamodb:Query')).toEqual([arnOf(stack.store.callEvents)]);
+    expect(resourcesFor(permissions, 'dynamodb:GetItem')).toEqual([arnOf(stack.store.calls)]);
+    expect(resourcesFor(permissions, 'dynamodb:PutItem')).toEqual([arnOf(stack.store.calls)]);
+    expect(resourcesFor(permissions, 'dynamodb:GetRecords')).toEqual([
+      { 'Fn::GetAtt': [logicalId(stack.store.callEvents), 'StreamArn'] },
+    ]);
+    expect(resourcesFor(permissions, 'sqs:SendMessage')).toEqual([arnOf(stack.projector.failureQueue)]);
   });
 });
 
@@ -204,25 +290,63 @@ describe('functions', () => {
   });
 });
 
-describe('EventPublisher', () => {
-  it('reads the CallEvents stream: INSERTs only, partial failures, bisect, bounded retries and age', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.store.callEvents), 'StreamArn'] },
-      FunctionName: refOf(stack.publisher.publishFunction),
-      StartingPosition: 'TRIM_HORIZON',
-      BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 1,
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: 8,
-      MaximumRecordAgeInSeconds: 86_400,
-      ParallelizationFactor: Match.absent(),
-      DestinationConfig: { OnFailure: { Destination: arnOf(stack.publisher.failureQueue) } },
-    });
+/** The settings every stream mapping of the app shares (lib/constructs/stream-mapping.ts). */
+const mappingOf =
+  (table: () => IConstruct, fn: () => IConstruct, failureQueue: () => IConstruct, eventNames: string[]) =>
+  () => ({
+    EventSourceArn: { 'Fn::GetAtt': [logicalId(table()), 'StreamArn'] },
+    FunctionName: refOf(fn()),
+    StartingPosition: 'TRIM_HORIZON',
+    BatchSize: 100,
+    MaximumBatchingWindowInSeconds: 1,
+    FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: eventNames }) }] },
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    BisectBatchOnFunctionError: true,
+    MaximumRetryAttempts: 8,
+    MaximumRecordAgeInSeconds: 86_400,
+    ParallelizationFactor: Match.absent(),
+    DestinationConfig: { OnFailure: { Destination: arnOf(failureQueue()) } },
   });
 
+describe('stream mappings', () => {
+  it('are three: the publisher on both outboxes, the projector on CallEvents', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+  });
+
+  it.each([
+    [
+      'publisher ← CallEvents: INSERTs only',
+      mappingOf(
+        () => stack.store.callEvents,
+        () => stack.publisher.publishFunction,
+        () => stack.publisher.failureQueue,
+        ['INSERT'],
+      ),
+    ],
+    [
+      'publisher ← Calls: INSERTs and MODIFYs',
+      mappingOf(
+        () => stack.store.calls,
+        () => stack.publisher.publishFunction,
+        () => stack.publisher.failureQueue,
+        ['INSERT', 'MODIFY'],
+      ),
+    ],
+    [
+      'projector ← CallEvents: INSERTs only',
+      mappingOf(
+        () => stack.store.callEvents,
+        () => stack.projector.projectFunction,
+        () => stack.projector.failureQueue,
+        ['INSERT'],
+      ),
+    ],
+  ])('%s, partial failures, bisect, bounded retries and age', (_name, mapping) => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', mapping());
+  });
+});
+
+describe('EventPublisher', () => {
   it('gives the publish function the bus and the source', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     expect(functions[logicalId(stack.publisher.publishFunction)]?.Properties.Environment.Variables).toEqual(
@@ -252,6 +376,7 @@ describe('EventPublisher', () => {
     expect(resourcesFor(permissions, 'events:PutEvents')).toEqual([arnOf(stack.routing.eventBus)]);
     expect(resourcesFor(permissions, 'dynamodb:GetRecords')).toEqual([
       { 'Fn::GetAtt': [logicalId(stack.store.callEvents), 'StreamArn'] },
+      { 'Fn::GetAtt': [logicalId(stack.store.calls), 'StreamArn'] },
     ]);
     expect(resourcesFor(permissions, 'sqs:SendMessage')).toEqual([arnOf(stack.publisher.failureQueue)]);
     expect(actionsOf(permissions.filter((p) => p.resource === '*'))).toEqual([
@@ -272,9 +397,28 @@ describe('CallEventRouting', () => {
     });
   });
 
+  it('registers the CallCompleted detail: the call record, from its one schema, and its EventId', () => {
+    const schemas = Object.values(
+      template.findResources('AWS::EventSchemas::Schema', {
+        Properties: { SchemaName: `${SETTINGS.eventSource.default}@CallCompleted` },
+      }),
+    );
+    expect(schemas).toHaveLength(1);
+    const content = JSON.parse(schemas[0]?.Properties.Content);
+    expect(content).toEqual(callCompletedJsonSchema());
+    expect(content.required).toEqual(
+      expect.arrayContaining(['SessionID', 'Status', 'StartedAt', 'Version', 'EventId']),
+    );
+    expect(Object.keys(content.properties)).toEqual(
+      expect.arrayContaining(['Outcome', 'CustomerNumber', 'Attempts']),
+    );
+  });
+
   it('registers one JSON Schema (draft 4) per HookType, of the published detail', () => {
     template.resourceCountIs('AWS::EventSchemas::Registry', 1);
-    const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema'));
+    const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')).filter(
+      (s) => !String(s.Properties.SchemaName).endsWith('@CallCompleted'),
+    );
     expect(schemas).toHaveLength(HOOK_TYPES.length);
     expect(schemas.map((s) => s.Properties.SchemaName).sort()).toEqual(
       HOOK_TYPES.map((t) => `${SETTINGS.eventSource.default}@${t}`).sort(),
@@ -294,14 +438,19 @@ describe('CallEventRouting', () => {
   });
 
   it.each([
-    ['MissedIncCall', () => stack.routing.missedCalls],
-    ['EndIncCall', () => stack.routing.endedCalls],
-  ])('routes every %s to its queue, with a target DLQ and a consumer DLQ', (hookType, route) => {
+    ['MissedIncCall', () => stack.routing.missedCalls, { 'detail-type': ['MissedIncCall'] }],
+    ['EndIncCall', () => stack.routing.endedCalls, { 'detail-type': ['EndIncCall'] }],
+    [
+      'CallCompleted with Outcome missed',
+      () => stack.routing.missedCallsToCallBack,
+      { 'detail-type': ['CallCompleted'], detail: { Outcome: ['missed'] } },
+    ],
+  ])('routes every %s to its queue, with a target DLQ and a consumer DLQ', (_what, route, pattern) => {
     const { rule, queue, deadLetterQueue, deliveryDeadLetterQueue } = route();
     const rules = template.findResources('AWS::Events::Rule');
     expect(rules[logicalId(rule)]?.Properties).toMatchObject({
       EventBusName: refOf(stack.routing.eventBus),
-      EventPattern: { source: [SETTINGS.eventSource.default], 'detail-type': [hookType] },
+      EventPattern: { source: [SETTINGS.eventSource.default], ...pattern },
       Targets: [
         {
           Arn: arnOf(queue),
@@ -317,10 +466,17 @@ describe('CallEventRouting', () => {
     });
   });
 
+  it('names the MissedCallsToCallBack rule, for operators and subscribers to find it', () => {
+    const rules = template.findResources('AWS::Events::Rule');
+    expect(rules[logicalId(stack.routing.missedCallsToCallBack.rule)]?.Properties.Name).toBe(
+      'MissedCallsToCallBack',
+    );
+  });
+
   it('encrypts every queue, refuses non-TLS access to it and keeps messages 14 days', () => {
     const queues = template.findResources('AWS::SQS::Queue');
-    // 2 routes × (queue, its DLQ, the rule target's DLQ) + the publisher's failure queue
-    expect(Object.keys(queues)).toHaveLength(7);
+    // 3 routes × (queue, its DLQ, the rule target's DLQ) + the publisher's and the projector's failure queues
+    expect(Object.keys(queues)).toHaveLength(11);
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
     for (const [id, queue] of Object.entries(queues)) {
       expect(queue.Properties).toMatchObject({
@@ -353,6 +509,9 @@ describe('outputs', () => {
     'MissedCallsQueueUrl',
     'EndedCallsQueueUrl',
     'PublishFailureQueueUrl',
+    'CallsTableName',
+    'MissedCallsToCallBackQueueUrl',
+    'ProjectFailureQueueUrl',
   ])('prints %s', (name) => {
     template.hasOutput(name, { Value: Match.anyValue() });
   });
@@ -365,5 +524,9 @@ describe('outputs', () => {
     );
     expect(outputs.EventBusName?.Value).toEqual(refOf(stack.routing.eventBus));
     expect(outputs.MissedCallsQueueUrl?.Value).toEqual(refOf(stack.routing.missedCalls.queue));
+    expect(outputs.CallsTableName?.Value).toEqual(refOf(stack.store.calls));
+    expect(outputs.MissedCallsToCallBackQueueUrl?.Value).toEqual(
+      refOf(stack.routing.missedCallsToCallBack.queue),
+    );
   });
 });

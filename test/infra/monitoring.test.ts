@@ -88,10 +88,20 @@ const FAILURE_PATHS: FailurePath[] = [
   lambdaMetric('publish function errors', 'Errors', () => stack.publisher.publishFunction),
   emf('publish failures', METRICS.publish.failed),
   queueDepth('publish failure queue', () => stack.publisher.failureQueue),
+  {
+    ...lambdaMetric('projector iterator age', 'IteratorAge', () => stack.projector.projectFunction),
+    statistic: 'Maximum',
+    threshold: 300_000,
+    comparison: 'GreaterThanThreshold',
+  },
+  lambdaMetric('project function errors', 'Errors', () => stack.projector.projectFunction),
+  emf('projection failures', METRICS.project.failed),
+  queueDepth('projector failure queue', () => stack.projector.failureQueue),
   ...(
     [
       ['MissedCalls', () => stack.routing.missedCalls],
       ['EndedCalls', () => stack.routing.endedCalls],
+      ['MissedCallsToCallBack', () => stack.routing.missedCallsToCallBack],
     ] as const
   ).flatMap(([label, route]): FailurePath[] => [
     queueDepth(`${label} rule-target DLQ`, () => route().deliveryDeadLetterQueue),
@@ -152,6 +162,7 @@ describe('alarms', () => {
         METRICS.ingest.storageUnavailable,
         METRICS.ingest.unauthorized,
         METRICS.publish.failed,
+        METRICS.project.failed,
       ].sort(),
     );
     for (const alarm of emf)
@@ -166,6 +177,8 @@ describe('alarms', () => {
       ingestFunction: custom.webhook.ingestFunction,
       publishFunction: custom.publisher.publishFunction,
       publishFailureQueue: custom.publisher.failureQueue,
+      projectFunction: custom.projector.projectFunction,
+      projectFailureQueue: custom.projector.failureQueue,
       eventBus: custom.routing.eventBus,
       routes: { MissedCalls: custom.routing.missedCalls },
       rejectedThreshold: 5,
@@ -182,7 +195,10 @@ describe('alarms', () => {
         .map(([, alarm]) => alarm.Properties);
     expect(props(METRICS.ingest.rejected)).toEqual([expect.objectContaining({ Threshold: 5, Period: 60 })]);
     expect(props(METRICS.ingest.unauthorized)).toEqual([expect.objectContaining({ Threshold: 100 })]);
-    expect(props('IteratorAge')).toEqual([expect.objectContaining({ Threshold: 900_000 })]);
+    expect(props('IteratorAge')).toEqual([
+      expect.objectContaining({ Threshold: 900_000 }),
+      expect.objectContaining({ Threshold: 900_000 }),
+    ]);
   });
 });
 
@@ -268,6 +284,8 @@ describe('dashboard', () => {
     METRICS.ingest.error,
     METRICS.publish.published,
     METRICS.publish.failed,
+    METRICS.project.projected,
+    METRICS.project.failed,
   ])('graphs the EMF metric %s with its service dimension', (metricName) => {
     expect(body()).toContain(`["${METRICS.namespace}","${metricName}","service","${METRICS.service}"`);
   });
