@@ -7,7 +7,7 @@
  * nor builds it.
  */
 import * as z from 'zod/mini';
-import { describe as d } from './schema';
+import { describe as d } from './describe';
 
 const instant = (description: string) => d(z.string(), `${description} UTC, ISO-8601.`);
 const seconds = (description: string) => d(z.int().check(z.minimum(0)), description);

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { callRecordSchema } from './call-record';
+import { describe as d } from './describe';
 import { HOOK_TYPE_INFO, HOOK_TYPES, type HookType } from './hook-types';
 import { ABSENT_VALUES, hookSchemas } from './schema';
 import { PUBLISHED_ATTRIBUTES } from './service-attributes';

@@ -92,7 +92,7 @@ describe('foldCall: incoming calls', () => {
       Day: '2021-01-28',
       EventCount: 6,
       LastEventAt: '2021-01-28T11:17:01Z',
-      LastReceivedAt: '2021-01-28T11:17:02Z',
+      LastReceivedAt: '2021-01-28T11:17:02.000Z',
     });
   });
 
@@ -179,7 +179,7 @@ describe('foldCall: incoming calls', () => {
       Day: '2021-01-28',
       EventCount: 4,
       LastEventAt: '2021-01-28T11:16:00Z',
-      LastReceivedAt: '2021-01-28T11:16:01Z',
+      LastReceivedAt: '2021-01-28T11:16:01.000Z',
     });
   });
 
@@ -244,7 +244,7 @@ describe('foldCall: outgoing calls', () => {
       Day: '2021-01-28',
       EventCount: 2,
       LastEventAt: '2021-01-28T06:01:10Z',
-      LastReceivedAt: '2021-01-28T06:01:11Z',
+      LastReceivedAt: '2021-01-28T06:01:11.000Z',
     });
   });
 
@@ -302,7 +302,7 @@ describe('foldCall: partial calls and re-sent events', () => {
       Day: '2021-01-28',
       EventCount: 1,
       LastEventAt: '2021-01-28T11:15:22Z',
-      LastReceivedAt: '2021-01-28T11:15:23Z',
+      LastReceivedAt: '2021-01-28T11:15:23.000Z',
     });
   });
 
