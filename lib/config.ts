@@ -74,6 +74,8 @@ export const configSchema = z.object({
   rejectedRetentionDays: withDefault(SETTINGS.rejectedRetentionDays),
   maxBodyBytes: withDefault(SETTINGS.maxBodyBytes),
   defaultCountry: withDefault(SETTINGS.defaultCountry),
+  callbackWindowHours: withDefault(SETTINGS.callbackWindowHours),
+  stuckCallAfterMinutes: withDefault(SETTINGS.stuckCallAfterMinutes),
   /** API stage steady-state requests per second. */
   throttlingRateLimit: fromContextNumber(z.number().positive()).default(50),
   throttlingBurstLimit: fromContextNumber(z.int().positive()).default(100),

@@ -10,6 +10,7 @@ import type { CallEventRecord } from '../contract/call-event-record';
 import { canonicalJson } from '../contract/call-event-record';
 import type { CallRecord } from '../contract/call-record';
 import { METRICS } from '../contract/runtime-config';
+import { withCallbackFields } from './callbacks';
 import { type FoldedCall, type FoldOptions, foldCall } from './fold-call';
 
 /** A Calls table item: the record, and its TTL when a retention is set. */
@@ -54,14 +55,15 @@ const DAY_SECONDS = 86_400;
 
 /**
  * The record to write after `current`, or undefined when the fold changes nothing (so that a
- * re-delivered or replayed event writes nothing and bumps no Version).
+ * re-delivered or replayed event writes nothing and bumps no Version). What the fold does not
+ * own (`stuck`, the callback fields) and the sparse index keys come from `withCallbackFields`.
  */
 export function nextCall(
   current: StoredCall | undefined,
   folded: FoldedCall,
   retentionDays?: number,
 ): StoredCall | undefined {
-  const next: StoredCall = { ...folded, Version: (current?.Version ?? 0) + 1 };
+  const next: StoredCall = withCallbackFields(current, { ...folded, Version: (current?.Version ?? 0) + 1 });
   if (retentionDays !== undefined) {
     next.ExpiresAt = Math.floor(Date.parse(folded.LastReceivedAt) / 1000) + retentionDays * DAY_SECONDS;
   }

@@ -12,7 +12,11 @@ import { describe as d } from './describe';
 const instant = (description: string) => d(z.string(), `${description} UTC, ISO-8601.`);
 const seconds = (description: string) => d(z.int().check(z.minimum(0)), description);
 
-export const CALL_STATUSES = ['open', 'ended'] as const;
+export const CALL_STATUSES = ['open', 'ended', 'stuck'] as const;
+export const CALLBACK_STATUSES = ['pending', 'called-back', 'customer-called-again'] as const;
+/** The value of the sparse index keys: present only while the record is in that index. */
+export const PENDING_CALLBACK = 'pending';
+export const OPEN_CALL = 'open';
 export const CALL_OUTCOMES = [
   'answered',
   'missed',
@@ -48,7 +52,10 @@ const buildRecordSchema = () =>
           'The outside party (incoming: Caller; outgoing: Called) in E.164 when it is a valid number, else its digits as sent.',
         ),
       ),
-      Status: d(z.enum(CALL_STATUSES), '`open` until an EndIncCall, MissedIncCall or EndOutCall is folded.'),
+      Status: d(
+        z.enum(CALL_STATUSES),
+        '`open` until an EndIncCall, MissedIncCall or EndOutCall is folded, then `ended`; `stuck` when the sweep found it open with nothing received for too long (an End folded later still makes it `ended`).',
+      ),
       Outcome: z.optional(d(z.enum(CALL_OUTCOMES), 'How the call ended; absent while open.')),
       ResultCode: z.optional(d(z.string(), "The ending event's ResultCode, as stored.")),
       ResultText: z.optional(d(z.string(), "The ending event's ResultText (known codes only).")),
@@ -67,6 +74,28 @@ const buildRecordSchema = () =>
       EventCount: d(z.int().check(z.minimum(1)), 'Distinct stored events folded (distinct EventKey).'),
       LastEventAt: instant('The latest EventTime folded.'),
       LastReceivedAt: instant('The latest ReceivedAt folded.'),
+      CallbackStatus: z.optional(
+        d(
+          z.enum(CALLBACK_STATUSES),
+          'Missed calls only: `pending` until an answered outgoing call to the customer (`called-back`) or an answered incoming call from them (`customer-called-again`) starts within the callback window after EndedAt.',
+        ),
+      ),
+      CallbackSessionID: z.optional(d(z.string(), 'The SessionID of the call that resolved this missed call.')),
+      CallbackAfterSeconds: z.optional(
+        seconds("Seconds from this missed call's EndedAt to the resolving call's StartedAt."),
+      ),
+      PendingCallback: z.optional(
+        d(
+          z.literal(PENDING_CALLBACK),
+          'Index key, not call data: `pending` only while CallbackStatus is `pending`; the partition key of the sparse index PendingCallbacks (sorted by EndedAt).',
+        ),
+      ),
+      OpenCall: z.optional(
+        d(
+          z.literal(OPEN_CALL),
+          'Index key, not call data: `open` only while Status is `open`; the partition key of the sparse index OpenCalls (sorted by LastReceivedAt), which the stuck-call sweep reads.',
+        ),
+      ),
       Version: d(
         z.int().check(z.minimum(1)),
         "Optimistic-concurrency counter: each write expects the previous one's Version.",
@@ -89,3 +118,8 @@ export type CallRecord = z.output<ReturnType<typeof buildRecordSchema>>;
 export type CallAttempt = CallRecord['Attempts'][number];
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 export type CallStatus = (typeof CALL_STATUSES)[number];
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
+/** How a missed call was resolved: the three callback fields of its record. */
+export type CallbackResolution = Required<
+  Pick<CallRecord, 'CallbackStatus' | 'CallbackSessionID' | 'CallbackAfterSeconds'>
+> & { CallbackStatus: Exclude<CallbackStatus, 'pending'> };

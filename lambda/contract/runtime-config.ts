@@ -78,6 +78,10 @@ export const SETTINGS = {
     default: 'RU',
     problem: (value) => (/^[A-Z]{2}$/.test(value) ? undefined : 'use an ISO 3166-1 alpha-2 code such as RU'),
   },
+  /** Hours after a missed call's end within which an answered call with the customer resolves it. */
+  callbackWindowHours: { kind: 'int', env: 'CALLBACK_WINDOW_HOURS', min: 1, max: 8_760, default: 72 },
+  /** Minutes with nothing received for an open call after which the sweep marks it `stuck`. */
+  stuckCallAfterMinutes: { kind: 'int', env: 'STUCK_CALL_AFTER_MINUTES', min: 1, max: 100_000, default: 240 },
 } as const satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -13,6 +13,8 @@ describe('parseConfig', () => {
       rejectedRetentionDays: SETTINGS.rejectedRetentionDays.default,
       maxBodyBytes: SETTINGS.maxBodyBytes.default,
       defaultCountry: SETTINGS.defaultCountry.default,
+      callbackWindowHours: SETTINGS.callbackWindowHours.default,
+      stuckCallAfterMinutes: SETTINGS.stuckCallAfterMinutes.default,
       throttlingRateLimit: 50,
       throttlingBurstLimit: 100,
       archiveRetentionDays: 365,
@@ -140,6 +142,8 @@ describe('the settings the functions read', () => {
     retentionDays: ['1', '36500', '0', '36501', '-3'],
     rejectedRetentionDays: ['7', '0', '1.5'],
     defaultCountry: ['KZ', 'ru', 'RUS', 'R1'],
+    callbackWindowHours: ['1', '8760', '0', '8761', '24.5', 'three days'],
+    stuckCallAfterMinutes: ['1', '100000', '0', '100001', '-240', '4h'],
   };
 
   it.each(Object.keys(SETTINGS) as SettingName[])('%s: the synth and the function agree', (name) => {

@@ -90,7 +90,13 @@ describe('projectCalls', () => {
       ['session-1', 1, 'ended', 'missed'],
       ['session-2', 1, 'ended', 'missed'],
     ]);
-    expect(store.calls.get('session-1')).toEqual({ ...foldCall(missedCall(1)), Version: 1 });
+    // A missed call also waits for a callback: the fold, plus what the projector owns.
+    expect(store.calls.get('session-1')).toEqual({
+      ...foldCall(missedCall(1)),
+      CallbackStatus: 'pending',
+      PendingCallback: 'pending',
+      Version: 1,
+    });
     expect(metricValue('CallsProjected')).toBe(2);
   });
 

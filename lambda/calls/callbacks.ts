@@ -1,0 +1,205 @@
+/**
+ * Missed calls to call back: which answered call resolves which missed call, and how a record
+ * keeps its callback fields across re-folds. Pure: the projector does the lookups and writes.
+ *
+ * The rule (docs/CALLS.md, "Missed calls to call back"): a missed call (`Status` `ended`,
+ * `Outcome` `missed`) is `pending` until a call with the same `CustomerNumber` that ended
+ * `answered` starts within the window after the missed call's `EndedAt`:
+ * `missed.EndedAt ≤ candidate.StartedAt ≤ missed.EndedAt + windowHours`. Both ends are
+ * inclusive: times have whole seconds, so a call starting the very second the missed call ended
+ * started after it as far as anyone can tell (`CallbackAfterSeconds` 0). An outgoing resolver
+ * makes it `called-back`, an incoming one `customer-called-again`. A call never resolves itself.
+ *
+ * How the projector uses this, for each record `next = nextCall(current, folded, …)` it writes:
+ *
+ * - `becameMissed(current, next)`: the call has just become missed. Query the customer's calls
+ *   (index ByCustomerNumber, `StartedAt` in `candidateStartRange(next, windowHours)`) and write
+ *   `withCallback(next, initialCallback(next, candidates, windowHours))` instead of `next`
+ *   (the out-of-order case: the resolving call was stored first).
+ * - `becameAnswered(current, next)`: the call may resolve earlier missed calls. Query the
+ *   customer's pending missed calls (ByCustomerNumber with `PendingCallback` = `pending`, or
+ *   PendingCallbacks with `EndedAt` in `resolvableEndRange(next, windowHours)`), and for each
+ *   `{ missed, resolution }` of `missedCallsResolvedBy(next, pending, windowHours)` write
+ *   `resolveMissedCall(missed, resolution)` under the missed record's Version.
+ *
+ * `nextCall` itself applies `withCallbackFields(current, next)`, so a missed call is `pending`
+ * from its first ended write even when the lookups above have not run.
+ */
+import {
+  type CallbackResolution,
+  type CallbackStatus,
+  type CallRecord,
+  OPEN_CALL,
+  PENDING_CALLBACK,
+} from '../contract/call-record';
+
+/** What a resolver must have; a Calls record has all of it. */
+export type CallbackCandidate = Pick<
+  CallRecord,
+  'SessionID' | 'Direction' | 'Status' | 'Outcome' | 'CustomerNumber' | 'StartedAt'
+>;
+/** What a missed call must have; a Calls record has all of it. */
+export type MissedCall = Pick<CallRecord, 'SessionID' | 'Status' | 'Outcome' | 'CustomerNumber' | 'EndedAt'>;
+
+/** The callback fields a missed call gets: `pending`, or how it was resolved. */
+export type CallbackFields = { CallbackStatus: 'pending' } | CallbackResolution;
+
+const CALLBACK_FIELDS = ['CallbackStatus', 'CallbackSessionID', 'CallbackAfterSeconds'] as const;
+const HOUR_MS = 3_600_000;
+
+/** An ISO instant without milliseconds when it has none, like the record's own times. */
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** Ended with Outcome `missed` (and an EndedAt): a call to call back. */
+export function isMissedCall(record: MissedCall): boolean {
+  return record.Status === 'ended' && record.Outcome === 'missed' && record.EndedAt !== undefined;
+}
+
+/** Ended answered: a call that may resolve missed calls. */
+export function isAnsweredCall(record: Pick<CallRecord, 'Status' | 'Outcome'>): boolean {
+  return record.Status === 'ended' && record.Outcome === 'answered';
+}
+
+/** `CallbackStatus` is a resolution (not `pending`, not absent). */
+export function isResolved(status: CallbackStatus | undefined): status is CallbackResolution['CallbackStatus'] {
+  return status === 'called-back' || status === 'customer-called-again';
+}
+
+/**
+ * How `candidate` resolves `missed`, or undefined when it does not: it ended `answered`, has the
+ * same `CustomerNumber`, is not the missed call itself, and started within
+ * [missed.EndedAt, missed.EndedAt + windowHours].
+ */
+export function resolves(
+  missed: MissedCall,
+  candidate: CallbackCandidate,
+  windowHours: number,
+): CallbackResolution | undefined {
+  if (!isMissedCall(missed) || !isAnsweredCall(candidate)) return undefined;
+  if (candidate.SessionID === missed.SessionID) return undefined;
+  if (missed.CustomerNumber === undefined || candidate.CustomerNumber !== missed.CustomerNumber) return undefined;
+  const endedAt = Date.parse(missed.EndedAt as string);
+  const startedAt = Date.parse(candidate.StartedAt);
+  if (!(startedAt >= endedAt && startedAt <= endedAt + windowHours * HOUR_MS)) return undefined;
+  return {
+    CallbackStatus: candidate.Direction === 'outgoing' ? 'called-back' : 'customer-called-again',
+    CallbackSessionID: candidate.SessionID,
+    CallbackAfterSeconds: Math.floor((startedAt - endedAt) / 1000),
+  };
+}
+
+/** Earliest `StartedAt` first, then `SessionID`: the same resolver whatever order the candidates come in. */
+function byStart(a: CallbackCandidate, b: CallbackCandidate): number {
+  const d = Date.parse(a.StartedAt) - Date.parse(b.StartedAt);
+  return d !== 0 ? d : a.SessionID < b.SessionID ? -1 : a.SessionID > b.SessionID ? 1 : 0;
+}
+
+/**
+ * The callback fields of a call that has just become missed: its resolution by the earliest
+ * resolving call among those already stored (earliest `StartedAt`, then smallest `SessionID`),
+ * else `pending`. Undefined when `missed` is not a missed call.
+ */
+export function initialCallback(
+  missed: MissedCall,
+  candidatesAlreadyStored: readonly CallbackCandidate[],
+  windowHours: number,
+): CallbackFields | undefined {
+  if (!isMissedCall(missed)) return undefined;
+  for (const candidate of [...candidatesAlreadyStored].sort(byStart)) {
+    const resolution = resolves(missed, candidate, windowHours);
+    if (resolution) return resolution;
+  }
+  return { CallbackStatus: 'pending' };
+}
+
+/**
+ * The pending missed calls that a newly answered call resolves, each with its resolution, in
+ * the order given. Missed calls already resolved (or not missed) are left out, so one resolver
+ * never overwrites an earlier resolution.
+ */
+export function missedCallsResolvedBy<M extends MissedCall & Pick<CallRecord, 'CallbackStatus'>>(
+  resolver: CallbackCandidate,
+  pendingMissedCalls: readonly M[],
+  windowHours: number,
+): { missed: M; resolution: CallbackResolution }[] {
+  const resolved: { missed: M; resolution: CallbackResolution }[] = [];
+  for (const missed of pendingMissedCalls) {
+    if (isResolved(missed.CallbackStatus)) continue;
+    const resolution = resolves(missed, resolver, windowHours);
+    if (resolution) resolved.push({ missed, resolution });
+  }
+  return resolved;
+}
+
+/** The StartedAt range of the calls that could resolve `missed` (for a ByCustomerNumber query). */
+export function candidateStartRange(
+  missed: Pick<CallRecord, 'EndedAt'>,
+  windowHours: number,
+): { from: string; to: string } | undefined {
+  if (missed.EndedAt === undefined) return undefined;
+  const endedAt = Date.parse(missed.EndedAt);
+  return { from: iso(endedAt), to: iso(endedAt + windowHours * HOUR_MS) };
+}
+
+/** The EndedAt range of the missed calls that `resolver` could resolve (for a PendingCallbacks query). */
+export function resolvableEndRange(
+  resolver: Pick<CallRecord, 'StartedAt'>,
+  windowHours: number,
+): { from: string; to: string } {
+  const startedAt = Date.parse(resolver.StartedAt);
+  return { from: iso(startedAt - windowHours * HOUR_MS), to: iso(startedAt) };
+}
+
+/** The write made the call missed (it was not missed before). */
+export function becameMissed(current: CallRecord | undefined, next: CallRecord): boolean {
+  return isMissedCall(next) && !(current && isMissedCall(current));
+}
+
+/** The write made the call ended answered (it was not before). */
+export function becameAnswered(current: CallRecord | undefined, next: CallRecord): boolean {
+  return isAnsweredCall(next) && !(current && isAnsweredCall(current));
+}
+
+/** Sets the sparse index keys from `Status` and `CallbackStatus`, so that they never disagree. */
+export function withIndexKeys<T extends CallRecord>(record: T): T {
+  const { OpenCall: _open, PendingCallback: _pending, ...rest } = record;
+  return {
+    ...rest,
+    ...(record.Status === 'open' ? { OpenCall: OPEN_CALL } : {}),
+    ...(record.CallbackStatus === 'pending' ? { PendingCallback: PENDING_CALLBACK } : {}),
+  } as T;
+}
+
+/** `record` with these callback fields (replacing any it had), its index keys kept consistent. */
+export function withCallback<T extends CallRecord>(record: T, fields: CallbackFields): T {
+  const rest: Record<string, unknown> = { ...record };
+  for (const field of CALLBACK_FIELDS) delete rest[field];
+  return withIndexKeys({ ...rest, ...fields } as T);
+}
+
+/** The record to write for a pending missed call that `resolution` resolves: its next Version. */
+export function resolveMissedCall<T extends CallRecord>(missed: T, resolution: CallbackResolution): T {
+  return { ...withCallback(missed, resolution), Version: missed.Version + 1 };
+}
+
+/**
+ * What `nextCall` writes over a fresh fold (`next`), given the stored record (`current`). The
+ * fold owns neither the callback fields nor `stuck`, so:
+ * - a stored `stuck` call whose events still fold to `open` stays `stuck`; one that ended is `ended`;
+ * - a missed call keeps the callback fields it has, and gets `pending` when it has none;
+ * - a call no longer missed (a late End shows it was answered) loses them;
+ * - `OpenCall` and `PendingCallback` follow `Status` and `CallbackStatus`.
+ */
+export function withCallbackFields<T extends CallRecord>(current: CallRecord | undefined, next: T): T {
+  const status = current?.Status === 'stuck' && next.Status === 'open' ? 'stuck' : next.Status;
+  const rest: Record<string, unknown> = { ...next, Status: status };
+  for (const field of CALLBACK_FIELDS) delete rest[field];
+  const record = rest as T;
+  if (!isMissedCall(record)) return withIndexKeys(record);
+  const kept: Partial<CallRecord> = {};
+  for (const field of CALLBACK_FIELDS) {
+    const value = current?.[field];
+    if (value !== undefined) Object.assign(kept, { [field]: value });
+  }
+  return withIndexKeys({ ...record, CallbackStatus: 'pending', ...kept });
+}
