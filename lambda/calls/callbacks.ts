@@ -61,7 +61,9 @@ export function isAnsweredCall(record: Pick<CallRecord, 'Status' | 'Outcome'>): 
 }
 
 /** `CallbackStatus` is a resolution (not `pending`, not absent). */
-export function isResolved(status: CallbackStatus | undefined): status is CallbackResolution['CallbackStatus'] {
+export function isResolved(
+  status: CallbackStatus | undefined,
+): status is CallbackResolution['CallbackStatus'] {
   return status === 'called-back' || status === 'customer-called-again';
 }
 
@@ -77,7 +79,8 @@ export function resolves(
 ): CallbackResolution | undefined {
   if (!isMissedCall(missed) || !isAnsweredCall(candidate)) return undefined;
   if (candidate.SessionID === missed.SessionID) return undefined;
-  if (missed.CustomerNumber === undefined || candidate.CustomerNumber !== missed.CustomerNumber) return undefined;
+  if (missed.CustomerNumber === undefined || candidate.CustomerNumber !== missed.CustomerNumber)
+    return undefined;
   const endedAt = Date.parse(missed.EndedAt as string);
   const startedAt = Date.parse(candidate.StartedAt);
   if (!(startedAt >= endedAt && startedAt <= endedAt + windowHours * HOUR_MS)) return undefined;

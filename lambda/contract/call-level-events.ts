@@ -4,11 +4,15 @@
  * images). Zod-free, so the publisher's bundle carries no zod; the JSON Schemas of their
  * details come from call-record.ts.
  */
-import type { CallRecord } from './call-record';
+import type { CallbackStatus, CallRecord } from './call-record';
 
 export const CALL_LEVEL_EVENTS = {
   /** A call first became `ended`; `detail` is the record. */
   completed: 'CallCompleted',
+  /** A missed call was called back, or the customer called again and was answered; `detail` is the resolution. */
+  missedCallResolved: 'MissedCallResolved',
+  /** An open call with nothing received for too long was marked `stuck`; `detail` is the record. */
+  stuck: 'CallStuck',
 } as const;
 
 export type CallLevelEventType = (typeof CALL_LEVEL_EVENTS)[keyof typeof CALL_LEVEL_EVENTS];
@@ -27,10 +31,30 @@ function publicRecord(record: CallRecord & { ExpiresAt?: number }): Record<strin
   return rest;
 }
 
+const isResolved = (status: CallbackStatus | undefined) =>
+  status === 'called-back' || status === 'customer-called-again';
+
+/** An ISO instant without milliseconds when it has none, like the record's own times. */
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** The record as a detail: the record, and its stable EventId. */
+function recordDetail(record: CallRecord, detailType: CallLevelEventType): CallLevelEvent['detail'] {
+  return {
+    ...publicRecord(record),
+    SessionID: record.SessionID,
+    EventId: `${record.SessionID}/${detailType}`,
+  };
+}
+
 /**
- * The events a write of the Calls table stands for: `CallCompleted` when the call becomes
- * `ended` (from none, `open`, or any other status). A later write of an ended call (a late
- * event folded, a new Version) publishes nothing again.
+ * The events a write of the Calls table stands for, each on the transition only, so a later
+ * write (a late event folded, a new Version) publishes nothing again:
+ * - `CallCompleted` when the call becomes `ended` (from none, `open` or `stuck`); time: `EndedAt`;
+ * - `MissedCallResolved` when `CallbackStatus` becomes a resolution (from none or `pending`);
+ *   time: when the resolving call started (`EndedAt` + `CallbackAfterSeconds`);
+ * - `CallStuck` when the call becomes `stuck`; time: `LastReceivedAt`.
+ * A record that is created already missed and resolved (the resolving call was stored first)
+ * gives both CallCompleted and MissedCallResolved.
  */
 export function callLevelEvents(
   after: CallRecord | undefined,
@@ -41,11 +65,36 @@ export function callLevelEvents(
     events.push({
       detailType: CALL_LEVEL_EVENTS.completed,
       time: after.EndedAt,
+      detail: recordDetail(after, CALL_LEVEL_EVENTS.completed),
+    });
+  }
+  if (
+    after !== undefined &&
+    isResolved(after.CallbackStatus) &&
+    !isResolved(before?.CallbackStatus) &&
+    after.EndedAt !== undefined &&
+    after.CallbackSessionID !== undefined &&
+    after.CallbackAfterSeconds !== undefined
+  ) {
+    const type = CALL_LEVEL_EVENTS.missedCallResolved;
+    events.push({
+      detailType: type,
+      time: iso(Date.parse(after.EndedAt) + after.CallbackAfterSeconds * 1000),
       detail: {
-        ...publicRecord(after),
         SessionID: after.SessionID,
-        EventId: `${after.SessionID}/${CALL_LEVEL_EVENTS.completed}`,
+        CallbackStatus: after.CallbackStatus,
+        CallbackSessionID: after.CallbackSessionID,
+        CallbackAfterSeconds: after.CallbackAfterSeconds,
+        ...(after.CustomerNumber === undefined ? {} : { CustomerNumber: after.CustomerNumber }),
+        EventId: `${after.SessionID}/${type}`,
       },
+    });
+  }
+  if (after?.Status === 'stuck' && before?.Status !== 'stuck') {
+    events.push({
+      detailType: CALL_LEVEL_EVENTS.stuck,
+      time: after.LastReceivedAt,
+      detail: recordDetail(after, CALL_LEVEL_EVENTS.stuck),
     });
   }
   return events;

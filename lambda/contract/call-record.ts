@@ -80,7 +80,9 @@ const buildRecordSchema = () =>
           'Missed calls only: `pending` until an answered outgoing call to the customer (`called-back`) or an answered incoming call from them (`customer-called-again`) starts within the callback window after EndedAt.',
         ),
       ),
-      CallbackSessionID: z.optional(d(z.string(), 'The SessionID of the call that resolved this missed call.')),
+      CallbackSessionID: z.optional(
+        d(z.string(), 'The SessionID of the call that resolved this missed call.'),
+      ),
       CallbackAfterSeconds: z.optional(
         seconds("Seconds from this missed call's EndedAt to the resolving call's StartedAt."),
       ),
