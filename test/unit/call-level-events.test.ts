@@ -1,10 +1,18 @@
-/** CallCompleted: published once when a call first becomes ended, from the Calls table's stream. */
+/**
+ * The call-level events of a Calls write: CallCompleted when a call first becomes ended,
+ * MissedCallResolved when a missed call is resolved, CallStuck when a call is marked stuck;
+ * published from the Calls table's stream.
+ */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import fc from 'fast-check';
+import { initialCallback, resolveMissedCall, withCallback } from '../../lambda/calls/callbacks';
 import { foldCall } from '../../lambda/calls/fold-call';
 import { nextCall, type StoredCall } from '../../lambda/calls/project-calls';
-import { callLevelEvents } from '../../lambda/contract/call-level-events';
+import { markStuck } from '../../lambda/calls/stuck';
+import type { CallEventRecord } from '../../lambda/contract';
+import { CALL_LEVEL_EVENTS, callLevelEvents } from '../../lambda/contract/call-level-events';
 import { publishCallEvents, type StreamPublishDeps } from '../../lambda/publish/publish-call-events';
 import { callOf, storedEvent } from '../support/call-events';
 
@@ -70,6 +78,155 @@ describe('callLevelEvents', () => {
     expect(endedAgain.Version).toBe(3);
     expect(callLevelEvents(endedAgain, ended)).toEqual([]);
     expect(callLevelEvents(undefined, ended)).toEqual([]);
+  });
+});
+
+describe('MissedCallResolved', () => {
+  const resolution = {
+    CallbackStatus: 'called-back',
+    CallbackSessionID: 'out-9',
+    CallbackAfterSeconds: 610,
+  } as const;
+  const resolved = resolveMissedCall(ended, resolution);
+
+  it('is published when a pending missed call is resolved: the resolution as detail, timed at the resolving call', () => {
+    expect(ended.CallbackStatus).toBe('pending');
+    expect(callLevelEvents(resolved, ended)).toEqual([
+      {
+        detailType: 'MissedCallResolved',
+        // EndedAt 11:15:52Z + 610 s: when the resolving call started.
+        time: '2021-01-28T11:26:02Z',
+        detail: {
+          SessionID: 'c-1',
+          CallbackStatus: 'called-back',
+          CallbackSessionID: 'out-9',
+          CallbackAfterSeconds: 610,
+          CustomerNumber: '+79582412128',
+          EventId: 'c-1/MissedCallResolved',
+        },
+      },
+    ]);
+  });
+
+  it('comes with CallCompleted when the call is written ended and already resolved (its resolver was stored first)', () => {
+    const first = withCallback(
+      ended,
+      initialCallback(
+        ended,
+        [{ ...ended, SessionID: 'in-2', Outcome: 'answered', StartedAt: '2021-01-28T11:20:00Z' }],
+        72,
+      ) as never,
+    );
+    expect(first.CallbackStatus).toBe('customer-called-again');
+    expect(callLevelEvents(first, open).map((e) => [e.detailType, e.time])).toEqual([
+      ['CallCompleted', '2021-01-28T11:15:52Z'],
+      ['MissedCallResolved', '2021-01-28T11:20:00Z'],
+    ]);
+    expect(callLevelEvents(first, undefined).map((e) => e.detailType)).toEqual([
+      'CallCompleted',
+      'MissedCallResolved',
+    ]);
+  });
+
+  it('is nothing again for a later write of a resolved call, nor for a pending one', () => {
+    const later = nextCall(resolved, foldCall([create, missed, late])) as StoredCall;
+    expect(later.CallbackStatus).toBe('called-back');
+    expect(callLevelEvents(later, resolved)).toEqual([]);
+    expect(callLevelEvents(endedAgain, ended)).toEqual([]);
+  });
+});
+
+describe('CallStuck', () => {
+  const stuck = markStuck(open) as StoredCall;
+
+  it('is published when an open call is marked stuck: the record as detail, timed at its last receipt', () => {
+    const { ExpiresAt: _ttl, ...record } = stuck;
+    expect(callLevelEvents(stuck, open)).toEqual([
+      { detailType: 'CallStuck', time: open.LastReceivedAt, detail: { ...record, EventId: 'c-1/CallStuck' } },
+    ]);
+  });
+
+  it('a stuck call that ends later gets its CallCompleted, and no second CallStuck', () => {
+    const endedLater = nextCall(stuck, foldCall([create, missed])) as StoredCall;
+    expect(endedLater.Status).toBe('ended');
+    expect(callLevelEvents(endedLater, stuck).map((e) => e.detailType)).toEqual(['CallCompleted']);
+    const { Version: _v, ...same } = stuck;
+    expect(callLevelEvents({ ...same, Version: 9, EventCount: 2 }, stuck)).toEqual([]);
+  });
+});
+
+describe('callLevelEvents over any sequence of writes of one call', () => {
+  const ev = callOf({ SessionID: 'c-1', CityNumber: CITY, Caller: '9582412128' });
+  const pool: CallEventRecord[] = [
+    create,
+    storedEvent(ev('AttemptIncCallBegin', { StartTime: '2021-01-28 14:15:25', Called: '80052002651' })),
+    late,
+    missed,
+    // A re-sent End saying it was answered after all: the latest End decides.
+    storedEvent(
+      ev('EndIncCall', {
+        EndTime: '2021-01-28 14:15:59',
+        Duration: 5,
+        ResultCode: '200',
+        Called: '80052002651',
+      }),
+    ),
+  ];
+  type Step = { fold: number } | { sweep: true } | { resolve: number };
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({ fold: fc.integer({ min: 0, max: pool.length - 1 }) }),
+    fc.constant({ sweep: true as const }),
+    fc.record({ resolve: fc.integer({ min: 0, max: 3600 }) }),
+  );
+
+  /** Every record the Calls table holds in turn: the projector's, the sweep's and the resolver's writes. */
+  function writes(steps: Step[]): StoredCall[] {
+    const folded = new Set<CallEventRecord>();
+    const written: StoredCall[] = [];
+    for (const s of steps) {
+      const current = written.at(-1);
+      let next: StoredCall | undefined;
+      if ('fold' in s) {
+        folded.add(pool[s.fold] as CallEventRecord);
+        next = nextCall(current, foldCall([...folded]));
+      } else if ('sweep' in s) {
+        next = current && markStuck(current);
+      } else if (current?.CallbackStatus === 'pending') {
+        next = resolveMissedCall(current, {
+          CallbackStatus: 'called-back',
+          CallbackSessionID: 'out-1',
+          CallbackAfterSeconds: s.resolve,
+        });
+      }
+      if (next) written.push(next);
+    }
+    return written;
+  }
+
+  it('publishes each event once, on its transition, whatever the order of writes', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 14 }), (steps) => {
+        const records = writes(steps);
+        const published = records.map((after, i) => callLevelEvents(after, records[i - 1]));
+        for (const events of published) {
+          const types = events.map((e) => e.detailType);
+          expect(new Set(types).size).toBe(types.length);
+        }
+        const count = (type: string) => published.flat().filter((e) => e.detailType === type).length;
+        const ever = (test: (r: StoredCall) => boolean) => (records.some(test) ? 1 : 0);
+        // Once ended a call never leaves ended, so it completes once; stuck and resolved likewise.
+        expect(count(CALL_LEVEL_EVENTS.completed)).toBe(ever((r) => r.Status === 'ended'));
+        expect(count(CALL_LEVEL_EVENTS.stuck)).toBe(ever((r) => r.Status === 'stuck'));
+        expect(count(CALL_LEVEL_EVENTS.missedCallResolved)).toBe(
+          ever((r) => r.CallbackStatus === 'called-back'),
+        );
+        // The same write seen twice (a re-delivered stream record compared with itself) is nothing.
+        for (const r of records) expect(callLevelEvents(r, r)).toEqual([]);
+        // Every EventId is the call's and its type's.
+        for (const e of published.flat()) expect(e.detail.EventId).toBe(`c-1/${e.detailType}`);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
