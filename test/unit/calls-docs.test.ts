@@ -5,8 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { foldCall, OUTCOME_OF_RESULT_CODE } from '../../lambda/calls/fold-call';
+import { callCentreReport } from '../../lambda/calls/report';
 import { callRecordJsonSchema, type JsonSchema } from '../../lambda/contract';
+import { CALL_LEVEL_EVENTS } from '../../lambda/contract/call-level-events';
 import { callOf, storedEvent } from '../support/call-events';
+import { recordOf } from '../support/calls';
 
 const DOC = readFileSync(join(__dirname, '..', '..', 'docs', 'CALLS.md'), 'utf8');
 
@@ -53,6 +56,36 @@ describe('docs/CALLS.md', () => {
 
   it("lists an attempt's fields the same way", () => {
     checkFieldTable('### Attempts', schema.properties?.Attempts?.items ?? {});
+  });
+
+  it('lists every call-level event the stream gives', () => {
+    const documented = table('## Call-level events').map(([type]) => codes(type ?? '')[0]);
+    expect(documented).toEqual(Object.values(CALL_LEVEL_EVENTS));
+  });
+
+  it("lists every figure of the report, in the report's order", () => {
+    const report = callCentreReport([
+      recordOf([
+        storedEvent({
+          HookType: 'EndOutCall',
+          SessionID: 's',
+          CityNumber: '4950665310',
+          Caller: '80052002651',
+          Called: '89161234567',
+          StartTime: '2021-01-28 14:15:00',
+          EndTime: '2021-01-28 14:16:00',
+          Duration: 45,
+          ResultCode: '200',
+        }),
+      ]),
+    ]);
+    const figures = (heading: string) => table(heading).flatMap(([figure]) => codes(figure ?? ''));
+    expect(figures('## The report')).toEqual(Object.keys(report.total));
+    const callbacksCell = table('## The report').find(([figure]) => figure === '`callbacks`')?.[1] ?? '';
+    expect(codes(callbacksCell).filter((code) => code in report.total.callbacks)).toEqual(
+      Object.keys(report.total.callbacks),
+    );
+    expect(figures('### By employee')).toEqual(Object.keys(report.byEmployee['80052002651'] ?? {}));
   });
 
   describe('its Outcome table is what the fold does', () => {
