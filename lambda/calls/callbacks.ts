@@ -25,13 +25,12 @@
  * `nextCall` itself applies `withCallbackFields(current, next)`, so a missed call is `pending`
  * from its first ended write even when the lookups above have not run.
  */
-import {
-  type CallbackResolution,
-  type CallbackStatus,
-  type CallRecord,
-  OPEN_CALL,
-  PENDING_CALLBACK,
-} from '../contract/call-record';
+// Types only from the schema's module, so that zod stays out of the projector's bundle.
+import type { CallbackResolution, CallbackStatus, CallRecord } from '../contract/call-record';
+import { CALLS_SPARSE_INDEXES } from '../contract/runtime-config';
+
+const OPEN_CALL = CALLS_SPARSE_INDEXES.openCalls.value;
+const PENDING_CALLBACK = CALLS_SPARSE_INDEXES.pendingCallbacks.value;
 
 /** What a resolver must have; a Calls record has all of it. */
 export type CallbackCandidate = Pick<

@@ -8,15 +8,13 @@
  */
 import * as z from 'zod/mini';
 import { describe as d } from './describe';
+import { CALLS_SPARSE_INDEXES } from './runtime-config';
 
 const instant = (description: string) => d(z.string(), `${description} UTC, ISO-8601.`);
 const seconds = (description: string) => d(z.int().check(z.minimum(0)), description);
 
 export const CALL_STATUSES = ['open', 'ended', 'stuck'] as const;
 export const CALLBACK_STATUSES = ['pending', 'called-back', 'customer-called-again'] as const;
-/** The value of the sparse index keys: present only while the record is in that index. */
-export const PENDING_CALLBACK = 'pending';
-export const OPEN_CALL = 'open';
 export const CALL_OUTCOMES = [
   'answered',
   'missed',
@@ -38,8 +36,9 @@ const buildAttemptSchema = () =>
     'One employee rung once (one AttemptIncCallBegin).',
   );
 
-const buildRecordSchema = () =>
-  d(
+const buildRecordSchema = () => {
+  const { pendingCallbacks, openCalls } = CALLS_SPARSE_INDEXES;
+  return d(
     z.object({
       SessionID: d(z.string(), 'The call identifier: the CallEvents partition key.'),
       Direction: d(z.enum(['incoming', 'outgoing']), 'Call direction, from the HookTypes.'),
@@ -88,14 +87,14 @@ const buildRecordSchema = () =>
       ),
       PendingCallback: z.optional(
         d(
-          z.literal(PENDING_CALLBACK),
-          'Index key, not call data: `pending` only while CallbackStatus is `pending`; the partition key of the sparse index PendingCallbacks (sorted by EndedAt).',
+          z.literal(pendingCallbacks.value),
+          `Index key, not call data: \`${pendingCallbacks.value}\` only while CallbackStatus is \`pending\`; the partition key of the sparse index ${pendingCallbacks.indexName} (sorted by ${pendingCallbacks.sortKey}).`,
         ),
       ),
       OpenCall: z.optional(
         d(
-          z.literal(OPEN_CALL),
-          'Index key, not call data: `open` only while Status is `open`; the partition key of the sparse index OpenCalls (sorted by LastReceivedAt), which the stuck-call sweep reads.',
+          z.literal(openCalls.value),
+          `Index key, not call data: \`${openCalls.value}\` only while Status is \`open\`; the partition key of the sparse index ${openCalls.indexName} (sorted by ${openCalls.sortKey}), which the stuck-call sweep reads.`,
         ),
       ),
       Version: d(
@@ -105,6 +104,7 @@ const buildRecordSchema = () =>
     }),
     'One call, folded from its stored events.',
   );
+};
 
 let recordSchema: ReturnType<typeof buildRecordSchema> | undefined;
 

@@ -140,6 +140,22 @@ export const CALLS_INDEXES = {
   byCustomerNumber: { indexName: 'ByCustomerNumber', partitionKey: 'CustomerNumber', sortKey: 'StartedAt' },
   byCityNumber: { indexName: 'ByCityNumber', partitionKey: 'CityNumber', sortKey: 'StartedAt' },
 } as const;
+/**
+ * The Calls table's sparse indexes: an item is in one only while it has the index's key
+ * attribute, which then holds `value` (callbacks.ts and stuck.ts keep the attributes right).
+ * Not in CALLS_INDEXES yet: the stack creates those.
+ */
+export const CALLS_SPARSE_INDEXES = {
+  /** Missed calls waiting for a callback, oldest end first. */
+  pendingCallbacks: {
+    indexName: 'PendingCallbacks',
+    partitionKey: 'PendingCallback',
+    sortKey: 'EndedAt',
+    value: 'pending',
+  },
+  /** Open calls, least recently heard of first: what the stuck-call sweep reads. */
+  openCalls: { indexName: 'OpenCalls', partitionKey: 'OpenCall', sortKey: 'LastReceivedAt', value: 'open' },
+} as const;
 export const REJECTED_EVENTS_KEYS = { partitionKey: 'RejectedOn', sortKey: 'RejectedKey' } as const;
 export const TTL_ATTRIBUTE = 'ExpiresAt';
 

@@ -89,6 +89,30 @@ describe("the fold's bundle", () => {
     expect(inputs.filter((path) => path.includes('metadata.max'))).toEqual([]);
   });
 
+  it.each([
+    'lambda/calls/project-calls.ts',
+    'lambda/calls/stuck.ts',
+    'lambda/calls/report.ts',
+    'lambda/contract/call-level-events.ts',
+  ])(
+    'nor does %s, which the projector, the sweep, the report and the publisher use, carry zod',
+    async (entry) => {
+      const result = await build({
+        absWorkingDir: REPO_ROOT,
+        entryPoints: [entry],
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: 'node',
+        format: 'esm',
+        logLevel: 'silent',
+      });
+      const inputs = Object.keys(result.metafile.inputs);
+      expect(inputs.filter((path) => path.includes('node_modules/zod/'))).toEqual([]);
+      expect(inputs).not.toContain('lambda/contract/call-record.ts');
+    },
+  );
+
   it("is not in a bundle that uses the contract's index for parsing (the ingest function)", async () => {
     const result = await build({
       absWorkingDir: REPO_ROOT,
