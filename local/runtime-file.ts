@@ -22,13 +22,20 @@ export const runtimeFileSchema = z.object({
   region: z.string().min(1),
   dynamodbEndpoint: httpUrl,
   eventbridgeEndpoint: httpUrl,
-  tables: z.object({ callEvents: z.string().min(1), rejectedEvents: z.string().min(1) }),
+  tables: z.object({
+    callEvents: z.string().min(1),
+    rejectedEvents: z.string().min(1),
+    /** The call records (the projector's table). */
+    calls: z.string().min(1),
+  }),
   /** Directory of the NDJSON files, one per rule, that local EventBridge targets append to. */
   deliveriesDir: z.string().min(1),
   /** The functions' time zone, bus and source, as the stack sets them. */
   timeZone: z.string().min(1),
   eventBusName: z.string().min(1),
   eventSource: z.string().min(1),
+  /** The country a phone number without a country code is read in, as the projector reads it. */
+  defaultCountry: z.string().min(1),
   /** Days the stack keeps call events (TTL), when it sets a retention. */
   retentionDays: z.int().positive().optional(),
 });
@@ -48,10 +55,11 @@ export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
     eventbridgeEndpoint: runtime.eventbridgeEndpoint,
     tables: runtime.tables,
     deliveriesDir: runtime.deliveriesDir,
-    // What the operator tools (simulate, republish, requeue-rejected) need to act as the functions do.
+    // What the operator tools (simulate, calls, republish, requeue-rejected) need to act as the functions do.
     timeZone: required(runtime.environments.ingest, INGEST_ENV.timeZone),
     eventBusName: required(runtime.environments.publish, PUBLISH_ENV.eventBusName),
     eventSource: required(runtime.environments.publish, PUBLISH_ENV.eventSource),
+    defaultCountry: readSetting(runtime.environments.project, SETTINGS.defaultCountry),
     ...optional('retentionDays', readSetting(runtime.environments.ingest, SETTINGS.retentionDays)),
   };
 }

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
-import { INGEST_ENV, WEBHOOK_PATH } from '../lambda/contract/runtime-config';
+import { INGEST_ENV, PROJECT_ENV, PUBLISH_ENV, WEBHOOK_PATH } from '../lambda/contract/runtime-config';
 import { presentedToken, tokenMatches } from '../lambda/ingest/auth';
 import { readIngestConfig } from '../lambda/ingest/config';
 import { type DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local';
@@ -62,7 +62,7 @@ export interface LocalRuntime {
   region: string;
   dynamodbEndpoint: string;
   eventbridgeEndpoint: string;
-  tables: { callEvents: string; rejectedEvents: string };
+  tables: { callEvents: string; rejectedEvents: string; calls: string };
   stateDir: string;
   deliveriesDir: string;
   failedFile: string;
@@ -70,8 +70,9 @@ export interface LocalRuntime {
   /** The stack's rules, as the local EventBridge evaluates them. */
   rules: LocalRule[];
   /** The functions' environments as the stack sets them (tables and bus resolved to local names). */
-  environments: { ingest: Record<string, string>; publish: Record<string, string> };
-  pollers: StreamPoller[];
+  environments: Record<FunctionRole, Record<string, string>>;
+  /** One poller per event source mapping of the stack, each named by its table and function. */
+  pollers: LocalPoller[];
   /** The functions by local name (`IngestFunction`, `PublishFunction`, …), e.g. to see their workers. */
   functions: Map<string, LocalFunction>;
   /** DynamoDB Local, supervised. */
@@ -81,12 +82,67 @@ export interface LocalRuntime {
    * and could not be brought back; the owner then stops local mode. Never rejects.
    */
   failure: Promise<string>;
-  /** Resolves once every stored event has gone through the stream and EventBridge. */
+  /**
+   * Resolves once everything written so far has gone through every stream and its function,
+   * including what those functions wrote in turn (CallEvents → projector → Calls stream →
+   * publisher → bus): all the pollers drained together, a whole round with nothing new.
+   */
   drained(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 const REGION = LOCAL_AWS_ENV.AWS_REGION;
+
+/**
+ * What each of the stack's functions is, told by the environment variable only it carries, not
+ * by its logical id or the order of the template: the webhook's function is the one the API
+ * integrates with (checked to carry the rejected-events table too).
+ */
+const FUNCTION_ROLES = {
+  ingest: INGEST_ENV.rejectedEventsTable,
+  publish: PUBLISH_ENV.eventBusName,
+  project: PROJECT_ENV.callsTable,
+} as const;
+export type FunctionRole = keyof typeof FUNCTION_ROLES;
+
+/** A stream poller of local mode, with the table it reads and the function it invokes (local names). */
+export interface LocalPoller extends StreamPoller {
+  table: string;
+  functionName: string;
+  /** What the function is (undefined for one local mode does not know). */
+  role: FunctionRole | undefined;
+}
+
+/** The role of a function by its environment; undefined for a function local mode does not know. */
+function roleOf(env: Record<string, string>): FunctionRole | undefined {
+  const roles = (Object.keys(FUNCTION_ROLES) as FunctionRole[]).filter((role) =>
+    Object.hasOwn(env, FUNCTION_ROLES[role]),
+  );
+  if (roles.length > 1) throw new Error(`A function carries the variables of ${roles.join(' and ')}`);
+  return roles[0];
+}
+
+/** Progress a poller has made: anything read, delivered, retried or given up on. */
+const progressOf = (poller: StreamPoller) => {
+  const s = poller.stats();
+  return s.invocations + s.recordsDelivered + s.recordsFilteredOut + s.recordsGivenUp + s.retries;
+};
+
+/**
+ * Until a whole round in which every poller drained and none made progress: a function invoked
+ * in one round may write to another table's stream, which the next round then reads.
+ */
+async function drainAll(pollers: readonly StreamPoller[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const total = () => pollers.reduce((n, p) => n + progressOf(p), 0);
+  for (;;) {
+    const before = total();
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`streams not drained within ${timeoutMs} ms`);
+    await Promise.all(pollers.map((p) => p.drained(left)));
+    if (total() === before) return;
+  }
+}
 
 /** The logical id that an intrinsic (`Ref` or `Fn::GetAtt`) points at, if any. */
 function referencedId(value: unknown): string | undefined {
@@ -232,22 +288,35 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       return started;
     };
 
-    const pollers: StreamPoller[] = [];
-    let publishEnv: Record<string, string> = {};
+    const environments: Partial<Record<FunctionRole, Record<string, string>>> = {};
+    const knowFunction = (logicalId: string) => {
+      const environment = functionEnvironment(template, logicalId, resolveRef);
+      const role = roleOf(environment);
+      if (role) environments[role] = environment;
+      return environment;
+    };
+
+    // One poller per mapping. A scheduled rule's target (none yet) would be started the same
+    // way, with functionFor and knowFunction, and invoked on its schedule beside the pollers.
+    const pollers: LocalPoller[] = [];
     for (const [, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
       const tableId = referencedId(mapping.Properties?.EventSourceArn);
       const fnId = referencedId(mapping.Properties?.FunctionName);
       const streamArn = tableId ? streamArns[tableId] : undefined;
-      if (!fnId || !streamArn) throw new Error('An event source mapping names no local stream or function');
+      if (!fnId || !tableId || !streamArn)
+        throw new Error('An event source mapping names no local stream or function');
       const fn = await functionFor(fnId);
-      publishEnv = functionEnvironment(template, fnId, resolveRef);
-      const checkpointFile = join(stateDir, `stream-checkpoints-${localName(tableId as string)}.json`);
+      const role = roleOf(knowFunction(fnId));
+      const table = localName(tableId);
+      // Per mapping: two functions reading one stream each keep their own place in it.
+      const checkpointFile = join(stateDir, `stream-checkpoints-${table}-${fn.name}.json`);
       const checkpoints = options.inMemory ? {} : readCheckpoints(checkpointFile);
       const poller = startStreamPoller({
         streamArn,
         settings: mappingSettings(mapping),
         invoke: (event: DynamoDBStreamEvent) => fn.invoke(event),
         failedFile,
+        functionName: fn.name,
         region: REGION,
         client: streamsClient,
         checkpoints,
@@ -255,22 +324,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           checkpoints[shard] = seq;
           if (!options.inMemory) writeFileAtomic(checkpointFile, JSON.stringify(checkpoints));
         },
-        onGiveUp: (records, reason) => log(`  ✗ gave up on ${records.length} stream record(s): ${reason}`),
+        onGiveUp: (records, reason) =>
+          log(`  ✗ ${fn.name} gave up on ${records.length} ${table} stream record(s): ${reason}`),
         onStreamError: (error) =>
           log(
             error
-              ? `  ! reading the stream failed (${error.message}); retrying until it answers`
-              : '  ! reading the stream works again',
+              ? `  ! reading the ${table} stream failed (${error.message}); retrying until it answers`
+              : `  ! reading the ${table} stream works again`,
           ),
         ...(options.pollerBackoffMs ? { retryBackoffMs: options.pollerBackoffMs } : {}),
         ...(options.pollerIdleMs !== undefined ? { idlePollMs: options.pollerIdleMs } : {}),
       });
-      pollers.push(poller);
+      pollers.push({ ...poller, table, functionName: fn.name, role });
       stops.push(poller.stop);
     }
 
     const ingest = await functionFor(apiFunction(template));
-    const ingestEnv = functionEnvironment(template, apiFunction(template), resolveRef);
+    const ingestEnv = knowFunction(apiFunction(template));
+    if (roleOf(ingestEnv) !== 'ingest')
+      throw new Error('The API integrates with a function that is not the ingest');
+    const { publish, project } = environments;
+    if (!publish || !project)
+      throw new Error('The stack maps no stream to the publish function, or none to the projector');
     // The front door reads the function's own settings, so that it never holds more of a body
     // than the function would look at, nor any of a body sent without the token.
     const ingestConfig = readIngestConfig(ingestEnv);
@@ -301,20 +376,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       tables: {
         callEvents: ingestEnv[INGEST_ENV.callEventsTable] as string,
         rejectedEvents: ingestEnv[INGEST_ENV.rejectedEventsTable] as string,
+        calls: project[PROJECT_ENV.callsTable] as string,
       },
       stateDir,
       deliveriesDir,
       failedFile,
       eventBridge,
       rules,
-      environments: { ingest: ingestEnv, publish: publishEnv },
+      environments: { ingest: ingestEnv, publish, project },
       pollers,
       functions,
       dynamodb: ddb,
       failure,
-      drained: async (timeoutMs) => {
-        await Promise.all(pollers.map((p) => p.drained(timeoutMs)));
-      },
+      drained: (timeoutMs) => drainAll(pollers, timeoutMs),
       stop,
     };
   } catch (error) {

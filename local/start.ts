@@ -50,7 +50,7 @@ Call-events pipeline running locally${inMemory ? ' (in memory)' : ` (data in ${r
 
   Webhook URL   ${runtime.webhookUrl}
   Token         ${runtime.token}
-  DynamoDB      ${runtime.dynamodbEndpoint}   tables ${runtime.tables.callEvents}, ${runtime.tables.rejectedEvents}
+  DynamoDB      ${runtime.dynamodbEndpoint}   tables ${runtime.tables.callEvents}, ${runtime.tables.rejectedEvents}, ${runtime.tables.calls}
   EventBridge   ${runtime.eventbridgeEndpoint}
   Deliveries    ${runtime.deliveriesDir}/<rule>.ndjson
 

@@ -57,6 +57,8 @@ export interface StreamPollerOptions {
   invoke: (event: DynamoDBStreamEvent) => Promise<unknown>;
   /** NDJSON file for records given up on. */
   failedFile: string;
+  /** The function the mapping invokes, named in each line of `failedFile` (several mappings share it). */
+  functionName?: string;
   region: string;
   client?: DynamoDBStreamsClient;
   idlePollMs?: number;
@@ -171,7 +173,12 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     const at = new Date().toISOString();
     appendFileSync(
       options.failedFile,
-      records.map((record) => `${JSON.stringify({ at, reason, streamArn, record })}\n`).join(''),
+      records
+        .map((record) => {
+          const line = { at, reason, streamArn, functionName: options.functionName, record };
+          return `${JSON.stringify(line)}\n`;
+        })
+        .join(''),
     );
     stats.recordsGivenUp += records.length;
     options.onGiveUp?.(records, reason);

@@ -99,9 +99,14 @@ describe('local mode, every simulator scenario', () => {
     expect(t.deliveries('MissedIncCall', s.sessionId)).toHaveLength(1);
   });
 
-  it('publishes every stored event: the local bus received each one, none given up', () => {
-    const total = [...played.values()].reduce((n, { scenario: s }) => n + acceptedEvents(s).length, 0);
-    expect(t.runtime.eventBridge.stats().received).toBe(total);
+  it('publishes every stored event and one CallCompleted per ended call, none given up', () => {
+    const events = [...played.values()].map(({ scenario: s }) => acceptedEvents(s));
+    const stored = events.reduce((n, accepted) => n + accepted.length, 0);
+    const ended = events.filter((accepted) =>
+      accepted.some((e) => ['EndIncCall', 'MissedIncCall', 'EndOutCall'].includes(e.HookType)),
+    ).length;
+    expect(ended).toBe(6);
+    expect(t.runtime.eventBridge.stats().received).toBe(stored + ended);
     expect(t.runtime.pollers.reduce((n, p) => n + p.stats().recordsGivenUp, 0)).toBe(0);
     expect(existsSync(t.runtime.failedFile)).toBe(false);
   });

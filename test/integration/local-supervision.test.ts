@@ -131,10 +131,10 @@ describe('a stop while the mapping retries a batch', () => {
     await t.runtime.drained();
     // EventBridge refusing every call: the publisher reports its batches failed, the mapping retries.
     t.runtime.eventBridge.failNextCalls(1_000_000);
-    const [poller] = t.runtime.pollers;
-    const retriesBefore = poller?.stats().retries ?? 0;
+    const poller = t.poller('callEvents', 'publish');
+    const retriesBefore = poller.stats().retries;
     const sent = await sendMissedCalls(t, 40);
-    await until('the mapping retrying', () => (poller?.stats().retries ?? 0) > retriesBefore);
+    await until('the mapping retrying', () => poller.stats().retries > retriesBefore);
     await t.stop();
     expect(t.failed()).toEqual([]);
 

@@ -11,7 +11,13 @@ import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import type { DynamoDBRecord } from 'aws-lambda';
 import { INGEST_ENV, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { EventEnvelope } from '../../local/eventbridge/server';
-import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
+import {
+  type FunctionRole,
+  type LocalPoller,
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  startLocalRuntime,
+} from '../../local/runtime';
 
 export interface Answer {
   status: number;
@@ -20,6 +26,8 @@ export interface Answer {
 
 export interface FailedRecord {
   reason: string;
+  /** The function whose mapping gave the record up. */
+  functionName: string;
   record: DynamoDBRecord;
 }
 
@@ -40,8 +48,10 @@ export interface TestRuntime {
   scan(table: string): Promise<Record<string, unknown>[]>;
   /** What the stack's rule that routes this HookType delivered so far (for one call, given its SessionID). */
   deliveries(hookType: string, sessionId?: string): EventEnvelope[];
-  /** The stream records the mapping gave up on (the on-failure destination). */
+  /** The stream records the mappings gave up on (the on-failure destination). */
   failed(): FailedRecord[];
+  /** The poller of the mapping from a table's stream to a function, e.g. ('callEvents', 'publish'). */
+  poller(table: keyof LocalRuntime['tables'], role: FunctionRole): LocalPoller;
   stop(): Promise<void>;
 }
 
@@ -125,6 +135,11 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
         (event) => sessionId === undefined || event.detail.SessionID === sessionId,
       ),
     failed: () => lines(runtime.failedFile) as FailedRecord[],
+    poller(table, role) {
+      const found = runtime.pollers.find((p) => p.table === runtime.tables[table] && p.role === role);
+      if (!found) throw new Error(`No stream mapping from ${table} to the ${role} function`);
+      return found;
+    },
     async stop() {
       doc.destroy();
       await runtime.stop();

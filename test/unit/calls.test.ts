@@ -71,11 +71,16 @@ const runtime: RuntimeFile = {
   region: 'us-east-1',
   dynamodbEndpoint: 'http://127.0.0.1:8000',
   eventbridgeEndpoint: 'http://127.0.0.1:4010',
-  tables: { callEvents: 'CallEvents-local', rejectedEvents: 'RejectedCallEvents-local' },
+  tables: {
+    callEvents: 'CallEvents-local',
+    rejectedEvents: 'RejectedCallEvents-local',
+    calls: 'Calls-local',
+  },
   deliveriesDir: '.local/deliveries',
   timeZone: 'Europe/Moscow',
   eventBusName: 'call-events',
   eventSource: 'telephony.call-events',
+  defaultCountry: 'RU',
 };
 
 describe('which table the viewer reads', () => {

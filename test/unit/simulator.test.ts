@@ -347,11 +347,12 @@ function runtime(overrides: Partial<RuntimeFile> = {}): RuntimeFile {
     region: 'us-east-1',
     dynamodbEndpoint: 'http://127.0.0.1:8000',
     eventbridgeEndpoint: 'http://127.0.0.1:4010',
-    tables: { callEvents: 'CallEvents', rejectedEvents: 'RejectedCallEvents' },
+    tables: { callEvents: 'CallEvents', rejectedEvents: 'RejectedCallEvents', calls: 'Calls' },
     deliveriesDir: '.local/deliveries',
     timeZone: 'Europe/Moscow',
     eventBusName: 'call-events',
     eventSource: 'telephony.call-events',
+    defaultCountry: 'RU',
     ...overrides,
   };
 }
