@@ -1,21 +1,49 @@
 /**
- * `npm run calls -- <SessionID> [--json] [--table NAME] [--aws]`: one call's stored events in
- * EventKey order, from the local table (`.local/runtime.json`) or, with --aws, from a deployed
- * one through the SDK's default chain (region, credentials, endpoint).
+ * `npm run calls`: one call (its record's summary above its stored events), one call's record
+ * (`--record`), a customer's calls (`--number`), a public number's calls of a local day
+ * (`--city-number … --date …`); from the local tables (`.local/runtime.json`) or, with --aws,
+ * from a deployed stack through the SDK's default chain (region, credentials, endpoint).
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { INGEST_ENV } from '../lambda/contract/runtime-config';
+import { type CountryCode, customerNumber } from '../lambda/calls/phone';
+import { INGEST_ENV, PROJECT_ENV } from '../lambda/contract/runtime-config';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
 import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
+import {
+  type DayRange,
+  formatRecordList,
+  formatRecordSummary,
+  getCallRecord,
+  localDayRange,
+  orderedRecord,
+  queryCityNumberCalls,
+  queryCustomerCalls,
+  type StoredCallRecord,
+} from './lib/call-records';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { formatJson, formatTimeline, queryCallEvents } from './lib/timeline';
 
-const USAGE = `Usage: npm run calls -- <SessionID> [--json] [--table NAME] [--aws]
-Reads the local table from ${RUNTIME_FILE} (written by \`npm start\`); with --aws, the deployed
-table named by --table or ${INGEST_ENV.callEventsTable}, with the standard AWS environment.`;
+const USAGE = `Usage:
+  npm run calls -- <SessionID> [--json]        the call: its record's summary above its events' timeline
+                                               (--json: the stored events, as a JSON array)
+  npm run calls -- <SessionID> --record [--json]            the call's record (--json: one JSON object)
+  npm run calls -- --number <phone> [--json]                a customer's calls, newest first
+  npm run calls -- --city-number <n> --date YYYY-MM-DD [--json]   a public number's calls of a local day
+Reads the local tables from ${RUNTIME_FILE} (written by \`npm start\`). With --aws, a deployed
+stack's, with the standard AWS environment:
+  --table NAME        the table the command reads: CallEventsTableName for <SessionID>, or
+                      CallsTableName for --record, --number and --city-number
+                      (else ${INGEST_ENV.callEventsTable} / ${PROJECT_ENV.callsTable})
+  --calls-table NAME  CallsTableName, for the record's summary above the timeline
+                      (else ${PROJECT_ENV.callsTable}; without either, the timeline alone)
+--number reads the phone in any format as the projector does (defaultCountry); --date is a day
+in the stack's timeZone; with --aws both settings are this checkout's (cdk.json).`;
 
-export type CallsIo = RuntimeFileIo;
+export type CallsIo = RuntimeFileIo & {
+  /** The stack's settings for --aws. @default those of this checkout's cdk.json */
+  stackSettings?: () => { timeZone: string; defaultCountry: string };
+};
 
 /** Where to read: the table, the client's configuration, and a name for messages. */
 export interface Source {
@@ -24,21 +52,31 @@ export interface Source {
   where: string;
 }
 
-/** --aws (or --table with no local runtime): the SDK's default chain; otherwise the local runtime. */
+export type TableKind = 'callEvents' | 'calls';
+const TABLE_ENV: Record<TableKind, string> = {
+  callEvents: INGEST_ENV.callEventsTable,
+  calls: PROJECT_ENV.callsTable,
+};
+
+/**
+ * The table of `kind` to read (given as `flags.table`, named `flag` in messages): --aws (or a
+ * table with no local runtime), the SDK's default chain; otherwise the local runtime.
+ */
 export function resolveSource(
   flags: { table?: string; aws?: boolean },
   env: NodeJS.ProcessEnv,
   runtime: RuntimeFile | undefined,
+  kind: TableKind = 'callEvents',
+  flag = '--table',
 ): Source {
   if (flags.aws || (flags.table !== undefined && runtime === undefined)) {
-    const table = flags.table ?? env[INGEST_ENV.callEventsTable];
-    if (!table)
-      throw new UsageError(`Pass --table NAME or set ${INGEST_ENV.callEventsTable} to read from AWS`);
+    const table = flags.table ?? env[TABLE_ENV[kind]];
+    if (!table) throw new UsageError(`Pass ${flag} NAME or set ${TABLE_ENV[kind]} to read from AWS`);
     return { table, client: {}, where: 'AWS' };
   }
   if (!runtime) {
     throw new UsageError(
-      `No local runtime (${RUNTIME_FILE}): run \`npm start\` first, or pass --aws --table NAME`,
+      `No local runtime (${RUNTIME_FILE}): run \`npm start\` first, or pass --aws ${flag} NAME`,
     );
   }
   const credentials = {
@@ -46,7 +84,7 @@ export function resolveSource(
     secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
   };
   return {
-    table: flags.table ?? runtime.tables.callEvents,
+    table: flags.table ?? runtime.tables[kind],
     client: { endpoint: runtime.dynamodbEndpoint, region: runtime.region, credentials },
     where: runtime.dynamodbEndpoint,
   };
@@ -58,28 +96,72 @@ const parse = (argv: string[]) =>
     allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
+      record: { type: 'boolean', default: false },
+      number: { type: 'string' },
+      'city-number': { type: 'string' },
+      date: { type: 'string' },
       table: { type: 'string' },
+      'calls-table': { type: 'string' },
       aws: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
 
-function sessionIdOf(positionals: string[]): string {
+type Values = ReturnType<typeof parse>['values'];
+
+/** What to show, from the flags; a combination that means nothing is a usage error. */
+export type Command =
+  | { kind: 'call'; sessionId: string }
+  | { kind: 'record'; sessionId: string }
+  | { kind: 'number'; phone: string }
+  | { kind: 'city'; cityNumber: string; date: string };
+
+export function commandOf(
+  values: Pick<Values, 'record' | 'number' | 'city-number' | 'date'>,
+  positionals: string[],
+): Command {
+  const cityNumber = values['city-number'];
+  const lists = [values.number, cityNumber].filter((v) => v !== undefined).length;
+  if (lists > 1) throw new UsageError('Give --number or --city-number, not both (see --help)');
+  if (values.date !== undefined && cityNumber === undefined)
+    throw new UsageError('--date goes with --city-number (see --help)');
+  if (lists === 1) {
+    if (positionals.length > 0 || values.record)
+      throw new UsageError('--number and --city-number take no SessionID nor --record (see --help)');
+    if (values.number !== undefined) {
+      if (values.number.trim() === '') throw new UsageError('--number needs a phone number');
+      return { kind: 'number', phone: values.number };
+    }
+    if (!cityNumber || values.date === undefined)
+      throw new UsageError('--city-number needs a number and --date YYYY-MM-DD (see --help)');
+    return { kind: 'city', cityNumber, date: values.date };
+  }
   const [sessionId, ...rest] = positionals;
   if (!sessionId || rest.length > 0) throw new UsageError('Give exactly one SessionID (see --help)');
-  return sessionId;
+  return { kind: values.record ? 'record' : 'call', sessionId };
 }
 
-async function printCall(sessionId: string, source: Source, json: boolean, io: CallsIo): Promise<number> {
+/** The zone and country the stack reads times and numbers in: the local runtime's, else the checkout's. */
+function settingsOf(
+  runtime: RuntimeFile | undefined,
+  io: CallsIo,
+): { timeZone: string; defaultCountry: string } {
+  if (runtime) return { timeZone: runtime.timeZone, defaultCountry: runtime.defaultCountry };
+  if (io.stackSettings) return io.stackSettings();
+  // Loaded only here: it synthesizes nothing but reads the CDK app's configuration.
+  const { stackSettings } = require('./lib/stack-settings') as typeof import('./lib/stack-settings');
+  return stackSettings();
+}
+
+/** Runs `read` with a document client for `source`; a failure is one line on stderr, exit code 1. */
+async function withTable(
+  source: Source,
+  io: CallsIo,
+  read: (doc: DynamoDBDocumentClient) => Promise<number>,
+): Promise<number> {
   const client = new DynamoDBClient(source.client);
   try {
-    const items = await queryCallEvents(DynamoDBDocumentClient.from(client), source.table, sessionId);
-    if (items.length === 0) {
-      io.err(`No events stored for SessionID ${sessionId} in table ${source.table} (${source.where})`);
-      return 1;
-    }
-    io.out(json ? formatJson(items) : formatTimeline(sessionId, items));
-    return 0;
+    return await read(DynamoDBDocumentClient.from(client));
   } catch (error) {
     io.err(`Cannot read table ${source.table} (${source.where}): ${errorLine(error)}`);
     return 1;
@@ -88,13 +170,110 @@ async function printCall(sessionId: string, source: Source, json: boolean, io: C
   }
 }
 
+const recordsJson = (records: readonly StoredCallRecord[]) =>
+  JSON.stringify(records.map(orderedRecord), null, 2);
+
+async function printCall(
+  sessionId: string,
+  events: Source,
+  calls: Source | undefined,
+  json: boolean,
+  io: CallsIo,
+): Promise<number> {
+  const record = calls && !json ? await readRecord(sessionId, calls, io) : undefined;
+  if (record === null) return 1;
+  return withTable(events, io, async (doc) => {
+    const items = await queryCallEvents(doc, events.table, sessionId);
+    if (items.length === 0) {
+      io.err(`No events stored for SessionID ${sessionId} in table ${events.table} (${events.where})`);
+      return 1;
+    }
+    if (json) {
+      io.out(formatJson(items));
+      return 0;
+    }
+    if (record) io.out(`${formatRecordSummary(record)}\n`);
+    else if (calls)
+      io.out(`(no record yet in table ${calls.table}: the projector has not folded this call)\n`);
+    io.out(formatTimeline(sessionId, items));
+    return 0;
+  });
+}
+
+/** The record, undefined when there is none, null when the table could not be read (said on stderr). */
+async function readRecord(sessionId: string, source: Source, io: CallsIo) {
+  let record: StoredCallRecord | undefined | null = null;
+  await withTable(source, io, async (doc) => {
+    record = await getCallRecord(doc, source.table, sessionId);
+    return 0;
+  });
+  return record as StoredCallRecord | undefined | null;
+}
+
+async function printRecord(sessionId: string, source: Source, json: boolean, io: CallsIo): Promise<number> {
+  const record = await readRecord(sessionId, source, io);
+  if (record === null) return 1;
+  if (record === undefined) {
+    io.err(`No record for SessionID ${sessionId} in table ${source.table} (${source.where})`);
+    return 1;
+  }
+  io.out(json ? JSON.stringify(orderedRecord(record), null, 2) : formatRecordSummary(record));
+  return 0;
+}
+
 /** The CLI, minus the process: returns the exit code. */
 export function main(argv: string[], io: CallsIo): Promise<number> {
-  return runCli(argv, io, { usage: USAGE, parse }, ({ values, positionals }) => {
-    const sessionId = sessionIdOf(positionals);
+  return runCli(argv, io, { usage: USAGE, parse }, async ({ values, positionals }) => {
+    const command = commandOf(values, positionals);
     const runtime = values.aws ? undefined : readRuntimeFile(io.runtimeFile);
-    return printCall(sessionId, resolveSource(values, io.env, runtime), values.json, io);
+    const aws = values.aws;
+    if (command.kind === 'call') {
+      const events = resolveSource({ table: values.table, aws }, io.env, runtime);
+      const callsTable =
+        values['calls-table'] ?? (aws || !runtime ? io.env[PROJECT_ENV.callsTable] : undefined);
+      // Against AWS with no Calls table named: the timeline alone, as before the calls layer.
+      const calls =
+        runtime || callsTable !== undefined
+          ? resolveSource(
+              { table: callsTable, aws: aws || !runtime },
+              io.env,
+              runtime,
+              'calls',
+              '--calls-table',
+            )
+          : undefined;
+      return printCall(command.sessionId, events, calls, values.json, io);
+    }
+    const source = resolveSource(
+      { table: values.table ?? values['calls-table'], aws },
+      io.env,
+      runtime,
+      'calls',
+    );
+    if (command.kind === 'record') return printRecord(command.sessionId, source, values.json, io);
+    const settings = settingsOf(runtime, io);
+    // Worked out before reading, so that a bad date is a usage error, not a failed read.
+    const query: { customer: string } | { cityNumber: string; day: DayRange } =
+      command.kind === 'number'
+        ? { customer: customerNumber(command.phone, settings.defaultCountry as CountryCode) }
+        : { cityNumber: command.cityNumber, day: dayRange(command.date, settings.timeZone) };
+    return withTable(source, io, async (doc) => {
+      const records =
+        'customer' in query
+          ? await queryCustomerCalls(doc, source.table, query.customer)
+          : await queryCityNumberCalls(doc, source.table, query.cityNumber, query.day);
+      io.out(values.json ? recordsJson(records) : formatRecordList(records));
+      return 0;
+    });
   });
+}
+
+function dayRange(date: string, timeZone: string): DayRange {
+  try {
+    return localDayRange(date, timeZone);
+  } catch (error) {
+    throw new UsageError(`--date: ${(error as Error).message}`);
+  }
 }
 
 runWhenMain(module, main);
