@@ -1,6 +1,7 @@
 /**
  * The README's examples are checked against the product's own functions, so that none is typed
- * by hand and drifts: the published event, every EventKey it quotes, and the daylight-saving table.
+ * by hand and drifts: the published event, every EventKey it quotes, the daylight-saving table,
+ * the call record's summary in the local session, and the local day of the Calls console query.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import {
 } from '../../lambda/contract';
 import { SETTINGS } from '../../lambda/contract/runtime-config';
 import { SPEC_EXAMPLES } from '../../lambda/contract/spec-examples';
+import { formatRecordSummary, localDayRange } from '../../scripts/lib/call-records';
+import { recordOf as callRecordOf, incomingEvents } from '../support/calls';
 
 const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -58,6 +61,30 @@ describe('README.md', () => {
     for (const [, zone, local, utc] of rows) {
       expect(localTimeToUtcIso(local as string, zone as string)).toBe(utc);
     }
+  });
+
+  it('the session’s call summary is what `npm run calls` prints for the simulator’s missed call', () => {
+    // The session's missed call: started 18:21:32 in Moscow, two employees rung 1 s later, missed 31 s in.
+    const events = incomingEvents({
+      id: '304a17b0-03b4-42cc-bc42-56ff809d0482',
+      customer: '9990001234',
+      city: '4950001000',
+      start: '2026-11-26 18:21:32',
+      rings: [
+        { employee: '80050000001', at: 1 },
+        { employee: '80050000002', at: 1 },
+      ],
+      missedAt: 31,
+    });
+    // When its last event arrived, and how many writes it took, are the session's own.
+    const record = { ...callRecordOf(events), Version: 2, LastReceivedAt: '2026-11-26T15:22:03.418Z' };
+    expect(README).toContain(`$ npm run calls -- ${record.SessionID}\n${formatRecordSummary(record)}\n\n`);
+  });
+
+  it('the Calls console query’s day is the Moscow day in UTC, to its last second', () => {
+    const { from, to } = localDayRange('2021-01-28', 'Europe/Moscow');
+    const last = new Date(Date.parse(to) - 1000).toISOString().replace('.000Z', 'Z');
+    expect(README).toMatch(new RegExp(`2021-01-28 is \`${from}\` to\\s+\`${last}\``));
   });
 });
 
