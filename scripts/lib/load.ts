@@ -20,6 +20,7 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { HOOK_TYPES } from '../../lambda/contract/hook-types';
 import { isValidTimeZone } from '../../lambda/contract/local-time';
 import { CALL_EVENTS_KEYS, INGEST_ENV, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { CallEventInput } from '../../lambda/contract/schema';
@@ -308,7 +309,10 @@ export interface LoadReport {
   drainSeconds?: number;
   /** Items in CallEvents (local: Scan COUNT of the run's own table; remote: Query COUNT per SessionID of the run). */
   stored?: number;
-  /** Local mode only: what the local EventBridge received and each rule delivered. */
+  /**
+   * Local mode only: the call events the local EventBridge received and each rule of theirs
+   * delivered (call-level events such as CallCompleted, and their rules, are not counted).
+   */
   delivered?: { received: number; distinct: number; rules: RuleDeliveries[] };
   /** Accepted events never received by EventBridge, matched by SessionID/EventKey (local mode only). */
   lost?: number;
@@ -557,6 +561,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadReport> {
         inMemory: true,
         stateDir,
         onEvent: (event: EventEnvelope) => {
+          if (!isHookType(event['detail-type'])) return;
           const id = event.detail.EventId;
           if (typeof id === 'string') received.set(id, (received.get(id) ?? 0) + 1);
         },
@@ -612,17 +617,22 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadReport> {
       } finally {
         client.destroy();
       }
-      const rules = runtime.rules.map((rule): RuleDeliveries => {
+      const rules = runtime.rules.flatMap((rule): RuleDeliveries[] => {
         const hookTypes = (rule.eventPattern['detail-type'] as string[] | undefined) ?? [];
-        return {
-          rule: rule.name,
-          hookTypes,
-          delivered: countLines(join(runtime?.deliveriesDir ?? '', `${rule.name}.ndjson`)),
-          // The stack's rules match on source and detail-type only.
-          expected: hookTypes.reduce((n, t) => n + (tally.acceptedByHookType[t] ?? 0), 0),
-        };
+        // A rule of call-level events (MissedCallsToCallBack) depends on the calls' outcomes.
+        if (!hookTypes.every(isHookType)) return [];
+        return [
+          {
+            rule: rule.name,
+            hookTypes,
+            delivered: countLines(join(runtime?.deliveriesDir ?? '', `${rule.name}.ndjson`)),
+            // The stack's rules of call events match on source and detail-type only.
+            expected: hookTypes.reduce((n, t) => n + (tally.acceptedByHookType[t] ?? 0), 0),
+          },
+        ];
       });
-      report.delivered = { received: runtime.eventBridge.stats().received, distinct: received.size, rules };
+      const receivedCount = [...received.values()].reduce((n, count) => n + count, 0);
+      report.delivered = { received: receivedCount, distinct: received.size, rules };
       report.lost = [...tally.acceptedIds].filter((id) => !received.has(id)).length;
       report.givenUp = runtime.pollers.reduce((n, p) => n + p.stats().recordsGivenUp, 0);
     } else if (options.storedTable) {
@@ -742,7 +752,7 @@ export function formatReport(r: LoadReport): string {
   if (r.delivered) {
     const again = r.delivered.received - r.delivered.distinct;
     lines.push(
-      `  delivered    ${n(r.delivered.received)} received by the local EventBridge (${n(r.delivered.distinct)} distinct EventIds${again > 0 ? `, ${n(again)} more than once` : ''})`,
+      `  delivered    ${n(r.delivered.received)} call events received by the local EventBridge (${n(r.delivered.distinct)} distinct EventIds${again > 0 ? `, ${n(again)} more than once` : ''})`,
     );
     for (const rule of r.delivered.rules) {
       lines.push(
@@ -759,3 +769,5 @@ export function formatReport(r: LoadReport): string {
   lines.push(r.ok ? 'OK' : `NOT OK: ${r.problems.join('; ')}`);
   return lines.join('\n');
 }
+
+const isHookType = (value: unknown): boolean => (HOOK_TYPES as readonly unknown[]).includes(value);
