@@ -55,7 +55,8 @@ Call-events pipeline running locally${inMemory ? ' (in memory)' : ` (data in ${r
   Deliveries    ${runtime.deliveriesDir}/<rule>.ndjson
 
 Try:   npm run simulate          (plays every call scenario)
-       npm run calls -- <SessionID>
+       npm run calls -- <SessionID>        (the call's record and its events)
+       npm run calls -- --number <phone>   (a customer's calls)
        npm run console           (browse the tables)
 Ctrl-C stops everything.
 `);
