@@ -1,12 +1,20 @@
 /**
  * Concurrent webhooks against the local runtime: the same event posted many times at once is
  * stored, published and delivered once (the conditional write decides, not timing); many calls
- * at once are each stored and published once.
+ * at once are each stored and published once, and each gives one CallCompleted however many
+ * projectors raced on its record.
  */
 import { randomUUID } from 'node:crypto';
 import { freshSpecExample } from '../../lambda/contract/spec-examples';
 import { acceptedEvents, type Scenario, type ScenarioName, scenarios } from '../../scripts/lib/scenarios';
-import { eventIdOf, startTestRuntime, type TestRuntime, tally } from '../support/test-runtime';
+import {
+  completedIdOf,
+  eventIdOf,
+  isCallEvent,
+  startTestRuntime,
+  type TestRuntime,
+  tally,
+} from '../support/test-runtime';
 
 const SAME_EVENT_TIMES = 50;
 const CALLS = 20;
@@ -29,9 +37,12 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const publishedIds = (sessions: ReadonlySet<string>) =>
+/** How many times each EventId of these calls reached the bus: call events, or call-level ones. */
+const publishedIds = (sessions: ReadonlySet<string>, callEvents = true) =>
   tally(
-    t.received.filter((e) => sessions.has(String(e.detail.SessionID))).map((e) => String(e.detail.EventId)),
+    t.received
+      .filter((e) => isCallEvent(e) === callEvents && sessions.has(String(e.detail.SessionID)))
+      .map((e) => String(e.detail.EventId)),
   );
 
 it(`the same event posted ${SAME_EVENT_TIMES} times at once: one accepted, the rest duplicates, one delivery`, async () => {
@@ -55,6 +66,8 @@ it(`the same event posted ${SAME_EVENT_TIMES} times at once: one accepted, the r
   expect(publishedIds(new Set([sessionId]))).toEqual(new Map([[eventIdOf(item), 1]]));
   const delivered = t.deliveries('MissedIncCall', sessionId);
   expect(delivered.map((e) => e.detail.EventId)).toEqual([eventIdOf(item)]);
+  // A call known only by its MissedIncCall is an ended, missed call: one CallCompleted.
+  expect(publishedIds(new Set([sessionId]), false)).toEqual(new Map([[completedIdOf(sessionId), 1]]));
 }, 60_000);
 
 it(`${CALLS} calls with all their events posted at once: each event stored once and published once`, async () => {
@@ -84,10 +97,17 @@ it(`${CALLS} calls with all their events posted at once: each event stored once 
   const published = publishedIds(sessions);
   expect([...published.keys()].sort()).toEqual(items.map(eventIdOf).sort());
   expect([...published.values()].filter((n) => n !== 1)).toEqual([]);
-  expect(t.runtime.eventBridge.stats().received - receivedBefore).toBe(bodies.length);
+  // Every call ends: one CallCompleted each, whatever the order its events were folded in.
+  const completed = publishedIds(sessions, false);
+  expect([...completed.keys()].sort()).toEqual(calls.map((call) => completedIdOf(call.sessionId)).sort());
+  expect([...completed.values()].filter((n) => n !== 1)).toEqual([]);
+  expect(t.runtime.eventBridge.stats().received - receivedBefore).toBe(bodies.length + calls.length);
   for (const hookType of t.routed) {
     const delivered = t.deliveries(hookType).filter((e) => sessions.has(String(e.detail.SessionID)));
-    const expected = items.filter((item) => item.HookType === hookType).map(eventIdOf);
+    const expected =
+      hookType === 'CallCompleted'
+        ? calls.filter((call) => call.name === 'missed').map((call) => completedIdOf(call.sessionId))
+        : items.filter((item) => item.HookType === hookType).map(eventIdOf);
     expect(expected.length).toBeGreaterThan(0);
     expect(delivered.map((e) => String(e.detail.EventId)).sort()).toEqual(expected.sort());
   }

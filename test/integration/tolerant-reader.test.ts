@@ -14,7 +14,7 @@ import type { RejectedCallEvent } from '../../lambda/ingest/store';
 import { runtimeFileOf, writeRuntimeFile } from '../../local/runtime-file';
 import { main as callsMain } from '../../scripts/calls';
 import { requeueRejected } from '../../scripts/lib/requeue';
-import { startTestRuntime, type TestRuntime } from '../support/test-runtime';
+import { isCallEvent, startTestRuntime, type TestRuntime } from '../support/test-runtime';
 
 const RETENTION_DAYS = 30;
 let t: TestRuntime;
@@ -38,10 +38,12 @@ function body(hookType: Parameters<typeof specExamplePayload>[0], changes: Recor
   return event;
 }
 
-/** What the bus received for one call, once the stream has drained. */
+/** The call events the bus received for one call, once the streams have drained (not its CallCompleted). */
 async function published(sessionId: string) {
   await t.runtime.drained(60_000);
-  return t.received.filter((e) => (e.detail as { SessionID?: string }).SessionID === sessionId);
+  return t.received.filter(
+    (e) => isCallEvent(e) && (e.detail as { SessionID?: string }).SessionID === sessionId,
+  );
 }
 
 async function quarantined(sessionId: string) {
@@ -239,8 +241,13 @@ describe('npm run calls', () => {
       env: process.env,
       runtimeFile,
     };
+    await t.runtime.drained(60_000);
     expect(await callsMain([sessionId], io)).toBe(0);
-    const lines = out.join('\n').split('\n').slice(1);
+    // The record's summary (an open call, answered by B), then the timeline under its header.
+    const all = out.join('\n').split('\n');
+    expect(all[0]).toBe(`Call ${sessionId}  incoming  open`);
+    expect(all).toContain('  Ring —  Talk —  Attempts 2: 80050000001 not answered, 80050000002 answered');
+    const lines = all.slice(all.findIndex((line) => line.startsWith(`SessionID ${sessionId}`)) + 1);
     expect(lines.map((line) => line.replace(/^\S+\s+/, '').replace(/\s+/g, ' '))).toEqual(
       sent.map((e) => `${e.HookType} Called ${e.Called}`),
     );

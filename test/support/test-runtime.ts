@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { HOOK_TYPES } from '../../lambda/contract/hook-types';
 import { INGEST_ENV, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { EventEnvelope } from '../../local/eventbridge/server';
 import {
@@ -154,6 +155,13 @@ export function tally(values: readonly string[]): Map<string, number> {
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   return counts;
 }
+
+/** A call event (a HookType) rather than a call-level event such as CallCompleted. */
+export const isCallEvent = (event: EventEnvelope): boolean =>
+  (HOOK_TYPES as readonly string[]).includes(event['detail-type']);
+
+/** The EventId of a call's CallCompleted: `<SessionID>/CallCompleted`. */
+export const completedIdOf = (sessionId: string): string => `${sessionId}/CallCompleted`;
 
 /** The EventId consumers de-duplicate on, of a stored item or a published event's detail. */
 export const eventIdOf = (item: Record<string, unknown>): string => `${item.SessionID}/${item.EventKey}`;
