@@ -17,6 +17,7 @@ import {
   CALL_EVENTS_KEYS,
   CALLS_INDEXES,
   CALLS_KEYS,
+  CALLS_SPARSE_INDEXES,
   REJECTED_EVENTS_KEYS,
   TTL_ATTRIBUTE,
 } from '../../lambda/contract/runtime-config';
@@ -66,7 +67,7 @@ export class CallEventStore extends Construct {
       partitionKey: { name: CALLS_KEYS.partitionKey, type: AttributeType.STRING },
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
-    for (const index of Object.values(CALLS_INDEXES)) {
+    for (const index of [...Object.values(CALLS_INDEXES), ...Object.values(CALLS_SPARSE_INDEXES)]) {
       this.calls.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },

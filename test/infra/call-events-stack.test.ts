@@ -87,26 +87,23 @@ describe('CallEventStore', () => {
     });
   });
 
-  it('Calls: indexes ByCustomerNumber and ByCityNumber, each sorted by StartedAt, with every attribute', () => {
+  it('Calls: indexes by customer, public number and day, and the sparse PendingCallbacks and OpenCalls', () => {
     const indexes = template.findResources('AWS::DynamoDB::Table')[logicalId(stack.store.calls)]?.Properties
       .GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[];
+    const index = (name: string, partition: string, sort: string) => [
+      name,
+      [
+        { AttributeName: partition, KeyType: 'HASH' },
+        { AttributeName: sort, KeyType: 'RANGE' },
+      ],
+      { ProjectionType: 'ALL' },
+    ];
     expect(indexes.map((i) => [i.IndexName, i.KeySchema, i.Projection])).toEqual([
-      [
-        'ByCustomerNumber',
-        [
-          { AttributeName: 'CustomerNumber', KeyType: 'HASH' },
-          { AttributeName: 'StartedAt', KeyType: 'RANGE' },
-        ],
-        { ProjectionType: 'ALL' },
-      ],
-      [
-        'ByCityNumber',
-        [
-          { AttributeName: 'CityNumber', KeyType: 'HASH' },
-          { AttributeName: 'StartedAt', KeyType: 'RANGE' },
-        ],
-        { ProjectionType: 'ALL' },
-      ],
+      index('ByCustomerNumber', 'CustomerNumber', 'StartedAt'),
+      index('ByCityNumber', 'CityNumber', 'StartedAt'),
+      index('ByDay', 'Day', 'StartedAt'),
+      index('PendingCallbacks', 'PendingCallback', 'EndedAt'),
+      index('OpenCalls', 'OpenCall', 'LastReceivedAt'),
     ]);
   });
 });
