@@ -8,6 +8,7 @@ export interface ProjectConfig {
   tables: { callEvents: string; calls: string };
   fold: Required<FoldOptions>;
   retentionDays?: number;
+  callbackWindowHours: number;
 }
 
 export function readProjectConfig(env: NodeJS.ProcessEnv): ProjectConfig {
@@ -21,5 +22,6 @@ export function readProjectConfig(env: NodeJS.ProcessEnv): ProjectConfig {
       defaultCountry: readSetting(env, SETTINGS.defaultCountry) as CountryCode,
     },
     retentionDays: readSetting(env, SETTINGS.retentionDays),
+    callbackWindowHours: readSetting(env, SETTINGS.callbackWindowHours),
   };
 }

@@ -9,20 +9,17 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CallEventRecord } from '../contract/call-event-record';
 import { canonicalJson } from '../contract/call-event-record';
 import type { CallRecord } from '../contract/call-record';
-import { METRICS } from '../contract/runtime-config';
+import { expiresAt, METRICS } from '../contract/runtime-config';
 import { withCallbackFields } from './callbacks';
 import { type FoldedCall, type FoldOptions, foldCall } from './fold-call';
+import { type CallbackStore, settleCallbacks } from './settle-callbacks';
 
 /** A Calls table item: the record, and its TTL when a retention is set. */
 export type StoredCall = CallRecord & { ExpiresAt?: number };
 
-export interface CallsStore {
-  /** The call's record as last written, read consistently; undefined when there is none. */
-  getCall(sessionId: string): Promise<StoredCall | undefined>;
+export interface CallsStore extends CallbackStore<StoredCall> {
   /** Every stored event of the call, read consistently. */
   eventsOf(sessionId: string): Promise<CallEventRecord[]>;
-  /** Writes the record if the stored one still has `expectedVersion` (undefined: none yet); false if not. */
-  putCall(call: StoredCall, expectedVersion: number | undefined): Promise<boolean>;
 }
 
 type LogAttributes = Record<string, unknown>;
@@ -32,6 +29,8 @@ export interface ProjectDeps {
   fold: FoldOptions;
   /** Days to keep a call's record after its last event was received (the events' own retention). */
   retentionDays?: number;
+  /** Hours after a missed call's end in which a call-back or the customer's own call resolves it. */
+  callbackWindowHours: number;
   logger: {
     info(message: string, attributes: LogAttributes): void;
     warn(message: string, attributes: LogAttributes): void;
@@ -46,12 +45,16 @@ export interface ProjectDeps {
 
 export type Projection = 'written' | 'unchanged' | 'no-events';
 
+export interface ProjectionResult {
+  projection: Projection;
+  /** Missed calls whose callback this projection resolved (this call's own, or the customer's earlier ones). */
+  resolved: number;
+}
+
 /** Another writer kept changing the record: the mapping retries the batch item later. */
 export class VersionConflictError extends Error {
   override name = 'VersionConflictError';
 }
-
-const DAY_SECONDS = 86_400;
 
 /**
  * The record to write after `current`, or undefined when the fold changes nothing (so that a
@@ -65,7 +68,7 @@ export function nextCall(
 ): StoredCall | undefined {
   const next: StoredCall = withCallbackFields(current, { ...folded, Version: (current?.Version ?? 0) + 1 });
   if (retentionDays !== undefined) {
-    next.ExpiresAt = Math.floor(Date.parse(folded.LastReceivedAt) / 1000) + retentionDays * DAY_SECONDS;
+    next.ExpiresAt = expiresAt(new Date(folded.LastReceivedAt), retentionDays);
   }
   if (current && canonicalJson({ ...current, Version: 0 }) === canonicalJson({ ...next, Version: 0 })) {
     return undefined;
@@ -73,18 +76,24 @@ export function nextCall(
   return next;
 }
 
-/** Folds one call and writes its record; retries on a Version conflict. */
-export async function projectCall(sessionId: string, deps: ProjectDeps): Promise<Projection> {
+/**
+ * Folds one call and writes its record, retrying on a Version conflict; then settles the
+ * callbacks the record takes part in (settle-callbacks.ts), written or found unchanged alike,
+ * so that a retried batch settles what a failed one did not.
+ */
+export async function projectCall(sessionId: string, deps: ProjectDeps): Promise<ProjectionResult> {
   const maxWrites = Math.max(1, deps.maxWrites ?? 5);
   for (let write = 1; write <= maxWrites; write++) {
     // The record first, then the events: a record written by another projector was folded
     // from events that this consistent Query then sees too, so no write goes backwards.
     const current = await deps.store.getCall(sessionId);
     const events = await deps.store.eventsOf(sessionId);
-    if (events.length === 0) return 'no-events';
+    if (events.length === 0) return { projection: 'no-events', resolved: 0 };
     const next = nextCall(current, foldCall(events, deps.fold), deps.retentionDays);
-    if (!next) return 'unchanged';
-    if (await deps.store.putCall(next, current?.Version)) return 'written';
+    if (next && !(await deps.store.putCall(next, current?.Version))) continue;
+    const settled = next ?? current;
+    const resolved = settled ? await settleCallbacks(settled, deps.store, deps.callbackWindowHours) : 0;
+    return { projection: next ? 'written' : 'unchanged', resolved };
   }
   throw new VersionConflictError(`the record of ${sessionId} changed under ${maxWrites} writes in a row`);
 }
@@ -123,7 +132,8 @@ export async function projectCalls(
     throw new Error(`${unidentified} stream record(s) have no SessionID key or SequenceNumber`);
   }
 
-  const counts: Record<Projection | 'failed', number> = {
+  const counts: Record<Projection | 'failed' | 'resolved', number> = {
+    resolved: 0,
     written: 0,
     unchanged: 0,
     'no-events': 0,
@@ -132,8 +142,9 @@ export async function projectCalls(
   const failed: string[] = [];
   await eachLimited([...recordsOf.keys()], Math.max(1, deps.concurrency ?? 8), async (sessionId) => {
     try {
-      const projection = await projectCall(sessionId, deps);
+      const { projection, resolved } = await projectCall(sessionId, deps);
       counts[projection]++;
+      counts.resolved += resolved;
       if (projection === 'no-events')
         deps.logger.warn('No stored events for a call in the stream', { SessionID: sessionId });
     } catch (error) {
@@ -149,6 +160,7 @@ export async function projectCalls(
 
   deps.metrics.addMetric(METRICS.project.projected, 'Count', counts.written);
   deps.metrics.addMetric(METRICS.project.failed, 'Count', counts.failed);
+  deps.metrics.addMetric(METRICS.project.callbacksResolved, 'Count', counts.resolved);
   deps.logger.info('Projected calls', { records: event.Records.length, calls: recordsOf.size, ...counts });
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

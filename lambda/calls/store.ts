@@ -1,13 +1,22 @@
-/** The projector's DynamoDB side: the call's events (CallEvents) and its record (Calls, Version-conditioned). */
+/**
+ * The calls layer's DynamoDB side: a call's events (CallEvents), its record (Calls, written under
+ * a Version condition), and the Calls indexes the callbacks and the sweep read.
+ */
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { CallEventRecord } from '../contract/call-event-record';
-import { CALL_EVENTS_KEYS, CALLS_KEYS } from '../contract/runtime-config';
+import {
+  CALL_EVENTS_KEYS,
+  CALLS_INDEXES,
+  CALLS_KEYS,
+  CALLS_SPARSE_INDEXES,
+} from '../contract/runtime-config';
 import type { CallsStore, StoredCall } from './project-calls';
 
 export class DynamoDbCallsStore implements CallsStore {
@@ -25,6 +34,74 @@ export class DynamoDbCallsStore implements CallsStore {
       }),
     );
     return Item as StoredCall | undefined;
+  }
+
+  /** Every item of a Query, all pages. */
+  private async queryAll<T>(input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<T[]> {
+    const items: T[] = [];
+    let ExclusiveStartKey: QueryCommandOutput['LastEvaluatedKey'];
+    do {
+      const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+      items.push(...((page.Items ?? []) as T[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
+    const index = CALLS_INDEXES.byCustomerNumber;
+    return this.queryAll({
+      TableName: this.tables.calls,
+      IndexName: index.indexName,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+      ExpressionAttributeValues: { ':pk': customerNumber, ':from': from, ':to': to },
+    });
+  }
+
+  pendingMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
+    const index = CALLS_SPARSE_INDEXES.pendingCallbacks;
+    return this.queryAll({
+      TableName: this.tables.calls,
+      IndexName: index.indexName,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      FilterExpression: '#customer = :customer',
+      ExpressionAttributeNames: {
+        '#pk': index.partitionKey,
+        '#sk': index.sortKey,
+        '#customer': 'CustomerNumber',
+      },
+      ExpressionAttributeValues: {
+        ':pk': index.value,
+        ':from': from,
+        ':to': to,
+        ':customer': customerNumber,
+      },
+    });
+  }
+
+  /** Open calls last heard of at or before `cutoff` (index OpenCalls), oldest first. */
+  openCallsBefore(cutoff: string): Promise<StoredCall[]> {
+    const index = CALLS_SPARSE_INDEXES.openCalls;
+    return this.queryAll({
+      TableName: this.tables.calls,
+      IndexName: index.indexName,
+      KeyConditionExpression: '#pk = :pk AND #sk <= :cutoff',
+      ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+      ExpressionAttributeValues: { ':pk': index.value, ':cutoff': cutoff },
+    });
+  }
+
+  /** Every pending missed call that ended at or after `from` (index PendingCallbacks), oldest first. */
+  pendingSince(from: string): Promise<StoredCall[]> {
+    const index = CALLS_SPARSE_INDEXES.pendingCallbacks;
+    return this.queryAll({
+      TableName: this.tables.calls,
+      IndexName: index.indexName,
+      KeyConditionExpression: '#pk = :pk AND #sk >= :from',
+      ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+      ExpressionAttributeValues: { ':pk': index.value, ':from': from },
+    });
   }
 
   async eventsOf(sessionId: string): Promise<CallEventRecord[]> {

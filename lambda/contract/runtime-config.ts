@@ -123,6 +123,7 @@ export const INGEST_ENV = {
 export const PROJECT_ENV = {
   callEventsTable: INGEST_ENV.callEventsTable,
   callsTable: 'CALLS_TABLE',
+  callbackWindowHours: SETTINGS.callbackWindowHours.env,
   timeZone: SETTINGS.timeZone.env,
   defaultCountry: SETTINGS.defaultCountry.env,
   retentionDays: SETTINGS.retentionDays.env,
@@ -198,5 +199,11 @@ export const METRICS = {
   },
   publish: { published: 'Published', failed: 'PublishFailed' },
   /** Calls records written, and calls that could not be projected (reported for retry). */
-  project: { projected: 'CallsProjected', failed: 'CallProjectionFailed' },
+  project: {
+    projected: 'CallsProjected',
+    failed: 'CallProjectionFailed',
+    callbacksResolved: 'CallbacksResolved',
+  },
+  /** Calls the sweep marked stuck, and sweeps that failed. */
+  sweep: { stuck: 'CallsStuck', failed: 'SweepFailed' },
 } as const;

@@ -10,6 +10,7 @@ const config = readProjectConfig(process.env);
 const deps: ProjectDeps = {
   store: new DynamoDbCallsStore(documentClient, config.tables),
   fold: config.fold,
+  callbackWindowHours: config.callbackWindowHours,
   ...(config.retentionDays !== undefined ? { retentionDays: config.retentionDays } : {}),
   logger,
   metrics,

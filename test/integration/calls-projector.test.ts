@@ -38,6 +38,7 @@ const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const deps = (store = new DynamoDbCallsStore(stack.doc, tables)): ProjectDeps => ({
   store,
   fold: { timeZone: 'Europe/Moscow', defaultCountry: 'RU' },
+  callbackWindowHours: 72,
   logger: quiet,
   metrics: { addMetric: () => {} },
 });

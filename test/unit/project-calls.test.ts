@@ -43,6 +43,20 @@ class MemoryCalls implements CallsStore {
   async eventsOf(id: string) {
     return [...(this.events.get(id) ?? [])];
   }
+  async customerCalls(customer: string, from: string, to: string) {
+    return [...this.calls.values()].filter(
+      (c) => c.CustomerNumber === customer && c.StartedAt >= from && c.StartedAt <= to,
+    );
+  }
+  async pendingMissedCalls(customer: string, from: string, to: string) {
+    return [...this.calls.values()].filter(
+      (c) =>
+        c.PendingCallback === 'pending' &&
+        c.CustomerNumber === customer &&
+        (c.EndedAt ?? '') >= from &&
+        (c.EndedAt ?? '') <= to,
+    );
+  }
   async putCall(call: StoredCall, expected: number | undefined) {
     this.beforePut(call);
     if (this.calls.get(call.SessionID)?.Version !== expected) return false;
@@ -70,10 +84,11 @@ function setup(store = new MemoryCalls()) {
   const deps: ProjectDeps = {
     store,
     fold: { timeZone: 'Europe/Moscow', defaultCountry: 'RU' },
+    callbackWindowHours: 72,
     logger,
     metrics: metric,
   };
-  const metricValue = (name: string) => metric.addMetric.mock.calls.find(([n]) => n === name)?.[2];
+  const metricValue = (name: string) => metric.addMetric.mock.calls.findLast(([n]) => n === name)?.[2];
   return { store, deps, logger, metricValue };
 }
 
@@ -221,5 +236,78 @@ describe('nextCall', () => {
       Version: 2,
       Outcome: 'missed',
     });
+  });
+});
+
+describe('projectCalls: settling missed calls', () => {
+  const CUSTOMER_IN = '9161234567';
+  const CUSTOMER_OUT = '89161234567'; // the same customer, dialled with the trunk prefix
+  const missed = (id: string) => {
+    const c = callOf({ SessionID: id, CityNumber: CITY, Caller: CUSTOMER_IN });
+    return [
+      storedEvent(c('CreateIncCall', { StartTime: '2021-01-28 10:00:00', Called: CITY })),
+      storedEvent(c('MissedIncCall', { EndTime: '2021-01-28 10:00:30', Duration: 0, ResultCode: '304' })),
+    ];
+  };
+  const calledBack = (id: string, start: string, end: string, code = '200') => {
+    const c = callOf({ SessionID: id, CityNumber: CITY, Caller: '0052002651' });
+    return [
+      storedEvent(c('CreateOutCall', { StartTime: start, Called: CUSTOMER_OUT })),
+      storedEvent(
+        c('EndOutCall', {
+          StartTime: start,
+          EndTime: end,
+          Duration: 40,
+          ResultCode: code,
+          Called: CUSTOMER_OUT,
+        }),
+      ),
+    ];
+  };
+  const project = async (deps: ProjectDeps, events: CallEventRecord[]) => {
+    (deps.store as MemoryCalls).add(...events);
+    return projectCalls(batch(...events.map(insert)), deps);
+  };
+
+  it('an answered call-back after the missed call resolves it: called-back, with how long it took', async () => {
+    const { store, deps, metricValue } = setup();
+    await project(deps, missed('m-1'));
+    expect(store.calls.get('m-1')).toMatchObject({ CallbackStatus: 'pending', PendingCallback: 'pending' });
+
+    await project(deps, calledBack('b-1', '2021-01-28 10:05:30', '2021-01-28 10:06:10'));
+
+    const record = store.calls.get('m-1');
+    expect(record).toMatchObject({
+      CallbackStatus: 'called-back',
+      CallbackSessionID: 'b-1',
+      CallbackAfterSeconds: 300,
+      Version: 2,
+    });
+    expect(record).not.toHaveProperty('PendingCallback');
+    expect(metricValue('CallbacksResolved')).toBe(1);
+  });
+
+  it('a resolving call stored before the missed call (out of order) resolves it too', async () => {
+    const { store, deps } = setup();
+    await project(deps, calledBack('b-2', '2021-01-28 11:00:00', '2021-01-28 11:00:40'));
+    await project(deps, missed('m-2'));
+    expect(store.calls.get('m-2')).toMatchObject({ CallbackStatus: 'called-back', CallbackSessionID: 'b-2' });
+  });
+
+  it('an unanswered call-back, or one after the window, leaves it pending', async () => {
+    const { store, deps } = setup();
+    await project(deps, missed('m-3'));
+    await project(deps, calledBack('b-3', '2021-01-28 10:05:00', '2021-01-28 10:05:20', '486'));
+    await project(deps, calledBack('b-4', '2021-02-01 10:05:00', '2021-02-01 10:05:40'));
+    expect(store.calls.get('m-3')).toMatchObject({ CallbackStatus: 'pending', Version: 1 });
+  });
+
+  it('a replayed resolver resolves nothing twice', async () => {
+    const { store, deps } = setup();
+    await project(deps, missed('m-5'));
+    const back = calledBack('b-5', '2021-01-28 10:01:00', '2021-01-28 10:02:00');
+    await project(deps, back);
+    await projectCalls(batch(...back.map(insert)), deps);
+    expect(store.calls.get('m-5')).toMatchObject({ CallbackStatus: 'called-back', Version: 2 });
   });
 });
