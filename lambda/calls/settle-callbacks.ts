@@ -48,7 +48,7 @@ async function resolve<R extends CallRecord>(
 ): Promise<boolean> {
   for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
     const missed = await store.getCall(sessionId);
-    if (!missed || missed.CallbackStatus !== 'pending') return false;
+    if (missed?.CallbackStatus !== 'pending') return false;
     const resolution = resolves(missed, resolver, windowHours);
     if (!resolution) return false;
     if (await store.putCall(resolveMissedCall(missed, resolution), missed.Version)) return true;
