@@ -22,7 +22,8 @@ import type { CallsStore, StoredCall } from './project-calls';
 export class DynamoDbCallsStore implements CallsStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tables: { callEvents: string; calls: string },
+    /** The events' table is needed only to read a call's events (the projector; not the sweep). */
+    private readonly tables: { callEvents?: string; calls: string },
   ) {}
 
   async getCall(sessionId: string): Promise<StoredCall | undefined> {
@@ -105,6 +106,7 @@ export class DynamoDbCallsStore implements CallsStore {
   }
 
   async eventsOf(sessionId: string): Promise<CallEventRecord[]> {
+    if (!this.tables.callEvents) throw new Error('No CallEvents table to read the events of a call from');
     const events: CallEventRecord[] = [];
     let ExclusiveStartKey: QueryCommandOutput['LastEvaluatedKey'];
     do {

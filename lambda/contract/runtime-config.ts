@@ -129,6 +129,14 @@ export const PROJECT_ENV = {
   retentionDays: SETTINGS.retentionDays.env,
 } as const;
 
+export const SWEEP_ENV = {
+  callsTable: PROJECT_ENV.callsTable,
+  stuckCallAfterMinutes: SETTINGS.stuckCallAfterMinutes.env,
+  /** Local mode only: the threshold in seconds, so that tests need not wait minutes. */
+  stuckCallAfterSeconds: 'STUCK_CALL_AFTER_SECONDS',
+  callbackWindowHours: SETTINGS.callbackWindowHours.env,
+} as const;
+
 export const PUBLISH_ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   eventSource: SETTINGS.eventSource.env,
@@ -204,6 +212,6 @@ export const METRICS = {
     failed: 'CallProjectionFailed',
     callbacksResolved: 'CallbacksResolved',
   },
-  /** Calls the sweep marked stuck, and sweeps that failed. */
-  sweep: { stuck: 'CallsStuck', failed: 'SweepFailed' },
+  /** Calls the sweep marked stuck. */
+  sweep: { stuck: 'CallsStuck' },
 } as const;
