@@ -5,6 +5,7 @@ import type { CallEventsConfig } from './config';
 import { CallEventRouting } from './constructs/call-event-routing';
 import { CallEventStore } from './constructs/call-event-store';
 import { CallProjector } from './constructs/call-projector';
+import { CallSweep } from './constructs/call-sweep';
 import { EventPublisher } from './constructs/event-publisher';
 import { Monitoring } from './constructs/monitoring';
 import { WebhookApi } from './constructs/webhook-api';
@@ -20,6 +21,7 @@ export class CallEventsStack extends Stack {
   readonly routing: CallEventRouting;
   readonly publisher: EventPublisher;
   readonly projector: CallProjector;
+  readonly sweep: CallSweep;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CallEventsStackProps) {
@@ -55,6 +57,12 @@ export class CallEventsStack extends Stack {
       timeZone: config.timeZone,
       defaultCountry: config.defaultCountry,
       retentionDays: config.retentionDays,
+      callbackWindowHours: config.callbackWindowHours,
+    });
+    this.sweep = new CallSweep(this, 'Sweep', {
+      calls: this.store.calls,
+      stuckCallAfterMinutes: config.stuckCallAfterMinutes,
+      callbackWindowHours: config.callbackWindowHours,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       restApi: this.webhook.restApi,
@@ -68,7 +76,10 @@ export class CallEventsStack extends Stack {
         MissedCalls: this.routing.missedCalls,
         EndedCalls: this.routing.endedCalls,
         MissedCallsToCallBack: this.routing.missedCallsToCallBack,
+        StuckCalls: this.routing.stuckCalls,
       },
+      sweepFunction: this.sweep.sweepFunction,
+      stuckCallsQueue: this.routing.stuckCalls.queue,
       alarmEmail: config.alarmEmail,
     });
 
@@ -104,6 +115,11 @@ export class CallEventsStack extends Stack {
       'MissedCallsToCallBackQueueUrl',
       this.routing.missedCallsToCallBack.queue.queueUrl,
       'One CallCompleted event per missed call, to call back',
+    );
+    output(
+      'StuckCallsQueueUrl',
+      this.routing.stuckCalls.queue.queueUrl,
+      'One CallStuck event per call that never ended',
     );
     output(
       'PublishFailureQueueUrl',

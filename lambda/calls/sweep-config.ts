@@ -15,7 +15,9 @@ export function readSweepConfig(env: NodeJS.ProcessEnv): SweepConfig {
   if (seconds !== undefined && seconds !== '') {
     const n = Number(seconds);
     if (!Number.isInteger(n) || n < 1) {
-      throw new ConfigError(`Environment variable ${SWEEP_ENV.stuckCallAfterSeconds} must be a whole number of seconds, got ${seconds}`);
+      throw new ConfigError(
+        `Environment variable ${SWEEP_ENV.stuckCallAfterSeconds} must be a whole number of seconds, got ${seconds}`,
+      );
     }
     stuckAfterMinutes = n / 60;
   }

@@ -5,7 +5,14 @@ import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { callCompletedJsonSchema, detailJsonSchemas, HOOK_TYPES } from '../../lambda/contract';
+import {
+  callCompletedJsonSchema,
+  callStuckJsonSchema,
+  detailJsonSchemas,
+  HOOK_TYPES,
+  type JsonSchema,
+  missedCallResolvedJsonSchema,
+} from '../../lambda/contract';
 import { CALL_LEVEL_EVENTS } from '../../lambda/contract/call-level-events';
 import { acknowledge, cfnResourceOf } from '../nag';
 import { secureQueue } from './secure-queue';
@@ -49,6 +56,8 @@ export class CallEventRouting extends Construct {
   readonly endedCalls: CallEventRoute;
   /** Every call that ended missed (CallCompleted, Outcome missed): one message per call to call back. */
   readonly missedCallsToCallBack: CallEventRoute;
+  /** Every call that never ended (CallStuck): usually a webhook the provider never delivered. */
+  readonly stuckCalls: CallEventRoute;
 
   constructor(scope: Construct, id: string, props: CallEventRoutingProps) {
     super(scope, id);
@@ -78,13 +87,24 @@ export class CallEventRouting extends Construct {
         description: `detail of ${props.eventSource} ${hookType} events`,
       });
     }
-    new CfnSchema(this, `${CALL_LEVEL_EVENTS.completed}Schema`, {
-      registryName: this.schemaRegistry.attrRegistryName,
-      schemaName: `${props.eventSource}@${CALL_LEVEL_EVENTS.completed}`,
-      type: 'JSONSchemaDraft4',
-      content: JSON.stringify(callCompletedJsonSchema()),
-      description: `detail of ${props.eventSource} ${CALL_LEVEL_EVENTS.completed} events: the call's record`,
-    });
+    const callLevel: [string, JsonSchema, string][] = [
+      [CALL_LEVEL_EVENTS.completed, callCompletedJsonSchema(), "the call's record"],
+      [
+        CALL_LEVEL_EVENTS.missedCallResolved,
+        missedCallResolvedJsonSchema(),
+        'how a missed call was resolved',
+      ],
+      [CALL_LEVEL_EVENTS.stuck, callStuckJsonSchema(), "the stuck call's record"],
+    ];
+    for (const [detailType, schema, what] of callLevel) {
+      new CfnSchema(this, `${detailType}Schema`, {
+        registryName: this.schemaRegistry.attrRegistryName,
+        schemaName: `${props.eventSource}@${detailType}`,
+        type: 'JSONSchemaDraft4',
+        content: JSON.stringify(schema),
+        description: `detail of ${props.eventSource} ${detailType} events: ${what}`,
+      });
+    }
 
     const source = [props.eventSource];
     this.missedCalls = this.route('MissedCalls', 'Every MissedIncCall call event', {
@@ -101,6 +121,12 @@ export class CallEventRouting extends Construct {
       'Every call that ended missed, once per call',
       { source, detailType: [CALL_LEVEL_EVENTS.completed], detail: { Outcome: ['missed'] } },
       'MissedCallsToCallBack',
+    );
+    this.stuckCalls = this.route(
+      'StuckCalls',
+      'Every call that never ended',
+      { source, detailType: [CALL_LEVEL_EVENTS.stuck] },
+      'StuckCalls',
     );
   }
 

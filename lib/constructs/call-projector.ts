@@ -4,7 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PROJECT_ENV } from '../../lambda/contract/runtime-config';
+import { CALLS_INDEXES, CALLS_SPARSE_INDEXES, PROJECT_ENV } from '../../lambda/contract/runtime-config';
 import { acknowledge, cfnResourceOf } from '../nag';
 import { BundledFunction, XRAY_WILDCARD_REASON } from './bundled-function';
 import { secureQueue } from './secure-queue';
@@ -21,6 +21,8 @@ export interface CallProjectorProps extends StreamMappingOptions {
   readonly defaultCountry: string;
   /** Days to keep a record after its call's last event; absent keeps it for ever. */
   readonly retentionDays?: number;
+  /** Hours after a missed call's end in which a call-back or the customer's own call resolves it. */
+  readonly callbackWindowHours: number;
 }
 
 export class CallProjector extends Construct {
@@ -36,6 +38,7 @@ export class CallProjector extends Construct {
       [PROJECT_ENV.callsTable]: props.calls.tableName,
       [PROJECT_ENV.timeZone]: props.timeZone,
       [PROJECT_ENV.defaultCountry]: props.defaultCountry,
+      [PROJECT_ENV.callbackWindowHours]: String(props.callbackWindowHours),
     };
     if (props.retentionDays !== undefined)
       environment[PROJECT_ENV.retentionDays] = String(props.retentionDays);
@@ -55,6 +58,15 @@ export class CallProjector extends Construct {
       new PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         resources: [props.calls.tableArn],
+      }),
+    );
+    // Settling missed calls: the customer's calls, and the pending missed calls.
+    this.projectFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [CALLS_INDEXES.byCustomerNumber, CALLS_SPARSE_INDEXES.pendingCallbacks].map(
+          (index) => `${props.calls.tableArn}/index/${index.indexName}`,
+        ),
       }),
     );
 

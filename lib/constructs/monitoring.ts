@@ -41,6 +41,10 @@ export interface MonitoringProps {
   readonly projectFunction: IFunction;
   /** Its stream mapping's on-failure destination. */
   readonly projectFailureQueue: IQueue;
+  /** The scheduled sweep of stuck calls and missed calls. */
+  readonly sweepFunction: IFunction;
+  /** Where CallStuck events wait for a consumer: a message there means a call never ended. */
+  readonly stuckCallsQueue: IQueue;
   /** The custom bus the routes' rules are on (their metrics carry its name). */
   readonly eventBus: IEventBus;
   /** The built-in routes, keyed by the label used in alarm ids and graph legends. */
@@ -120,6 +124,7 @@ export class Monitoring extends Construct {
     this.ingestAlarms(props);
     this.publisherAlarms(props);
     this.projectorAlarms(props);
+    this.sweepAlarms(props);
     this.routeAlarms(props);
     this.dashboard = this.flowDashboard(props);
   }
@@ -300,6 +305,23 @@ export class Monitoring extends Construct {
       1,
       `The stream mapping gave up on CallEvents records for the call projector: those calls' records may miss events. ` +
         `Fix the cause from the project function's logs; any later event of such a call folds all of its events again (docs/RELIABILITY.md), then delete the messages.`,
+    );
+  }
+
+  private sweepAlarms(props: MonitoringProps): void {
+    this.alarm(
+      'SweepFunctionErrorsAlarm',
+      props.sweepFunction.metricErrors({ period: this.period, statistic: Stats.SUM }),
+      1,
+      `The call sweep failed: stuck calls are not being marked, and missed calls a lookup missed stay pending. ` +
+        `Read the sweep function's log group; the next scheduled run tries again.`,
+    );
+    this.alarm(
+      'StuckCallsAlarm',
+      this.queueDepth(props.stuckCallsQueue),
+      1,
+      `A call never ended: no End, Missed or EndOut webhook arrived within stuckCallAfterMinutes (its CallStuck event waits in the StuckCalls queue). ` +
+        `Usually the provider did not deliver a webhook: check the quarantine (RejectedCallEvents) and the provider's delivery log for that SessionID; a late terminal event still completes the call.`,
     );
   }
 

@@ -95,6 +95,7 @@ describe('acknowledged findings', () => {
       stack.webhook.ingestFunction,
       stack.publisher.publishFunction,
       stack.projector.projectFunction,
+      stack.sweep.sweepFunction,
     ];
     const roleResources = functions.flatMap((fn) => [
       logicalId(fn.executionRole),

@@ -1,7 +1,12 @@
 /** The stack with no configuration at all: what a first `cdk deploy` creates. */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { callCompletedJsonSchema, HOOK_TYPES } from '../../lambda/contract';
+import {
+  callCompletedJsonSchema,
+  callStuckJsonSchema,
+  HOOK_TYPES,
+  missedCallResolvedJsonSchema,
+} from '../../lambda/contract';
 import {
   CALL_EVENTS_KEYS,
   INGEST_ENV,
@@ -9,6 +14,7 @@ import {
   PUBLISH_ENV,
   REJECTED_EVENTS_KEYS,
   SETTINGS,
+  SWEEP_ENV,
   TTL_ATTRIBUTE,
   WEBHOOK_PATH,
 } from '../../lambda/contract/runtime-config';
@@ -141,7 +147,12 @@ describe('CallProjector', () => {
       'xray:PutTelemetryRecords',
       'xray:PutTraceSegments',
     ]);
-    expect(resourcesFor(permissions, 'dynamodb:Query')).toEqual([arnOf(stack.store.callEvents)]);
+    const index = (name: string) => ({ 'Fn::Join': ['', [arnOf(stack.store.calls), `/index/${name}`]] });
+    expect(resourcesFor(permissions, 'dynamodb:Query')).toEqual([
+      arnOf(stack.store.callEvents),
+      index('ByCustomerNumber'),
+      index('PendingCallbacks'),
+    ]);
     expect(resourcesFor(permissions, 'dynamodb:GetItem')).toEqual([arnOf(stack.store.calls)]);
     expect(resourcesFor(permissions, 'dynamodb:PutItem')).toEqual([arnOf(stack.store.calls)]);
     expect(resourcesFor(permissions, 'dynamodb:GetRecords')).toEqual([
@@ -181,8 +192,9 @@ describe('WebhookApi', () => {
       },
     });
     template.resourceCountIs('AWS::ApiGateway::RequestValidator', 0);
-    // No test-invoke permission: the function can be called through the deployed stage only.
-    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    // No test-invoke permission: the ingest function can be called through the deployed stage only.
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+    expect(permissions.filter((p) => p.Properties.Principal === 'apigateway.amazonaws.com')).toHaveLength(1);
   });
 
   it('stage: throttled, traced, JSON access logs without the query string, no data trace', () => {
@@ -343,6 +355,46 @@ describe('stream mappings', () => {
   });
 });
 
+describe('CallSweep', () => {
+  it('runs every five minutes, its failures left to the next run', () => {
+    const rules = template.findResources('AWS::Events::Rule');
+    expect(rules[logicalId(stack.sweep.schedule)]?.Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [{ Arn: arnOf(stack.sweep.sweepFunction), RetryPolicy: { MaximumRetryAttempts: 0 } }],
+    });
+  });
+
+  it('gets the Calls table, the threshold and the window', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(functions[logicalId(stack.sweep.sweepFunction)]?.Properties.Environment.Variables).toEqual(
+      expect.objectContaining({
+        [SWEEP_ENV.callsTable]: refOf(stack.store.calls),
+        [SWEEP_ENV.stuckCallAfterMinutes]: String(SETTINGS.stuckCallAfterMinutes.default),
+        [SWEEP_ENV.callbackWindowHours]: String(SETTINGS.callbackWindowHours.default),
+      }),
+    );
+  });
+
+  it('may Get and Put records and Query the three indexes it reads, nothing more', () => {
+    const permissions = permissionsOf(template, logicalId(stack.sweep.sweepFunction.executionRole));
+    expect(actionsOf(permissions)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    const index = (name: string) => ({ 'Fn::Join': ['', [arnOf(stack.store.calls), `/index/${name}`]] });
+    expect(resourcesFor(permissions, 'dynamodb:Query')).toEqual(
+      expect.arrayContaining([index('OpenCalls'), index('PendingCallbacks'), index('ByCustomerNumber')]),
+    );
+    expect(resourcesFor(permissions, 'dynamodb:Query')).toHaveLength(3);
+    expect(resourcesFor(permissions, 'dynamodb:PutItem')).toEqual([arnOf(stack.store.calls)]);
+  });
+});
+
 describe('EventPublisher', () => {
   it('gives the publish function the bus and the source', () => {
     const functions = template.findResources('AWS::Lambda::Function');
@@ -414,7 +466,7 @@ describe('CallEventRouting', () => {
   it('registers one JSON Schema (draft 4) per HookType, of the published detail', () => {
     template.resourceCountIs('AWS::EventSchemas::Registry', 1);
     const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')).filter(
-      (s) => !String(s.Properties.SchemaName).endsWith('@CallCompleted'),
+      (s) => !/@(CallCompleted|MissedCallResolved|CallStuck)$/.test(String(s.Properties.SchemaName)),
     );
     expect(schemas).toHaveLength(HOOK_TYPES.length);
     expect(schemas.map((s) => s.Properties.SchemaName).sort()).toEqual(
@@ -442,6 +494,7 @@ describe('CallEventRouting', () => {
       () => stack.routing.missedCallsToCallBack,
       { 'detail-type': ['CallCompleted'], detail: { Outcome: ['missed'] } },
     ],
+    ['CallStuck', () => stack.routing.stuckCalls, { 'detail-type': ['CallStuck'] }],
   ])('routes every %s to its queue, with a target DLQ and a consumer DLQ', (_what, route, pattern) => {
     const { rule, queue, deadLetterQueue, deliveryDeadLetterQueue } = route();
     const rules = template.findResources('AWS::Events::Rule');
@@ -468,12 +521,26 @@ describe('CallEventRouting', () => {
     expect(rules[logicalId(stack.routing.missedCallsToCallBack.rule)]?.Properties.Name).toBe(
       'MissedCallsToCallBack',
     );
+    expect(rules[logicalId(stack.routing.stuckCalls.rule)]?.Properties.Name).toBe('StuckCalls');
+  });
+
+  it.each([
+    ['MissedCallResolved', () => missedCallResolvedJsonSchema()],
+    ['CallStuck', () => callStuckJsonSchema()],
+  ])('registers the %s detail from its one schema', (detailType, schema) => {
+    const found = Object.values(
+      template.findResources('AWS::EventSchemas::Schema', {
+        Properties: { SchemaName: `${SETTINGS.eventSource.default}@${detailType}` },
+      }),
+    );
+    expect(found).toHaveLength(1);
+    expect(JSON.parse(found[0]?.Properties.Content)).toEqual(schema());
   });
 
   it('encrypts every queue, refuses non-TLS access to it and keeps messages 14 days', () => {
     const queues = template.findResources('AWS::SQS::Queue');
-    // 3 routes × (queue, its DLQ, the rule target's DLQ) + the publisher's and the projector's failure queues
-    expect(Object.keys(queues)).toHaveLength(11);
+    // 4 routes × (queue, its DLQ, the rule target's DLQ) + the publisher's and the projector's failure queues
+    expect(Object.keys(queues)).toHaveLength(14);
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
     for (const [id, queue] of Object.entries(queues)) {
       expect(queue.Properties).toMatchObject({
@@ -508,6 +575,7 @@ describe('outputs', () => {
     'PublishFailureQueueUrl',
     'CallsTableName',
     'MissedCallsToCallBackQueueUrl',
+    'StuckCallsQueueUrl',
     'ProjectFailureQueueUrl',
   ])('prints %s', (name) => {
     template.hasOutput(name, { Value: Match.anyValue() });

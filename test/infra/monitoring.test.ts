@@ -97,11 +97,14 @@ const FAILURE_PATHS: FailurePath[] = [
   lambdaMetric('project function errors', 'Errors', () => stack.projector.projectFunction),
   emf('projection failures', METRICS.project.failed),
   queueDepth('projector failure queue', () => stack.projector.failureQueue),
+  lambdaMetric('sweep function errors', 'Errors', () => stack.sweep.sweepFunction),
+  queueDepth('a call never ended (StuckCalls queue)', () => stack.routing.stuckCalls.queue),
   ...(
     [
       ['MissedCalls', () => stack.routing.missedCalls],
       ['EndedCalls', () => stack.routing.endedCalls],
       ['MissedCallsToCallBack', () => stack.routing.missedCallsToCallBack],
+      ['StuckCalls', () => stack.routing.stuckCalls],
     ] as const
   ).flatMap(([label, route]): FailurePath[] => [
     queueDepth(`${label} rule-target DLQ`, () => route().deliveryDeadLetterQueue),
@@ -179,6 +182,8 @@ describe('alarms', () => {
       publishFailureQueue: custom.publisher.failureQueue,
       projectFunction: custom.projector.projectFunction,
       projectFailureQueue: custom.projector.failureQueue,
+      sweepFunction: custom.sweep.sweepFunction,
+      stuckCallsQueue: custom.routing.stuckCalls.queue,
       eventBus: custom.routing.eventBus,
       routes: { MissedCalls: custom.routing.missedCalls },
       rejectedThreshold: 5,
