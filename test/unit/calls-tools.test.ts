@@ -1,0 +1,206 @@
+/** `npm run missed` and `npm run report`: their flags, which table they read, and what they print. */
+import { DEFAULT_ANSWER_WITHIN_SECONDS } from '../../lambda/calls/report';
+import { SETTINGS } from '../../lambda/contract/runtime-config';
+import { daysOf } from '../../scripts/lib/call-queries';
+import { type CallsRuntimeFile, resolveCallsSource } from '../../scripts/lib/calls-source';
+import type { CliIo } from '../../scripts/lib/cli';
+import { formatMissedCalls, formatWait, main as missed, withWaiting } from '../../scripts/missed';
+import { main as report, reportRequest, reportTitle } from '../../scripts/report';
+import { incomingEvents, recordOf, utc } from '../support/calls';
+
+function captured() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo & { runtimeFile: string } = {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    env: {},
+    runtimeFile: '/nonexistent/runtime.json',
+  };
+  return { io, out, err };
+}
+
+const runtime: CallsRuntimeFile = {
+  webhookUrl: 'http://127.0.0.1:3000/call-events',
+  token: 't',
+  region: 'us-east-1',
+  dynamodbEndpoint: 'http://127.0.0.1:8000',
+  eventbridgeEndpoint: 'http://127.0.0.1:4010',
+  tables: {
+    callEvents: 'CallEvents-local',
+    rejectedEvents: 'RejectedCallEvents-local',
+    calls: 'Calls-local',
+  },
+  deliveriesDir: '.local/deliveries',
+  timeZone: 'Asia/Yekaterinburg',
+  eventBusName: 'call-events',
+  eventSource: 'telephony.call-events',
+};
+
+describe('which Calls table the tools read', () => {
+  it('local mode: its Calls table, endpoint and time zone; --table overrides the table', () => {
+    expect(resolveCallsSource({}, runtime)).toMatchObject({
+      table: 'Calls-local',
+      timeZone: 'Asia/Yekaterinburg',
+      client: { endpoint: 'http://127.0.0.1:8000', region: 'us-east-1' },
+      where: 'local mode',
+    });
+    expect(resolveCallsSource({ table: 'Other' }, runtime).table).toBe('Other');
+  });
+
+  it("--aws: the table given, the standard AWS environment, the stack's time zone", () => {
+    expect(resolveCallsSource({ aws: true, table: 'Prod' }, runtime)).toEqual({
+      table: 'Prod',
+      timeZone: SETTINGS.timeZone.default,
+      client: {},
+      where: 'AWS',
+    });
+  });
+
+  it('says what is missing', () => {
+    expect(() => resolveCallsSource({ aws: true }, undefined)).toThrow(
+      '--aws needs --table NAME (the CallsTableName output)',
+    );
+    expect(() => resolveCallsSource({}, undefined)).toThrow(
+      'No local runtime (.local/runtime.json): run `npm start` first, or pass --aws --table NAME',
+    );
+    const { calls: _, ...older } = runtime.tables;
+    expect(() => resolveCallsSource({}, { ...runtime, tables: older })).toThrow(
+      '.local/runtime.json names no Calls table: restart `npm start`, or pass --table NAME',
+    );
+  });
+});
+
+describe('npm run missed', () => {
+  const missedCall = recordOf(
+    incomingEvents({ id: 'm-1', customer: '9161234567', start: '2021-01-28 10:00:00', missedAt: 40 }),
+  );
+
+  it('adds to each record the whole seconds it has waited since it ended', () => {
+    const ended = utc('2021-01-28 10:00:40');
+    expect(missedCall.EndedAt).toBe(ended);
+    const now = new Date(Date.parse(ended) + (3 * 3600 + 12 * 60) * 1000 + 999);
+    expect(withWaiting([missedCall], now)).toEqual([{ ...missedCall, WaitingSeconds: 11_520 }]);
+    // A clock behind the call's end does not make a negative wait.
+    expect(withWaiting([missedCall], new Date(Date.parse(ended) - 5000))[0]?.WaitingSeconds).toBe(0);
+  });
+
+  it('says a wait as people do', () => {
+    expect(
+      [0, 45, 60, 12 * 60 + 59, 3 * 3600 + 12 * 60, 86_399, 2 * 86_400 + 5 * 3600 + 59].map(formatWait),
+    ).toEqual(['0 s', '45 s', '1 min', '12 min', '3 h 12 min', '23 h 59 min', '2 d 5 h']);
+  });
+
+  it('prints a row per call with when it ended, the wait, the numbers and the SessionID', () => {
+    const lines = formatMissedCalls([{ ...missedCall, WaitingSeconds: 11_520 }]).split('\n');
+    expect(lines[0]?.split(/\s{2,}/)).toEqual([
+      'Ended (UTC)',
+      'Waited',
+      'Customer',
+      'City number',
+      'SessionID',
+      'Caller',
+    ]);
+    expect(lines[2]?.split(/\s{2,}/)).toEqual([
+      missedCall.EndedAt,
+      '3 h 12 min',
+      '+79161234567',
+      missedCall.CityNumber,
+      'm-1',
+      '9161234567',
+    ]);
+    expect(lines.at(-1)).toBe('1 missed call waiting for a callback.');
+    expect(formatMissedCalls([])).toBe('No missed call is waiting for a callback.');
+  });
+
+  it('ends with a usage error for an unknown flag or no table to read', async () => {
+    const unknown = captured();
+    expect(await missed(['--city', '1'], unknown.io)).toBe(1);
+    expect(unknown.err.join('\n')).toMatch(/Unknown option '--city'/);
+    const noRuntime = captured();
+    expect(await missed([], noRuntime.io)).toBe(1);
+    expect(noRuntime.err).toEqual([
+      'No local runtime (.local/runtime.json): run `npm start` first, or pass --aws --table NAME',
+    ]);
+    const help = captured();
+    expect(await missed(['--help'], help.io)).toBe(0);
+    expect(help.out.join('\n')).toMatch(/^Usage: npm run missed/);
+  });
+});
+
+describe('npm run report: its flags', () => {
+  const flags = (values: Record<string, string>) => ({ json: false, aws: false, ...values });
+
+  it('takes a period of real days, --to included, and --answer-within, default 20', () => {
+    expect(reportRequest(flags({ from: '2024-02-28', to: '2024-02-29' }))).toEqual({
+      from: '2024-02-28',
+      to: '2024-02-29',
+      cityNumber: undefined,
+      answerWithinSeconds: DEFAULT_ANSWER_WITHIN_SECONDS,
+    });
+    expect(
+      reportRequest(
+        flags({ from: '2021-01-28', to: '2021-01-28', 'city-number': '4950665310', 'answer-within': '0' }),
+      ),
+    ).toEqual({ from: '2021-01-28', to: '2021-01-28', cityNumber: '4950665310', answerWithinSeconds: 0 });
+  });
+
+  it.each([
+    [{ to: '2021-01-28' }, '--from and --to are required (see --help)'],
+    [{ from: '2021-01-28' }, '--from and --to are required (see --help)'],
+    [{ from: '2023-02-29', to: '2023-03-01' }, '--from: not a date YYYY-MM-DD (got 2023-02-29)'],
+    [{ from: '2021-01-28', to: '28.01.2021' }, '--to: not a date YYYY-MM-DD (got 28.01.2021)'],
+    [{ from: '2021-01-29', to: '2021-01-28' }, '--to (2021-01-28) is before --from (2021-01-29)'],
+    [
+      { from: '2021-01-28', to: '2021-01-28', 'answer-within': '-1' },
+      '--answer-within: not a whole number of seconds (got -1)',
+    ],
+    [
+      { from: '2021-01-28', to: '2021-01-28', 'answer-within': '2.5' },
+      '--answer-within: not a whole number of seconds (got 2.5)',
+    ],
+    [
+      { from: '2021-01-28', to: '2021-01-28', 'answer-within': '' },
+      '--answer-within: not a whole number of seconds (got )',
+    ],
+  ])('refuses %j', (values, message) => {
+    expect(() => reportRequest(flags(values))).toThrow(message);
+  });
+
+  it('ends with the usage error on stderr, exit code 1, before reading anything', async () => {
+    const { io, out, err } = captured();
+    expect(await report(['--from', '2021-01-28', '--to', '2021-01-27', '--aws'], io)).toBe(1);
+    expect(err).toEqual(['--to (2021-01-27) is before --from (2021-01-28)']);
+    expect(out).toEqual([]);
+    const bad = captured();
+    expect(await report(['--from', '2021-01-28', '--to', '2021-01-28', '--answer-within=-5'], bad.io)).toBe(
+      1,
+    );
+    expect(bad.err).toEqual(['--answer-within: not a whole number of seconds (got -5)']);
+  });
+
+  it('titles the tables with the period, zone, city number, threshold and table', () => {
+    const source = { table: 'Calls-local', timeZone: 'Europe/Moscow', where: 'local mode' };
+    expect(reportTitle({ from: '2021-01-28', to: '2021-01-28', answerWithinSeconds: 20 }, source)).toBe(
+      'Calls of 2021-01-28 (Europe/Moscow), service level within 20 s; table Calls-local (local mode)',
+    );
+    expect(
+      reportTitle(
+        { from: '2021-01-01', to: '2021-01-31', cityNumber: '4950665310', answerWithinSeconds: 30 },
+        source,
+      ),
+    ).toBe(
+      'Calls of 2021-01-01 to 2021-01-31 (Europe/Moscow), city number 4950665310, service level within 30 s; table Calls-local (local mode)',
+    );
+  });
+
+  it('queries ByDay once per local day of the period, across a month and a leap day', () => {
+    expect(daysOf('2021-01-28', '2021-01-28')).toEqual(['2021-01-28']);
+    expect(daysOf('2024-02-27', '2024-03-01')).toEqual([
+      '2024-02-27',
+      '2024-02-28',
+      '2024-02-29',
+      '2024-03-01',
+    ]);
+  });
+});
