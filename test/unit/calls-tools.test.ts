@@ -1,4 +1,6 @@
 /** `npm run missed` and `npm run report`: their flags, which table they read, and what they print. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_ANSWER_WITHIN_SECONDS } from '../../lambda/calls/report';
 import { SETTINGS } from '../../lambda/contract/runtime-config';
 import { daysOf } from '../../scripts/lib/call-queries';
@@ -202,5 +204,24 @@ describe('npm run report: its flags', () => {
       '2024-02-29',
       '2024-03-01',
     ]);
+  });
+});
+
+describe('README.md', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const help = async (cli: typeof missed) => {
+    const { io, out } = captured();
+    await cli(['--help'], io);
+    return out.join('\n');
+  };
+
+  it.each([
+    ['missed', missed],
+    ['report', report],
+  ])('uses only flags that npm run %s takes', async (name, cli) => {
+    const commands = [...readme.matchAll(new RegExp(`npm run ${name} -- (.*)`, 'g'))].map(([, args]) => args);
+    expect(commands.length).toBeGreaterThan(0);
+    const usage = await help(cli);
+    for (const flag of commands.join(' ').match(/--[a-z-]+/g) ?? []) expect(usage).toContain(flag);
   });
 });
