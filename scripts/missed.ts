@@ -6,9 +6,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CallRecord } from '../lambda/contract/call-record';
 import { CALLS_SPARSE_INDEXES, SETTINGS } from '../lambda/contract/runtime-config';
+import type { RuntimeFile } from '../local/runtime-file';
 import { RUNTIME_FILE, readRuntimeFile } from '../local/runtime-file';
 import { pendingMissedCalls } from './lib/call-queries';
-import { type CallsRuntimeFile, resolveCallsSource } from './lib/calls-source';
+import { resolveCallsSource } from './lib/calls-source';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain } from './lib/cli';
 import { formatTable } from './lib/report-format';
 
@@ -79,9 +80,7 @@ export function formatMissedCalls(calls: readonly WaitingCall[]): string {
 /** The CLI, minus the process: returns the exit code. */
 export function main(argv: string[], io: MissedIo): Promise<number> {
   return runCli(argv, io, { usage: USAGE, parse }, async ({ values }) => {
-    const runtime = values.aws
-      ? undefined
-      : (readRuntimeFile(io.runtimeFile) as CallsRuntimeFile | undefined);
+    const runtime = values.aws ? undefined : (readRuntimeFile(io.runtimeFile) as RuntimeFile | undefined);
     const source = resolveCallsSource(values, runtime);
     const client = new DynamoDBClient(source.client);
     try {

@@ -12,9 +12,10 @@ import {
   isReportDay,
 } from '../lambda/calls/report';
 import { CALLS_INDEXES } from '../lambda/contract/runtime-config';
+import type { RuntimeFile } from '../local/runtime-file';
 import { RUNTIME_FILE, readRuntimeFile } from '../local/runtime-file';
 import { callsOfPeriod } from './lib/call-queries';
-import { type CallsRuntimeFile, resolveCallsSource } from './lib/calls-source';
+import { resolveCallsSource } from './lib/calls-source';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { formatReport } from './lib/report-format';
 
@@ -95,9 +96,7 @@ export function reportTitle(
 export function main(argv: string[], io: ReportIo): Promise<number> {
   return runCli(argv, io, { usage: USAGE, parse }, async ({ values }) => {
     const request = reportRequest(values);
-    const runtime = values.aws
-      ? undefined
-      : (readRuntimeFile(io.runtimeFile) as CallsRuntimeFile | undefined);
+    const runtime = values.aws ? undefined : (readRuntimeFile(io.runtimeFile) as RuntimeFile | undefined);
     const source = resolveCallsSource(values, runtime);
     const client = new DynamoDBClient(source.client);
     let report: CallCentreReport;

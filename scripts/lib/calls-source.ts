@@ -9,9 +9,6 @@ import { RUNTIME_FILE, type RuntimeFile } from '../../local/runtime-file';
 import { UsageError } from './cli';
 import { stackSettings } from './stack-settings';
 
-/** Local mode's file, which names the Calls table once the local runtime creates it. */
-export type CallsRuntimeFile = RuntimeFile & { tables: { calls?: string | undefined } };
-
 export interface CallsSource {
   table: string;
   /** The zone of the records' `Day`: the stack's `timeZone`. */
@@ -22,7 +19,7 @@ export interface CallsSource {
 
 export function resolveCallsSource(
   flags: { aws?: boolean | undefined; table?: string | undefined },
-  runtime: CallsRuntimeFile | undefined,
+  runtime: RuntimeFile | undefined,
 ): CallsSource {
   if (flags.aws) {
     if (!flags.table) throw new UsageError('--aws needs --table NAME (the CallsTableName output)');
@@ -33,11 +30,8 @@ export function resolveCallsSource(
       `No local runtime (${RUNTIME_FILE}): run \`npm start\` first, or pass --aws --table NAME`,
     );
   }
-  const table = flags.table ?? runtime.tables.calls;
-  if (!table)
-    throw new UsageError(`${RUNTIME_FILE} names no Calls table: restart \`npm start\`, or pass --table NAME`);
   return {
-    table,
+    table: flags.table ?? runtime.tables.calls,
     timeZone: runtime.timeZone,
     client: {
       endpoint: runtime.dynamodbEndpoint,

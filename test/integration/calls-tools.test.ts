@@ -11,9 +11,9 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredCall } from '../../lambda/calls/project-calls';
 import { callCentreReport, type ReportOptions } from '../../lambda/calls/report';
 import { PROJECT_ENV } from '../../lambda/contract/runtime-config';
+import type { RuntimeFile } from '../../local/runtime-file';
 import { writeRuntimeFile } from '../../local/runtime-file';
 import { callsOfPeriod, pendingMissedCalls } from '../../scripts/lib/call-queries';
-import type { CallsRuntimeFile } from '../../scripts/lib/calls-source';
 import { main as missed, type WaitingCall } from '../../scripts/missed';
 import { main as report } from '../../scripts/report';
 import { MOSCOW } from '../support/call-events';
@@ -76,7 +76,7 @@ beforeAll(async () => {
 
   dir = mkdtempSync(join(tmpdir(), 'calls-tools-'));
   runtimeFile = join(dir, 'runtime.json');
-  const runtime: CallsRuntimeFile = {
+  const runtime: RuntimeFile = {
     webhookUrl: 'http://127.0.0.1:3000/call-events',
     token: 'unused',
     region: 'us-east-1',
@@ -87,6 +87,7 @@ beforeAll(async () => {
     timeZone: MOSCOW,
     eventBusName: 'call-events',
     eventSource: 'telephony.call-events',
+    defaultCountry: 'RU',
   };
   writeRuntimeFile(runtimeFile, runtime);
 }, 60_000);
