@@ -15,13 +15,20 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
-import { INGEST_ENV, PROJECT_ENV, PUBLISH_ENV, WEBHOOK_PATH } from '../lambda/contract/runtime-config';
+import {
+  INGEST_ENV,
+  PROJECT_ENV,
+  PUBLISH_ENV,
+  SWEEP_ENV,
+  WEBHOOK_PATH,
+} from '../lambda/contract/runtime-config';
 import { presentedToken, tokenMatches } from '../lambda/ingest/auth';
 import { readIngestConfig } from '../lambda/ingest/config';
 import { type DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local';
 import { busesFromTemplate, type LocalRule, rulesFromTemplate } from './eventbridge/rules';
 import { type EventEnvelope, type LocalEventBridge, startLocalEventBridge } from './eventbridge/server';
 import { type LocalFunction, startFunction } from './lambda-runner';
+import { type LocalSchedule, scheduleRateMs, startSchedule } from './schedules';
 import { readCheckpoints, writeFileAtomic } from './state-file';
 import { mappingSettings, type StreamPoller, startStreamPoller } from './stream-poller';
 import { synthesizeBundled } from './synth';
@@ -54,6 +61,14 @@ export interface LocalRuntimeOptions {
   pollerBackoffMs?: (attempt: number) => number;
   /** How often the stream poller looks for new records when idle. @default the poller's (250 ms) */
   pollerIdleMs?: number;
+  /**
+   * The call sweep's stuck threshold in seconds instead of the stack's minutes (the environment
+   * variable STUCK_CALL_AFTER_SECONDS of `npm start`), so that a stuck call shows in seconds;
+   * the sweep then also runs at least twice within it. @default the stack's
+   */
+  stuckCallAfterSeconds?: number;
+  /** How often every scheduled rule runs its target. @default the rule's own rate */
+  scheduleEveryMs?: number;
 }
 
 export interface LocalRuntime {
@@ -73,6 +88,8 @@ export interface LocalRuntime {
   environments: Record<FunctionRole, Record<string, string>>;
   /** One poller per event source mapping of the stack, each named by its table and function. */
   pollers: LocalPoller[];
+  /** One per scheduled rule's target (the call sweep); `runNow()` runs it at once. */
+  schedules: LocalSchedule[];
   /** The functions by local name (`IngestFunction`, `PublishFunction`, …), e.g. to see their workers. */
   functions: Map<string, LocalFunction>;
   /** DynamoDB Local, supervised. */
@@ -101,7 +118,8 @@ const REGION = LOCAL_AWS_ENV.AWS_REGION;
 const FUNCTION_ROLES = {
   ingest: INGEST_ENV.rejectedEventsTable,
   publish: PUBLISH_ENV.eventBusName,
-  project: PROJECT_ENV.callsTable,
+  project: PROJECT_ENV.defaultCountry,
+  sweep: SWEEP_ENV.stuckCallAfterMinutes,
 } as const;
 export type FunctionRole = keyof typeof FUNCTION_ROLES;
 
@@ -270,14 +288,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const resolveRef = (id: string) => tableNames[id] ?? busNames[id];
     const env = { ...awsEnv, AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint };
     const functions = new Map<string, LocalFunction>();
-    const functionFor = async (logicalId: string) => {
+    const functionFor = async (logicalId: string, localEnv: Record<string, string> = {}) => {
       const existing = functions.get(localName(logicalId));
       if (existing) return existing;
       const fn = template.Resources[logicalId] as CfnResource & { Metadata?: Record<string, unknown> };
       const started = await startFunction({
         name: localName(logicalId),
         bundlePath: bundlePath(outdir, fn),
-        environment: { ...env, ...functionEnvironment(template, logicalId, resolveRef) },
+        environment: { ...env, ...functionEnvironment(template, logicalId, resolveRef), ...localEnv },
         timeoutMs: Number(fn.Properties?.Timeout ?? 3) * 1000,
         logFile: join(logsDir, `${localName(logicalId)}.log`),
         onWorkerExit: (message) => log(`  ! ${message}`),
@@ -339,13 +357,47 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       stops.push(poller.stop);
     }
 
+    // Scheduled rules (the call sweep): their target invoked on the rule's rate, as EventBridge would.
+    const schedules: LocalSchedule[] = [];
+    const stuckSeconds = options.stuckCallAfterSeconds;
+    for (const [ruleId, rule] of resourcesOfType(template, 'AWS::Events::Rule')) {
+      const expression = rule.Properties?.ScheduleExpression;
+      if (typeof expression !== 'string') continue;
+      const targets = (rule.Properties?.Targets ?? []) as { Arn?: unknown }[];
+      for (const target of targets) {
+        const fnId = referencedId(target.Arn);
+        if (!fnId) throw new Error(`The scheduled rule ${ruleId} targets no local function`);
+        const localEnv: Record<string, string> =
+          stuckSeconds !== undefined ? { [SWEEP_ENV.stuckCallAfterSeconds]: String(stuckSeconds) } : {};
+        const fn = await functionFor(fnId, localEnv);
+        knowFunction(fnId);
+        const rate = scheduleRateMs(expression);
+        const everyMs =
+          options.scheduleEveryMs ??
+          (stuckSeconds !== undefined ? Math.min(rate, Math.max(1_000, stuckSeconds * 500)) : rate);
+        const schedule = startSchedule({
+          rule: localName(ruleId),
+          functionName: fn.name,
+          everyMs,
+          region: REGION,
+          invoke: (event) => fn.invoke(event),
+          onError: (error) =>
+            log(`  ! ${fn.name} (scheduled) failed: ${error.message}; the next run tries again`),
+        });
+        schedules.push(schedule);
+        stops.push(schedule.stop);
+      }
+    }
+
     const ingest = await functionFor(apiFunction(template));
     const ingestEnv = knowFunction(apiFunction(template));
     if (roleOf(ingestEnv) !== 'ingest')
       throw new Error('The API integrates with a function that is not the ingest');
-    const { publish, project } = environments;
-    if (!publish || !project)
-      throw new Error('The stack maps no stream to the publish function, or none to the projector');
+    const { publish, project, sweep } = environments;
+    if (!publish || !project || !sweep)
+      throw new Error(
+        'The stack maps no stream to the publish function or to the projector, or schedules no sweep',
+      );
     // The front door reads the function's own settings, so that it never holds more of a body
     // than the function would look at, nor any of a body sent without the token.
     const ingestConfig = readIngestConfig(ingestEnv);
@@ -383,8 +435,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       failedFile,
       eventBridge,
       rules,
-      environments: { ingest: ingestEnv, publish, project },
+      environments: { ingest: ingestEnv, publish, project, sweep },
       pollers,
+      schedules,
       functions,
       dynamodb: ddb,
       failure,

@@ -2,8 +2,10 @@
  * `npm start [-- --in-memory]`: the whole pipeline on this machine. Prints the webhook URL,
  * the token and the local endpoints once ready; Ctrl-C stops everything.
  */
+
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { SWEEP_ENV } from '../lambda/contract/runtime-config';
 import { javaAvailable } from './dynamodb-local';
 import { startLocalRuntime } from './runtime';
 import { runtimeFileOf, writeRuntimeFile } from './runtime-file';
@@ -34,6 +36,13 @@ async function main(): Promise<void> {
     fail(
       'Java is missing: DynamoDB Local needs Java 17+ (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless)',
     );
+  const stuck = process.env[SWEEP_ENV.stuckCallAfterSeconds];
+  const stuckCallAfterSeconds = stuck === undefined || stuck === '' ? undefined : Number(stuck);
+  if (
+    stuckCallAfterSeconds !== undefined &&
+    !(Number.isInteger(stuckCallAfterSeconds) && stuckCallAfterSeconds >= 1)
+  )
+    fail(`${SWEEP_ENV.stuckCallAfterSeconds} must be a whole number of seconds, got ${stuck}`);
   if (port !== 0 && !(await portFree(port)))
     fail(`port ${port} is in use: stop what uses it or run PORT=${port + 1} npm start`);
 
@@ -41,6 +50,7 @@ async function main(): Promise<void> {
     port,
     inMemory,
     ...(process.env.WEBHOOK_TOKEN ? { token: process.env.WEBHOOK_TOKEN } : {}),
+    ...(stuckCallAfterSeconds !== undefined ? { stuckCallAfterSeconds } : {}),
     log: (line) => console.log(line),
   });
   writeRuntimeFile(join(runtime.stateDir, 'runtime.json'), runtimeFileOf(runtime));
