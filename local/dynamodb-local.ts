@@ -1,6 +1,7 @@
 /**
  * Starts, supervises and stops DynamoDB Local, AWS's own emulator (a Java program whose jar
- * ships in the `amplify-dynamodb-simulator` npm package), on a free loopback port. If it dies,
+ * ships in the `amplify-dynamodb-simulator` npm package, of which only the jar and its
+ * libraries are fetched, on first use, into a cache), on a free loopback port. If it dies,
  * it is restarted on the same port and data directory; when that cannot be (in memory, or the
  * restart fails) the owner is told, so that local mode stops rather than run half alive.
  */
@@ -8,8 +9,9 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ensurePackage, type PinnedPackage } from './npm-package-cache';
 import { writeFileAtomic } from './state-file';
 
 export interface DynamoDbLocal {
@@ -38,8 +40,21 @@ export const LOCAL_AWS_ENV = {
   AWS_SECRET_ACCESS_KEY: 'local',
 } as const;
 
-export function emulatorDir(): string {
-  return join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
+/**
+ * The npm package DynamoDB Local's jar comes from. Its other contents (the Amplify CLI's core, an
+ * older aws-cdk-lib) are never installed: only its `emulator/` folder is extracted.
+ */
+export const DYNAMODB_LOCAL_PACKAGE: PinnedPackage = {
+  name: 'amplify-dynamodb-simulator',
+  version: '2.9.30',
+  integrity:
+    'sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==',
+  downloadSize: '54 MB',
+};
+
+/** The folder holding `DynamoDBLocal.jar` and `DynamoDBLocal_lib/`, fetched on first use. */
+export async function emulatorDir(log?: (message: string) => void): Promise<string> {
+  return join(await ensurePackage(DYNAMODB_LOCAL_PACKAGE, { paths: ['emulator'], log }), 'emulator');
 }
 
 export function javaAvailable(): boolean {
@@ -123,7 +138,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     );
   }
   const port = options.port ?? (await freePort());
-  const dir = emulatorDir();
+  const dir = await emulatorDir();
   const dataDir = resolve(options.dataDir ?? '.local/dynamodb');
   const persistent = options.inMemory === false;
   const storage = persistent ? ['-dbPath', dataDir] : ['-inMemory'];
