@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: bundles the two functions as CDK does, with floors built from the same
+ * `npm run bench`: bundles the three functions as CDK does, with floors built from the same
  * settings, then measures bundle size, fresh-process import time, first and warm invocation
  * cost, validation throughput and end-to-end throughput through local mode; prints a table,
  * judges the targets and writes bench/results.json. Figures are noisy on a shared machine,
@@ -15,10 +15,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BundleName, buildBundles, ROOT } from './lib/bundles';
+import { type BundleName, buildBundles, ROOT, type StackFunction } from './lib/bundles';
 import { measureColdStarts } from './lib/cold-start';
 import { measureEndToEnd } from './lib/e2e';
-import { apiGatewayEvent, exampleBodies, lambdaEnvironment, streamBatch } from './lib/events';
+import { apiGatewayEvent, callBodies, exampleBodies, lambdaEnvironment, streamBatch } from './lib/events';
 import { measureWarm } from './lib/invoke';
 import { nodeBinaries } from './lib/node-versions';
 import { cleanup, cleanupOnSignals, isInterrupted, onCleanup, throwIfInterrupted } from './lib/processes';
@@ -72,8 +72,10 @@ async function main(): Promise<void> {
   // Registered first, so it runs last: after every process using the directory has stopped.
   onCleanup(async () => rmSync(tmpDir, { recursive: true, force: true }));
   try {
-    const nodes = nodeBinaries();
-    log(`Node.js: ${nodes.map((n) => `${n.version} (${relative(ROOT, n.path) || n.path})`).join(', ')}`);
+    const nodes = await nodeBinaries(log);
+    log(
+      `Node.js: ${nodes.map((n) => `${n.version} (${n.source}: ${relative(ROOT, n.path) || n.path})`).join(', ')}`,
+    );
     const token = randomBytes(24).toString('base64url');
     const tokenSha256 = createHash('sha256').update(token).digest('hex');
 
@@ -81,8 +83,7 @@ async function main(): Promise<void> {
     const bundles = buildBundles(tmpDir, tokenSha256, log);
 
     const stub = await startStubAws();
-    const env = (name: string, fn: 'ingest' | 'publish') =>
-      lambdaEnvironment(name, bundles.env[fn], stub.endpoint);
+    const env = (name: string, fn: StackFunction) => lambdaEnvironment(name, bundles.env[fn], stub.endpoint);
     const path = (name: BundleName) => bundles.byName[name].path;
     const envOf: Record<Exclude<BundleName, 'validation-worker'>, Record<string, string>> = {
       hello: env('hello', 'ingest'),
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
       ingest: env('ingest', 'ingest'),
       'put-events': env('put-events', 'publish'),
       publish: env('publish', 'publish'),
+      'get-query-put': env('get-query-put', 'project'),
+      project: env('project', 'project'),
     };
 
     // Realistic events: the spec's examples in API Gateway proxy events, and stream batches of
@@ -108,8 +111,23 @@ async function main(): Promise<void> {
       batchesFile,
       JSON.stringify(Array.from({ length: 16 }, () => streamBatch(exampleBodies(1), timeZone))),
     );
+    // The projector's: one answered call's stream records a batch; Query answers its stored events.
+    const callBatchesFile = join(tmpDir, 'call-batches.json');
+    const callBatches = Array.from({ length: 16 }, () => streamBatch(callBodies(), timeZone));
+    for (const batch of callBatches) {
+      const sessionId = batch.Records[0]?.dynamodb?.Keys?.SessionID?.S ?? '';
+      stub.queryItems.set(
+        sessionId,
+        batch.Records.map((r) => r.dynamodb?.NewImage),
+      );
+    }
+    writeFileSync(callBatchesFile, JSON.stringify(callBatches));
     const eventsFile = (name: BundleName) =>
-      name === 'publish' || name === 'put-events' ? batchesFile : apiEventsFile;
+      name === 'publish' || name === 'put-events'
+        ? batchesFile
+        : name === 'project' || name === 'get-query-put'
+          ? callBatchesFile
+          : apiEventsFile;
 
     phase(`Cold starts: ${args.runs} fresh processes per bundle and Node.js, interleaved`);
     const coldOrder = [
@@ -121,6 +139,8 @@ async function main(): Promise<void> {
       'put-item-runtime-sdk',
       'put-events',
       'publish',
+      'get-query-put',
+      'project',
     ] as const;
     const coldStarts = await measureColdStarts(
       nodes,
@@ -134,13 +154,28 @@ async function main(): Promise<void> {
     );
     const putItem = { 'DynamoDB_20120810.PutItem': 1 };
     const putEvents = { 'AWSEvents.PutEvents': 1 };
-    const warmOrder = ['hello', 'put-item', 'ingest', 'put-events', 'publish'] as const;
+    const getQueryPut = {
+      'DynamoDB_20120810.GetItem': 1,
+      'DynamoDB_20120810.Query': 1,
+      'DynamoDB_20120810.PutItem': 1,
+    };
+    const warmOrder = [
+      'hello',
+      'put-item',
+      'ingest',
+      'put-events',
+      'publish',
+      'get-query-put',
+      'project',
+    ] as const;
     const calls: Record<(typeof warmOrder)[number], Record<string, number>> = {
       hello: {},
       'put-item': putItem,
       ingest: putItem,
       'put-events': putEvents,
       publish: putEvents,
+      'get-query-put': getQueryPut,
+      project: getQueryPut,
     };
     const warm = await measureWarm(
       nodes,
@@ -183,7 +218,7 @@ async function main(): Promise<void> {
       },
       node: {
         orchestrator: process.version,
-        measured: nodes.map((n) => n.version),
+        measured: nodes.map(({ version, source, path }) => ({ version, source, path })),
         localMode: endToEnd?.node,
       },
       settings: {

@@ -1,6 +1,6 @@
 /**
  * Builds what the benchmark measures, with one source of truth for the esbuild settings:
- * - the two functions exactly as the stack deploys them (`synthesizeBundled`, i.e. CDK's
+ * - the functions exactly as the stack deploys them (`synthesizeBundled`, i.e. CDK's
  *   NodejsFunction through BundledFunction), with the environment the stack gives them;
  * - the floors, the `intl` yardstick, the validation worker and an analysis copy of each
  *   function (with esbuild's metafile) through NodejsFunction with BundledFunction's own
@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { App, Stack } from 'aws-cdk-lib';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { INGEST_ENV, PUBLISH_ENV } from '../../lambda/contract/runtime-config';
+import { INGEST_ENV, PROJECT_ENV, PUBLISH_ENV } from '../../lambda/contract/runtime-config';
 import { FUNCTION_BUNDLING } from '../../lib/constructs/bundled-function';
 import { synthesizeBundled } from '../../local/synth';
 import { type CfnTemplate, functionEnvironment, localName, resourcesOfType } from '../../local/template';
@@ -25,10 +25,12 @@ export const ROOT = join(__dirname, '..', '..');
 export type BundleName =
   | 'ingest'
   | 'publish'
+  | 'project'
   | 'hello'
   | 'intl'
   | 'put-item'
   | 'put-events'
+  | 'get-query-put'
   | 'put-item-runtime-sdk'
   | 'ingest-without-secrets-manager'
   | 'validation-worker';
@@ -49,12 +51,16 @@ export interface Bundle {
   staticExternalImports?: string[];
 }
 
+/** The stack's functions the benchmark measures. */
+export const STACK_FUNCTIONS = ['ingest', 'publish', 'project'] as const;
+export type StackFunction = (typeof STACK_FUNCTIONS)[number];
+
 export interface Bundles {
   byName: Record<BundleName, Bundle>;
   /** The environment the stack gives each function, with table and bus names made local. */
-  env: { ingest: Record<string, string>; publish: Record<string, string> };
+  env: Record<StackFunction, Record<string, string>>;
   /** True when the analysis builds are byte-identical to the stack's bundles (same settings). */
-  sameAsStack: { ingest: boolean; publish: boolean };
+  sameAsStack: Record<StackFunction, boolean>;
 }
 
 const ENTRIES: Record<
@@ -63,10 +69,12 @@ const ENTRIES: Record<
 > = {
   ingest: 'lambda/functions/ingest-call-event.ts',
   publish: 'lambda/functions/publish-call-events.ts',
+  project: 'lambda/functions/project-calls.ts',
   hello: 'bench/fixtures/hello-handler.ts',
   intl: 'bench/fixtures/intl-handler.ts',
   'put-item': 'bench/fixtures/put-item-handler.ts',
   'put-events': 'bench/fixtures/put-events-handler.ts',
+  'get-query-put': 'bench/fixtures/get-query-put-handler.ts',
   'validation-worker': 'bench/lib/validation-worker.ts',
 };
 
@@ -116,25 +124,30 @@ function assetFile(outdir: string, resource: { Metadata?: Record<string, unknown
 function stackBundles(outdir: string, tokenSha256: string) {
   const template: CfnTemplate = synthesizeBundled({ webhookTokenSha256: tokenSha256 }, outdir);
   const functions = resourcesOfType(template, 'AWS::Lambda::Function');
-  const find = (variable: string) => {
+  const find = (has: string, hasNot?: string) => {
     const found = functions.find(([, fn]) => {
       const vars = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
         ?.Variables;
-      return vars !== undefined && variable in vars;
+      return vars !== undefined && has in vars && (hasNot === undefined || !(hasNot in vars));
     });
-    if (!found) throw new Error(`No function of the stack has ${variable} in its environment`);
+    if (!found) throw new Error(`No function of the stack has ${has} in its environment`);
     return found;
   };
-  const ingest = find(INGEST_ENV.callEventsTable);
-  const publish = find(PUBLISH_ENV.eventBusName);
+  // The projector also reads CallEvents: the ingest is the one without the Calls table.
+  const found: Record<StackFunction, [string, unknown]> = {
+    ingest: find(INGEST_ENV.callEventsTable, PROJECT_ENV.callsTable),
+    publish: find(PUBLISH_ENV.eventBusName),
+    project: find(PROJECT_ENV.callsTable),
+  };
   const resolveRef = (id: string) => localName(id);
+  const each = <T>(f: (name: StackFunction, logicalId: string, resource: unknown) => T) =>
+    Object.fromEntries(STACK_FUNCTIONS.map((n) => [n, f(n, found[n][0], found[n][1])])) as Record<
+      StackFunction,
+      T
+    >;
   return {
-    ingest: assetFile(outdir, ingest[1] as { Metadata?: Record<string, unknown> }),
-    publish: assetFile(outdir, publish[1] as { Metadata?: Record<string, unknown> }),
-    env: {
-      ingest: functionEnvironment(template, ingest[0], resolveRef),
-      publish: functionEnvironment(template, publish[0], resolveRef),
-    },
+    path: each((_, __, resource) => assetFile(outdir, resource as { Metadata?: Record<string, unknown> })),
+    env: each((_, logicalId) => functionEnvironment(template, logicalId, resolveRef)),
   };
 }
 
@@ -199,16 +212,10 @@ export function buildBundles(tmpDir: string, tokenSha256: string, log: (line: st
     const metafile = JSON.parse(readFileSync(join(path, '..', 'index.meta.json'), 'utf8')) as Metafile;
     byName[name] = { ...measure(name, path), ...analyse(metafile) };
   }
-  const analysed = { ingest: byName.ingest, publish: byName.publish };
   // The measured functions are the stack's own bundles; the analysis copies lend their metafile.
-  byName.ingest = { ...analysed.ingest, ...measure('ingest', stack.ingest) };
-  byName.publish = { ...analysed.publish, ...measure('publish', stack.publish) };
-  return {
-    byName,
-    env: stack.env,
-    sameAsStack: {
-      ingest: sha(stack.ingest) === sha(bench.get('ingest') as string),
-      publish: sha(stack.publish) === sha(bench.get('publish') as string),
-    },
-  };
+  for (const name of STACK_FUNCTIONS) byName[name] = { ...byName[name], ...measure(name, stack.path[name]) };
+  const sameAsStack = {} as Record<StackFunction, boolean>;
+  for (const name of STACK_FUNCTIONS)
+    sameAsStack[name] = sha(stack.path[name]) === sha(bench.get(name) as string);
+  return { byName, env: stack.env, sameAsStack };
 }

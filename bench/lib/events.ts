@@ -59,6 +59,21 @@ export function apiGatewayEvent(body: string, token: string): APIGatewayProxyEve
   };
 }
 
+/** The HookTypes of an answered incoming call, in the order the provider sends them. */
+const ANSWERED_CALL = [
+  'CreateIncCall',
+  'AttemptIncCallBegin',
+  'ChangeIncCall',
+  'AttemptIncCallEnd',
+  'EndIncCall',
+] as const;
+
+/** One answered incoming call's bodies (the spec's examples), all with one fresh SessionID. */
+export function callBodies(): string[] {
+  const sessionId = randomUUID();
+  return ANSWERED_CALL.map((t) => freshSpecExample(t, sessionId));
+}
+
 /** A stream batch as Lambda's mapping delivers it: the stored items of `bodies`, as INSERTs. */
 export function streamBatch(bodies: string[], timeZone: string): DynamoDBStreamEvent {
   const streamArn = `arn:aws:dynamodb:${REGION}:123456789012:table/CallEvents/stream/2026-01-01T00:00:00.000`;

@@ -1,7 +1,8 @@
 /**
  * A stand-in for DynamoDB and EventBridge on loopback, as fast as a server can be: it answers
- * PutItem with `{}` and PutEvents with every entry accepted, and counts what it was asked, so
- * the benchmark can check that each invocation made exactly the calls it should.
+ * PutItem with `{}`, GetItem with no item, Query with the items registered for the asked
+ * partition (a call's stored events), and PutEvents with every entry accepted, and counts what
+ * it was asked, so the benchmark can check that each invocation made exactly the calls it should.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -12,20 +13,30 @@ export interface StubAws {
   endpoint: string;
   /** Requests by `X-Amz-Target` (e.g. `DynamoDB_20120810.PutItem`). */
   calls: Map<string, number>;
+  /** What Query answers for `:id` (the partition key value), as DynamoDB JSON items. */
+  queryItems: Map<string, unknown[]>;
   close(): Promise<void>;
 }
 
 export async function startStubAws(): Promise<StubAws> {
   const calls = new Map<string, number>();
+  const queryItems = new Map<string, unknown[]>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
       calls.set(target, (calls.get(target) ?? 0) + 1);
-      if (target === 'DynamoDB_20120810.PutItem') {
+      if (target === 'DynamoDB_20120810.PutItem' || target === 'DynamoDB_20120810.GetItem') {
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
         res.end('{}');
+      } else if (target === 'DynamoDB_20120810.Query') {
+        const { ExpressionAttributeValues = {} } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          ExpressionAttributeValues?: Record<string, { S?: string }>;
+        };
+        const items = queryItems.get(ExpressionAttributeValues[':id']?.S ?? '') ?? [];
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ Items: items, Count: items.length, ScannedCount: items.length }));
       } else if (target === 'AWSEvents.PutEvents') {
         const { Entries = [] } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
           Entries?: unknown[];
@@ -55,6 +66,7 @@ export async function startStubAws(): Promise<StubAws> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
+    queryItems,
     close: async () => {
       unregister();
       await close();
