@@ -108,6 +108,9 @@ describe('the logs of both functions', () => {
     );
     expect(phoneNumbers.size).toBeGreaterThanOrEqual(10);
 
+    // Every function has run (the sweep on its schedule, here at once) and logged what it did.
+    for (const schedule of t.runtime.schedules) await schedule.runNow();
+    await t.runtime.drained(60_000);
     const logsDir = join(t.runtime.stateDir, 'logs');
     const files = readdirSync(logsDir).filter((file) => file.endsWith('.log'));
     expect(files.length).toBeGreaterThanOrEqual(2);
