@@ -49,81 +49,75 @@ export class DynamoDbCallsStore implements CallsStore {
     return items;
   }
 
-  customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
-    const index = CALLS_INDEXES.byCustomerNumber;
+  /**
+   * Every item of one partition of a Calls index whose sort key meets `sort` (all pages,
+   * ascending), optionally filtered on one more attribute.
+   */
+  private queryIndex(
+    index: { indexName: string; partitionKey: string; sortKey: string },
+    partitionValue: string,
+    sort: { between: [string, string] } | { atMost: string } | { atLeast: string },
+    filter?: { attribute: string; value: string },
+  ): Promise<StoredCall[]> {
+    const [condition, values]: [string, Record<string, string>] =
+      'between' in sort
+        ? ['#sk BETWEEN :a AND :b', { ':a': sort.between[0], ':b': sort.between[1] }]
+        : 'atMost' in sort
+          ? ['#sk <= :a', { ':a': sort.atMost }]
+          : ['#sk >= :a', { ':a': sort.atLeast }];
     return this.queryAll({
       TableName: this.tables.calls,
       IndexName: index.indexName,
-      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-      ExpressionAttributeValues: { ':pk': customerNumber, ':from': from, ':to': to },
+      KeyConditionExpression: `#pk = :pk AND ${condition}`,
+      ...(filter ? { FilterExpression: '#f = :f' } : {}),
+      ExpressionAttributeNames: {
+        '#pk': index.partitionKey,
+        '#sk': index.sortKey,
+        ...(filter ? { '#f': filter.attribute } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':pk': partitionValue,
+        ...values,
+        ...(filter ? { ':f': filter.value } : {}),
+      },
     });
+  }
+
+  customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
+    return this.queryIndex(CALLS_INDEXES.byCustomerNumber, customerNumber, { between: [from, to] });
   }
 
   pendingMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
     const index = CALLS_SPARSE_INDEXES.pendingCallbacks;
-    return this.queryAll({
-      TableName: this.tables.calls,
-      IndexName: index.indexName,
-      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-      FilterExpression: '#customer = :customer',
-      ExpressionAttributeNames: {
-        '#pk': index.partitionKey,
-        '#sk': index.sortKey,
-        '#customer': 'CustomerNumber',
-      },
-      ExpressionAttributeValues: {
-        ':pk': index.value,
-        ':from': from,
-        ':to': to,
-        ':customer': customerNumber,
-      },
-    });
+    return this.queryIndex(
+      index,
+      index.value,
+      { between: [from, to] },
+      { attribute: 'CustomerNumber', value: customerNumber },
+    );
   }
 
   /** Open calls last heard of at or before `cutoff` (index OpenCalls), oldest first. */
   openCallsBefore(cutoff: string): Promise<StoredCall[]> {
     const index = CALLS_SPARSE_INDEXES.openCalls;
-    return this.queryAll({
-      TableName: this.tables.calls,
-      IndexName: index.indexName,
-      KeyConditionExpression: '#pk = :pk AND #sk <= :cutoff',
-      ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-      ExpressionAttributeValues: { ':pk': index.value, ':cutoff': cutoff },
-    });
+    return this.queryIndex(index, index.value, { atMost: cutoff });
   }
 
   /** Every pending missed call that ended at or after `from` (index PendingCallbacks), oldest first. */
   pendingSince(from: string): Promise<StoredCall[]> {
     const index = CALLS_SPARSE_INDEXES.pendingCallbacks;
-    return this.queryAll({
-      TableName: this.tables.calls,
-      IndexName: index.indexName,
-      KeyConditionExpression: '#pk = :pk AND #sk >= :from',
-      ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-      ExpressionAttributeValues: { ':pk': index.value, ':from': from },
-    });
+    return this.queryIndex(index, index.value, { atLeast: from });
   }
 
-  async eventsOf(sessionId: string): Promise<CallEventRecord[]> {
+  eventsOf(sessionId: string): Promise<CallEventRecord[]> {
     if (!this.tables.callEvents) throw new Error('No CallEvents table to read the events of a call from');
-    const events: CallEventRecord[] = [];
-    let ExclusiveStartKey: QueryCommandOutput['LastEvaluatedKey'];
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tables.callEvents,
-          KeyConditionExpression: '#pk = :id',
-          ExpressionAttributeNames: { '#pk': CALL_EVENTS_KEYS.partitionKey },
-          ExpressionAttributeValues: { ':id': sessionId },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      events.push(...((page.Items ?? []) as CallEventRecord[]));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return events;
+    return this.queryAll({
+      TableName: this.tables.callEvents,
+      KeyConditionExpression: '#pk = :id',
+      ExpressionAttributeNames: { '#pk': CALL_EVENTS_KEYS.partitionKey },
+      ExpressionAttributeValues: { ':id': sessionId },
+      ConsistentRead: true,
+    });
   }
 
   async putCall(call: StoredCall, expectedVersion: number | undefined): Promise<boolean> {
