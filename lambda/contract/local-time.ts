@@ -1,8 +1,13 @@
 /**
  * The provider sends wall-clock times (`YYYY-MM-DD HH:mm:ss`) with no zone. These helpers
  * check that such a string names a real instant and convert it to UTC in a given IANA zone,
- * using only the runtime's Intl data (no time-zone library in the bundle).
+ * using only the runtime's own ICU time-zone data (zone-offsets.ts; no time-zone library in
+ * the bundle).
  */
+import { type OffsetReader, zoneReader } from './zone-offsets';
+
+export { isValidTimeZone, ZONE_FORMAT } from './zone-offsets';
+
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
 export const LOCAL_TIME_PATTERN = LOCAL_TIME.source;
@@ -90,69 +95,19 @@ export function isValidLocalTime(value: string): boolean {
   );
 }
 
-/** How a zone's wall-clock time is read back: numeric parts, 24-hour clock. */
-export const ZONE_FORMAT: Intl.DateTimeFormatOptions = {
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-};
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { ...ZONE_FORMAT, timeZone });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** True when the runtime knows this IANA zone name. */
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The zone's offset from UTC, in ms, at the given instant. */
-function offsetAt(instantMs: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(instantMs)) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  const asWallClock = Date.UTC(
-    parts.year ?? 0,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return asWallClock - Math.floor(instantMs / 1000) * 1000;
-}
-
 /**
  * Converts a provider time to UTC ISO-8601 (`2021-01-28T11:15:22Z`). A wall-clock time that
  * a daylight-saving change skips is read with the offset before the change (it moves
- * forward); one that occurs twice is read as the earlier instant.
+ * forward); one that occurs twice is read as the earlier instant. `offsets` is the zone's
+ * reader, given only to compare one reader with another.
  */
-export function localTimeToUtcIso(value: string, timeZone: string): string {
+export function localTimeToUtcIso(
+  value: string,
+  timeZone: string,
+  offsets: OffsetReader = zoneReader(timeZone),
+): string {
   const f = fields(value);
   if (!f || !isValidLocalTime(value)) throw new RangeError(`Not a provider time: ${JSON.stringify(value)}`);
   const wall = wallClockMs(f);
-  const before = offsetAt(wall - 86_400_000, timeZone);
-  const after = offsetAt(wall + 86_400_000, timeZone);
-  // Candidates: the wall-clock time read with the offset in force a day before, and a day
-  // after; a candidate is real when the zone shows that wall-clock time at that instant.
-  const candidates = [wall - before, wall - after].filter((t) => t + offsetAt(t, timeZone) === wall);
-  const instant = candidates.length > 0 ? Math.min(...candidates) : wall - before;
-  return new Date(instant).toISOString().replace('.000Z', 'Z');
+  return new Date(wall - offsets(wall)).toISOString().replace('.000Z', 'Z');
 }
