@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import {
-  ABSENT_VALUES,
+  absentValuesOf,
   detailJsonSchemas,
   HOOK_TYPE_INFO,
   HOOK_TYPES,
@@ -119,7 +119,7 @@ function hookTypeSection(hookType: HookType, webhook: JsonSchema, detail: JsonSc
       ),
       '',
     );
-    const absent = normalised.filter((name) => Object.hasOwn(ABSENT_VALUES[hookType], name));
+    const absent = normalised.filter((name) => Object.hasOwn(absentValuesOf(hookType), name));
     if (absent.length > 0) {
       lines.push(
         `In ${absent.map(code).join(', ')}, what means absent (\`null\`, or \`""\` in a time) is left out of the detail.`,

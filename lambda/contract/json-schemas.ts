@@ -8,8 +8,8 @@ import * as z from 'zod/mini';
 import { CALLBACK_STATUSES, callRecordSchema } from './call-record';
 import { describe as d } from './describe';
 import { HOOK_TYPE_INFO, HOOK_TYPES, type HookType } from './hook-types';
-import { ABSENT_VALUES, hookSchemas } from './schema';
-import { PUBLISHED_ATTRIBUTES } from './service-attributes';
+import { absentValuesOf, hookSchema } from './schema';
+import { publishedAttributes } from './service-attributes';
 
 function perHookType<R>(build: (hookType: HookType) => R): Record<HookType, R> {
   return Object.fromEntries(HOOK_TYPES.map((t) => [t, build(t)])) as Record<HookType, R>;
@@ -35,7 +35,8 @@ export interface JsonSchema {
 
 /** The zod schema of each published event's `detail`: the provider's fields plus the service's. */
 export function publishedDetailSchemas() {
-  return perHookType((t) => z.extend(hookSchemas[t], PUBLISHED_ATTRIBUTES));
+  const attributes = publishedAttributes();
+  return perHookType((t) => z.extend(hookSchema(t), attributes));
 }
 
 /** JSON Schema (draft-04, as the EventBridge schema registry takes it) of each HookType's detail. */
@@ -55,8 +56,8 @@ const absentSchema = (value: null | ''): JsonSchema =>
  */
 export function webhookJsonSchemas(): Record<HookType, JsonSchema> {
   return perHookType((t) => {
-    const schema = z.toJSONSchema(hookSchemas[t], { io: 'input', target: 'draft-4' }) as JsonSchema;
-    for (const [field, absent] of Object.entries(ABSENT_VALUES[t])) {
+    const schema = z.toJSONSchema(hookSchema(t), { io: 'input', target: 'draft-4' }) as JsonSchema;
+    for (const [field, absent] of Object.entries(absentValuesOf(t))) {
       const property = schema.properties?.[field];
       if (!property || !schema.properties) continue;
       const { description, ...type } = property;

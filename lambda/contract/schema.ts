@@ -119,90 +119,120 @@ function hook<
   );
 }
 
-export const hookSchemas = {
-  CreateIncCall: hook('CreateIncCall', {
-    StartTime: localTime('Call start.'),
-    CityNumber: common.CityNumber,
-    Caller: common.Caller,
-    Called: phone('The called party.'),
-    Redirecting: optional(phone('The forwarding number.')),
-  }),
-  AttemptIncCallBegin: hook('AttemptIncCallBegin', {
-    StartTime: localTime('Attempt start.'),
-    CityNumber: common.CityNumber,
-    Caller: common.Caller,
-    Called: phone('The employee number being rung.'),
-  }),
-  ChangeIncCall: hook('ChangeIncCall', {
-    StartDuration: localTime('Conversation start.'),
-    CityNumber: common.CityNumber,
-    Caller: common.Caller,
-    Called: phone('The number that answered.'),
-  }),
-  AttemptIncCallEnd: hook('AttemptIncCallEnd', {
-    StartTime: optionalTime('Attempt start (often omitted).'),
-    EndTime: localTime('Attempt end.'),
-    CityNumber: common.CityNumber,
-    Caller: common.Caller,
-    Called: phone('The employee number that was rung.'),
-  }),
-  EndIncCall: hook('EndIncCall', {
-    StartTime: optionalTime('Call start (often omitted).'),
-    EndTime: localTime('Call end.'),
-    Duration: duration,
-    ResultCode: optional(resultCode),
-    CityNumber: common.CityNumber,
-    Caller: common.Caller,
-    Called: optional(phone('The number that held the call when it ended.')),
-  }),
-  MissedIncCall: hook('MissedIncCall', {
-    StartTime: optionalTime('Call start (often omitted).'),
-    EndTime: localTime('Call end.'),
-    Duration: duration,
-    ResultCode: optional(resultCode),
-    CityNumber: common.CityNumber,
-    Caller: common.Caller,
-    Called: optional(phone('The called party.')),
-  }),
-  CreateOutCall: hook('CreateOutCall', {
-    StartTime: localTime('Call start.'),
-    CityNumber: common.CityNumber,
-    Caller: common.Caller,
-    Called: phone('The called party.'),
-  }),
-  EndOutCall: hook('EndOutCall', {
-    // One of the two is required (spec rule 11): checked on the union, see eventTimeMissing.
-    StartTime: optionalTime('Call start (may be omitted when EndTime is sent).'),
-    EndTime: optionalTime('Call end (may be omitted when StartTime is sent).'),
-    Duration: optional(duration),
-    ResultCode: optional(resultCode),
-    CityNumber: common.CityNumber,
-    Caller: common.Caller,
-    Called: optional(phone('The called party.')),
-  }),
-} as const satisfies Record<HookType, z.ZodMiniType>;
+/**
+ * How each HookType's schema is built. A function builds only the schema of the HookType it
+ * is given, on first use (hookSchema): a body of one HookType does not pay for the other seven
+ * at a cold start.
+ */
+const HOOK_SCHEMA_BUILDERS = {
+  CreateIncCall: () =>
+    hook('CreateIncCall', {
+      StartTime: localTime('Call start.'),
+      CityNumber: common.CityNumber,
+      Caller: common.Caller,
+      Called: phone('The called party.'),
+      Redirecting: optional(phone('The forwarding number.')),
+    }),
+  AttemptIncCallBegin: () =>
+    hook('AttemptIncCallBegin', {
+      StartTime: localTime('Attempt start.'),
+      CityNumber: common.CityNumber,
+      Caller: common.Caller,
+      Called: phone('The employee number being rung.'),
+    }),
+  ChangeIncCall: () =>
+    hook('ChangeIncCall', {
+      StartDuration: localTime('Conversation start.'),
+      CityNumber: common.CityNumber,
+      Caller: common.Caller,
+      Called: phone('The number that answered.'),
+    }),
+  AttemptIncCallEnd: () =>
+    hook('AttemptIncCallEnd', {
+      StartTime: optionalTime('Attempt start (often omitted).'),
+      EndTime: localTime('Attempt end.'),
+      CityNumber: common.CityNumber,
+      Caller: common.Caller,
+      Called: phone('The employee number that was rung.'),
+    }),
+  EndIncCall: () =>
+    hook('EndIncCall', {
+      StartTime: optionalTime('Call start (often omitted).'),
+      EndTime: localTime('Call end.'),
+      Duration: duration,
+      ResultCode: optional(resultCode),
+      CityNumber: common.CityNumber,
+      Caller: common.Caller,
+      Called: optional(phone('The number that held the call when it ended.')),
+    }),
+  MissedIncCall: () =>
+    hook('MissedIncCall', {
+      StartTime: optionalTime('Call start (often omitted).'),
+      EndTime: localTime('Call end.'),
+      Duration: duration,
+      ResultCode: optional(resultCode),
+      CityNumber: common.CityNumber,
+      Caller: common.Caller,
+      Called: optional(phone('The called party.')),
+    }),
+  CreateOutCall: () =>
+    hook('CreateOutCall', {
+      StartTime: localTime('Call start.'),
+      CityNumber: common.CityNumber,
+      Caller: common.Caller,
+      Called: phone('The called party.'),
+    }),
+  EndOutCall: () =>
+    hook('EndOutCall', {
+      // One of the two is required (spec rule 11): checked on the union, see eventTimeMissing.
+      StartTime: optionalTime('Call start (may be omitted when EndTime is sent).'),
+      EndTime: optionalTime('Call end (may be omitted when StartTime is sent).'),
+      Duration: optional(duration),
+      ResultCode: optional(resultCode),
+      CityNumber: common.CityNumber,
+      Caller: common.Caller,
+      Called: optional(phone('The called party.')),
+    }),
+} as const satisfies Record<HookType, () => z.ZodMiniType>;
+
+export type HookSchema<T extends HookType> = ReturnType<(typeof HOOK_SCHEMA_BUILDERS)[T]>;
+
+interface BuiltHook {
+  schema: z.ZodMiniType;
+  /** What `null` or `""` in each optional spec field means: absent. */
+  absent: Readonly<Record<string, readonly AbsentValue[]>>;
+  /** The same, as a list: reading a body walks it. */
+  absentEntries: [string, readonly AbsentValue[]][];
+}
+
+const built: Partial<Record<HookType, BuiltHook>> = {};
+
+function builtHook(hookType: HookType): BuiltHook {
+  let hook = built[hookType];
+  if (!hook) {
+    const schema = HOOK_SCHEMA_BUILDERS[hookType]();
+    const absentEntries = Object.entries(schema.def.shape).flatMap(([field, fieldSchema]) => {
+      const values = absentValues.get(fieldSchema as z.ZodMiniType);
+      return values ? [[field, values] as [string, readonly AbsentValue[]]] : [];
+    });
+    hook = { schema, absent: Object.fromEntries(absentEntries), absentEntries };
+    built[hookType] = hook;
+  }
+  return hook;
+}
+
+/** The schema of one HookType's body, built on first use. */
+export function hookSchema<T extends HookType>(hookType: T): HookSchema<T> {
+  return builtHook(hookType).schema as HookSchema<T>;
+}
 
 /**
- * What `null` or `""` in each optional spec field of each HookType means: absent. Read from
- * the schemas above, so that validation, the JSON Schemas and the docs say the same.
+ * What `null` or `""` in each optional spec field of a HookType means: absent. Read from the
+ * schema, so that validation, the JSON Schemas and the docs say the same.
  */
-export const ABSENT_VALUES: Readonly<Record<HookType, Readonly<Record<string, readonly AbsentValue[]>>>> =
-  Object.fromEntries(
-    Object.entries(hookSchemas).map(([hookType, schema]) => [
-      hookType,
-      Object.fromEntries(
-        Object.entries(schema.def.shape).flatMap(([field, fieldSchema]) => {
-          const values = absentValues.get(fieldSchema as z.ZodMiniType);
-          return values ? [[field, values]] : [];
-        }),
-      ),
-    ]),
-  ) as Record<HookType, Record<string, readonly AbsentValue[]>>;
-
-/** ABSENT_VALUES as lists, so that reading a body does not build them each time. */
-const ABSENT_ENTRIES = Object.fromEntries(
-  Object.entries(ABSENT_VALUES).map(([hookType, fields]) => [hookType, Object.entries(fields)]),
-) as Record<HookType, [string, readonly AbsentValue[]][]>;
+export function absentValuesOf(hookType: HookType): Readonly<Record<string, readonly AbsentValue[]>> {
+  return builtHook(hookType).absent;
+}
 
 /** zod and the DynamoDB marshaller both skip a `__proto__` key, so such a field would be lost. */
 const PROTO_FIELD_REASON = 'A field is named __proto__, which cannot be stored';
@@ -233,25 +263,53 @@ function unstorable(value: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
-/** Any of the provider's events, told apart by `HookType`. Unknown fields are kept. */
-export const callEventSchema = z
-  .discriminatedUnion('HookType', [
-    hookSchemas.CreateIncCall,
-    hookSchemas.AttemptIncCallBegin,
-    hookSchemas.ChangeIncCall,
-    hookSchemas.AttemptIncCallEnd,
-    hookSchemas.EndIncCall,
-    hookSchemas.MissedIncCall,
-    hookSchemas.CreateOutCall,
-    hookSchemas.EndOutCall,
-  ])
-  .check((ctx) => {
-    const reason = unstorable(ctx.value);
-    if (reason) ctx.issues.push({ code: 'custom', input: ctx.value, message: reason });
-    const missing = eventTimeMissing(ctx.value);
-    if (missing)
-      ctx.issues.push({ code: 'custom', input: ctx.value, path: [missing.path], message: missing.message });
-  });
+/**
+ * What every body is checked for beyond its HookType's schema: fields that could not be
+ * stored, and an event time that none of its fields gives.
+ */
+function checkEvent(ctx: z.core.ParsePayload<{ HookType: HookType }>): void {
+  const reason = unstorable(ctx.value);
+  if (reason) ctx.issues.push({ code: 'custom', input: ctx.value, message: reason });
+  const missing = eventTimeMissing(ctx.value);
+  if (missing)
+    ctx.issues.push({ code: 'custom', input: ctx.value, path: [missing.path], message: missing.message });
+}
+
+let union: z.ZodMiniType | undefined;
+
+/**
+ * Any of the provider's events, told apart by `HookType`; unknown fields are kept. Built on
+ * first use: a body whose HookType is one of the eight is checked by that HookType's schema
+ * alone (checkedHookSchema), which gives the same answer; only a body without a known
+ * HookType needs the union, to say so as zod does.
+ */
+export function callEventSchema(): z.ZodMiniType {
+  union ??= z
+    .discriminatedUnion('HookType', [
+      hookSchema('CreateIncCall'),
+      hookSchema('AttemptIncCallBegin'),
+      hookSchema('ChangeIncCall'),
+      hookSchema('AttemptIncCallEnd'),
+      hookSchema('EndIncCall'),
+      hookSchema('MissedIncCall'),
+      hookSchema('CreateOutCall'),
+      hookSchema('EndOutCall'),
+    ])
+    .check(checkEvent);
+  return union;
+}
+
+const checked: Partial<Record<HookType, z.ZodMiniType>> = {};
+
+/** A HookType's schema with the checks of every body: what the union does for that HookType. */
+export function checkedHookSchema(hookType: HookType): z.ZodMiniType {
+  let schema = checked[hookType];
+  if (!schema) {
+    schema = hookSchema(hookType).check(checkEvent);
+    checked[hookType] = schema;
+  }
+  return schema;
+}
 
 /**
  * Where a HookType's own time may come from more than one field (EndOutCall: EndTime, else
@@ -276,7 +334,7 @@ function normalise(value: unknown): unknown {
   // An unknown HookType is left to the schema to report.
   if (!isHookType(hookType)) return value;
   let out: Record<string, unknown> | undefined;
-  for (const [field, absent] of ABSENT_ENTRIES[hookType]) {
+  for (const [field, absent] of builtHook(hookType).absentEntries) {
     if (Object.hasOwn(body, field) && absent.includes(body[field] as AbsentValue)) {
       out ??= { ...body };
       delete out[field];
@@ -295,11 +353,11 @@ function normalise(value: unknown): unknown {
   return out ?? value;
 }
 
+export type CallEventOf<T extends HookType> = z.output<HookSchema<T>>;
 /** A provider event as the contract normalises it (ResultCode a string, Duration a number). */
-export type CallEvent = z.output<typeof callEventSchema>;
+export type CallEvent = { [T in HookType]: CallEventOf<T> }[HookType];
 /** A provider event as it may arrive on the wire. */
-export type CallEventInput = z.input<typeof callEventSchema>;
-export type CallEventOf<T extends HookType> = z.output<(typeof hookSchemas)[T]>;
+export type CallEventInput = { [T in HookType]: z.input<HookSchema<T>> }[HookType];
 
 /** One reason a body was rejected: where (a dotted path, empty for the whole body) and why. */
 export interface ContractIssue {
@@ -316,19 +374,38 @@ export type ParseResult = { ok: true; event: CallEvent } | { ok: false; issues: 
  * few events should not pay, least of all at cold start.
  */
 const COMPILE_AFTER = 100;
-let parser = callEventSchema;
+const compiled: Partial<Record<HookType, z.ZodMiniType>> = {};
 let parses = 0;
+
+/** The parser for a body: its HookType's schema (compiled once the process has seen enough events), else the union. */
+function parserFor(value: unknown): z.ZodMiniType {
+  const hookType =
+    value !== null && typeof value === 'object' && Object.hasOwn(value, 'HookType')
+      ? (value as { HookType: unknown }).HookType
+      : undefined;
+  if (!isHookType(hookType)) return callEventSchema();
+  if (parses < COMPILE_AFTER) {
+    parses++;
+    return checkedHookSchema(hookType);
+  }
+  let parser = compiled[hookType];
+  if (!parser) {
+    parser = z.compile(checkedHookSchema(hookType));
+    compiled[hookType] = parser;
+  }
+  return parser;
+}
 
 /** Validates a parsed JSON value. A failure is data (the list of issues), never an exception. */
 export function parseCallEvent(value: unknown): ParseResult {
-  if (parses < COMPILE_AFTER && ++parses === COMPILE_AFTER) parser = z.compile(callEventSchema);
-  const result = parser.safeParse(normalise(value));
+  const normalised = normalise(value);
+  const result = parserFor(normalised).safeParse(normalised);
   if (result.success) {
     // zod leaves a top-level `__proto__` out of its output: reject the body rather than drop the field.
     if (Object.hasOwn(value as object, '__proto__')) {
       return { ok: false, issues: [{ path: '__proto__', message: PROTO_FIELD_REASON }] };
     }
-    return { ok: true, event: result.data };
+    return { ok: true, event: result.data as CallEvent };
   }
   return {
     ok: false,

@@ -12,7 +12,14 @@ import { PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall, type marshallOptions } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
-import { ABSENT_VALUES, HOOK_TYPES, SERVICE_FIELDS } from '../../lambda/contract';
+import {
+  absentValuesOf,
+  callEventSchema,
+  checkedHookSchema,
+  HOOK_TYPES,
+  isHookType,
+  SERVICE_FIELDS,
+} from '../../lambda/contract';
 import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS, SETTINGS } from '../../lambda/contract/runtime-config';
 import { SPEC_EXAMPLES, specExamplePayload } from '../../lambda/contract/spec-examples';
 import { sha256 } from '../../lambda/ingest/auth';
@@ -236,7 +243,7 @@ const tolerantEvent = fc
   .map(({ hookType, sessionId, absent, service, unknown, bom }) => {
     const plain: Record<string, unknown> = { ...specExamplePayload(hookType), SessionID: sessionId };
     const sent: Record<string, unknown> = { ...plain };
-    const optional = ABSENT_VALUES[hookType];
+    const optional = absentValuesOf(hookType);
     for (const [field, how] of Object.entries(absent)) {
       const values = optional[field];
       if (!values) continue;
@@ -603,6 +610,23 @@ function fakeDynamoDb(): FakeDynamoDb {
   });
   return fake;
 }
+
+describe('the contract, for any body', () => {
+  it("a HookType's own schema (built alone, on first use) answers exactly as the union of all eight", () => {
+    const answer = (result: { success: boolean; data?: unknown; error?: { issues: unknown[] } }) =>
+      result.success ? { data: result.data } : { issues: result.error?.issues };
+    fc.assert(
+      fc.property(mutatedEvent, (text) => {
+        const value = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+        if (!isHookType(value.HookType)) return;
+        expect(answer(checkedHookSchema(value.HookType).safeParse(value))).toEqual(
+          answer(callEventSchema().safeParse(value)),
+        );
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
 
 describe('the ingest handler, for any body', () => {
   it('never answers 500: every body is stored, quarantined or refused as the table says', async () => {
