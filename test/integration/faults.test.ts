@@ -204,7 +204,7 @@ describe('EventBridge failures of the call-level events', () => {
         sessions.includes(String(e.detail.SessionID)) &&
         (detailType === undefined || e['detail-type'] === detailType),
     );
-  /** Each EventId once however often it came, and which came more than once: at most `times` allows. */
+  /** The events, de-duplicated by EventId, are exactly `ids`; with `once`, none came twice. */
   function expectIds(events: EventEnvelope[], ids: string[], times: 'once' | 'at least once'): void {
     const counts = tally(events.map((e) => String(e.detail.EventId)));
     expect([...counts.keys()].sort()).toEqual([...ids].sort());
@@ -296,11 +296,12 @@ describe('EventBridge failures of the call-level events', () => {
       await t.runtime.drained();
       for (const c of early) expect(await callRecord(c.missed)).toMatchObject({ CallbackStatus: 'pending' });
 
+      const sentWithFault = [...early.map((c) => c.resolvingCall), last.missedCall];
       const counters = countersNow();
       fault();
-      await post([...early.map((c) => c.resolvingCall), last.missedCall]);
+      await post(sentWithFault);
       await t.runtime.drained();
-      return { calls, counters, sentWithFault: [...early.map((c) => c.resolvingCall), last.missedCall] };
+      return { calls, counters, sentWithFault };
     }
 
     /**
