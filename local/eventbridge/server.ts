@@ -58,10 +58,16 @@ export interface LocalEventBridge {
   port: number;
   stats(): LocalEventBridgeStats;
   close(): Promise<void>;
-  /** The next `n` PutEvents calls fail as a whole: HTTP 500 `InternalException`. */
-  failNextCalls(n: number): void;
-  /** The next `n` otherwise valid entries fail alone with `ThrottlingException`. */
-  failNextEntries(n: number): void;
+  /**
+   * The next `n` PutEvents calls fail as a whole: HTTP 500 `InternalException`. With
+   * `detailTypes`, only calls carrying an entry of one of them fail (and count).
+   */
+  failNextCalls(n: number, detailTypes?: readonly string[]): void;
+  /**
+   * The next `n` otherwise valid entries fail alone with `ThrottlingException`. With
+   * `detailTypes`, only entries of one of them fail (and count).
+   */
+  failNextEntries(n: number, detailTypes?: readonly string[]): void;
 }
 
 /** One line per delivery, without phone numbers: rule, detail-type and the call's SessionID. */
@@ -71,6 +77,20 @@ export function formatDelivery(ruleName: string, event: EventEnvelope): string {
 }
 
 const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
+
+/** Injected failures still to come, and which entries they hit (any when `detailTypes` is absent). */
+interface Fault {
+  left: number;
+  detailTypes?: ReadonlySet<string>;
+}
+
+const fault = (n: number, detailTypes?: readonly string[]): Fault =>
+  detailTypes === undefined ? { left: n } : { left: n, detailTypes: new Set(detailTypes) };
+
+/** Whether an injected fault hits this (raw, not yet validated) entry. */
+const targeted = (injected: Fault, entry: unknown): boolean =>
+  injected.detailTypes === undefined ||
+  injected.detailTypes.has(String((entry as { DetailType?: unknown } | null)?.DetailType));
 
 interface CompiledRule {
   name: string;
@@ -88,7 +108,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   const region = options.region ?? 'us-east-1';
   const onDelivery = options.onDelivery ?? (() => {});
   const stats: LocalEventBridgeStats = { received: 0, delivered: 0, unmatched: 0, failedEntries: 0 };
-  const faults = { calls: 0, entries: 0 };
+  const faults: { calls: Fault; entries: Fault } = { calls: { left: 0 }, entries: { left: 0 } };
   await mkdir(options.deliveriesDir, { recursive: true });
 
   async function deliver(accepted: AcceptedEntry): Promise<void> {
@@ -110,18 +130,19 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
 
   /** Entries answered in request order; deliveries are written before the response, so callers can read them at once. */
   async function putEvents(body: string): Promise<{ FailedEntryCount: number; Entries: object[] }> {
-    if (faults.calls > 0) {
-      faults.calls--;
+    const entries = parsePutEventsRequest(body);
+    if (faults.calls.left > 0 && entries.some((entry) => targeted(faults.calls, entry))) {
+      faults.calls.left--;
       throw new AwsJsonError(
         'InternalException',
         'Injected failure of the whole call (local EventBridge)',
         500,
       );
     }
-    const results: (AcceptedEntry | FailedEntry)[] = parsePutEventsRequest(body).map((entry) => {
+    const results: (AcceptedEntry | FailedEntry)[] = entries.map((entry) => {
       const result = acceptEntry(entry, { region, knownBuses });
-      if (isFailed(result) || faults.entries === 0) return result;
-      faults.entries--;
+      if (isFailed(result) || faults.entries.left === 0 || !targeted(faults.entries, entry)) return result;
+      faults.entries.left--;
       return failed('ThrottlingException', 'Rate exceeded (injected by local EventBridge)');
     });
     for (const result of results) {
@@ -157,11 +178,11 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         // SDK clients keep connections alive; without this, close waits for them to time out.
         server.closeAllConnections();
       }),
-    failNextCalls: (n) => {
-      faults.calls = n;
+    failNextCalls: (n, detailTypes) => {
+      faults.calls = fault(n, detailTypes);
     },
-    failNextEntries: (n) => {
-      faults.entries = n;
+    failNextEntries: (n, detailTypes) => {
+      faults.entries = fault(n, detailTypes);
     },
   };
 }

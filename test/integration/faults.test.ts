@@ -2,15 +2,23 @@
  * Fault injection against the local runtime (the real bundles, DynamoDB Local's stream, the
  * local EventBridge): EventBridge failing some entries, EventBridge down for longer than the
  * publisher's own retries, and a poison record in the stream. Whatever fails, every stored event
- * and every ended call's CallCompleted (relayed from the Calls stream, the second outbox) reach
- * the bus at least once, the rules deliver what they must, and only the poison record ends at
- * the on-failure destinations.
+ * and every call-level event relayed from the Calls stream (the second outbox: CallCompleted,
+ * MissedCallResolved, CallStuck) reach the bus at least once, the rules deliver what they must,
+ * the records stay as they should be, and only the poison record ends at the on-failure
+ * destinations.
  */
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../local/eventbridge/server';
-import { acceptedEvents, runScenario, type Scenario, scenarios } from '../../scripts/lib/scenarios';
-import { eventIdOf, startTestRuntime, type TestRuntime, tally } from '../support/test-runtime';
+import {
+  acceptedEvents,
+  providerTime,
+  runScenario,
+  type Scenario,
+  scenarios,
+} from '../../scripts/lib/scenarios';
+import { incomingBodies, outgoingBodies } from '../support/calls';
+import { completedIdOf, eventIdOf, startTestRuntime, type TestRuntime, tally } from '../support/test-runtime';
 
 /** Entry failures injected: fewer than it takes to fail one entry on all 3 publisher attempts. */
 const FAILED_ENTRIES = 6;
@@ -19,6 +27,13 @@ const FAILED_ENTRIES = 6;
  * each retried by the SDK), fewer than the mapping's 1 + 8 invocations make.
  */
 const FAILED_CALLS = 20;
+/**
+ * Entry failures aimed at one detail-type: fewer than the publisher's 3 attempts, so that no
+ * entry fails on all of them even when it is the only one of its kind in its call.
+ */
+const FAILED_ENTRIES_OF_A_KIND = 2;
+/** The sweep's threshold here, in seconds (the stack's is in minutes). */
+const STUCK_SECONDS = 2;
 
 let t: TestRuntime;
 
@@ -28,6 +43,9 @@ beforeAll(async () => {
     pollerIdleMs: 1000,
     // The mapping's 8 retries in well under a second instead of ~10 s of backoff.
     pollerBackoffMs: () => 50,
+    // A call quiet for seconds is stuck; the sweep's own timer is far off: a test runs it when it wants.
+    stuckCallAfterSeconds: STUCK_SECONDS,
+    scheduleEveryMs: 3_600_000,
   });
 }, 120_000);
 
@@ -147,6 +165,326 @@ describe('EventBridge failures', () => {
     await expectPublished(calls, 'at least once');
     expect(t.failed()).toEqual([]);
   }, 60_000);
+});
+
+describe('EventBridge failures of the call-level events', () => {
+  const CITY = '4950002000';
+  const EMPLOYEE = '80050000009';
+  const MISSED_CALL_RESOLVED = 'MissedCallResolved';
+  const CALL_STUCK = 'CallStuck';
+  let customers = 0;
+  /** A customer that no other call of this file has, as the provider sends the number. */
+  const newCustomer = () => `903${String(++customers).padStart(7, '0')}`;
+
+  /** The calls side by side, each call's webhooks in order, every one accepted. */
+  async function post(calls: Record<string, unknown>[][]): Promise<void> {
+    await Promise.all(
+      calls.map(async (bodies) => {
+        for (const body of bodies) expect((await t.post(JSON.stringify(body))).status).toBe(200);
+      }),
+    );
+  }
+
+  async function callRecord(sessionId: string): Promise<Record<string, unknown>> {
+    const { Item } = await t.doc.send(
+      new GetCommand({
+        TableName: t.runtime.tables.calls,
+        Key: { SessionID: sessionId },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) throw new Error(`no Calls record for ${sessionId}`);
+    return Item;
+  }
+
+  /** What the bus received of these calls, by detail-type (all of them without one). */
+  const receivedOf = (sessions: readonly string[], detailType?: string) =>
+    t.received.filter(
+      (e) =>
+        sessions.includes(String(e.detail.SessionID)) &&
+        (detailType === undefined || e['detail-type'] === detailType),
+    );
+  /** The events, de-duplicated by EventId, are exactly `ids`; with `once`, none came twice. */
+  function expectIds(events: EventEnvelope[], ids: string[], times: 'once' | 'at least once'): void {
+    const counts = tally(events.map((e) => String(e.detail.EventId)));
+    expect([...counts.keys()].sort()).toEqual([...ids].sort());
+    if (times === 'once') expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
+  }
+
+  const countersNow = () => ({
+    bus: t.runtime.eventBridge.stats(),
+    poller: pollerStats(),
+    callsPoller: callsPollerStats(),
+    failed: t.failed().length,
+  });
+
+  describe('MissedCallResolved', () => {
+    interface Resolution {
+      missed: string;
+      resolver: string;
+      /** The customer in E.164, as the record and the event carry it. */
+      customer: string;
+      status: 'called-back' | 'customer-called-again';
+      afterSeconds: number;
+      missedCall: Record<string, unknown>[];
+      resolvingCall: Record<string, unknown>[];
+    }
+
+    /**
+     * Five missed calls, each of its own customer, rung from 900 s ago and ended 870 s ago, and
+     * the answered call that resolves each: a call-back by the employee or the customer calling
+     * again (dialling with the trunk prefix, the same customer in E.164), 270, 280, 290 and
+     * 300 s after the end; the fifth is called back 370 s after, and that call-back is sent
+     * before the missed call itself, so that the missed call is written already resolved.
+     */
+    function resolutions(): Resolution[] {
+      const now = Date.now();
+      const at = (secondsAgo: number) => providerTime(new Date(now - secondsAgo * 1000), t.timeZone);
+      return Array.from({ length: 5 }, (_, i): Resolution => {
+        const number = newCustomer();
+        const missed = randomUUID();
+        const resolver = randomUUID();
+        const afterSeconds = i === 4 ? 370 : 270 + 10 * i;
+        const calledBack = i % 2 === 0;
+        const start = at(870 - afterSeconds);
+        return {
+          missed,
+          resolver,
+          customer: `+7${number}`,
+          status: calledBack ? 'called-back' : 'customer-called-again',
+          afterSeconds,
+          missedCall: incomingBodies({
+            id: missed,
+            city: CITY,
+            customer: number,
+            start: at(900),
+            rings: [{ employee: EMPLOYEE, at: 1 }],
+            missedAt: 30,
+          }),
+          resolvingCall: calledBack
+            ? outgoingBodies({
+                id: resolver,
+                city: CITY,
+                employee: EMPLOYEE,
+                customer: `8${number}`,
+                start,
+                ring: 5,
+                talk: 40,
+              })
+            : incomingBodies({
+                id: resolver,
+                city: CITY,
+                customer: `8${number}`,
+                start,
+                rings: [{ employee: EMPLOYEE, at: 2 }],
+                answer: { employee: EMPLOYEE, at: 6, talk: 40 },
+              }),
+        };
+      });
+    }
+
+    /**
+     * Sends the missed calls (and the fifth's call-back) with EventBridge healthy; then, with the
+     * fault injected, the calls that resolve them (and the fifth missed call). Returns the
+     * resolutions and the counters as they were when the fault was injected.
+     */
+    async function resolveUnder(fault: () => void) {
+      const calls = resolutions();
+      const early = calls.slice(0, 4);
+      const last = calls[4] as Resolution;
+      await post([...early.map((c) => c.missedCall), last.resolvingCall]);
+      await t.runtime.drained();
+      for (const c of early) expect(await callRecord(c.missed)).toMatchObject({ CallbackStatus: 'pending' });
+
+      const sentWithFault = [...early.map((c) => c.resolvingCall), last.missedCall];
+      const counters = countersNow();
+      fault();
+      await post(sentWithFault);
+      await t.runtime.drained();
+      return { calls, counters, sentWithFault };
+    }
+
+    /**
+     * Every stored event of these calls, each call's CallCompleted and each missed call's
+     * MissedCallResolved reached the bus, and nothing else of theirs; every copy of a resolution
+     * says who resolved it, how and when; the missed calls' records say the same, and the
+     * MissedCallsToCallBack rule got the CallCompleted of the missed calls alone.
+     */
+    async function expectResolved(calls: Resolution[], times: 'once' | 'at least once'): Promise<void> {
+      const sessions = calls.flatMap((c) => [c.missed, c.resolver]);
+      const items = (await Promise.all(sessions.map((s) => t.stored(s)))).flat();
+      expect(items).toHaveLength(calls.reduce((n, c) => n + c.missedCall.length + c.resolvingCall.length, 0));
+      expectIds(
+        receivedOf(sessions),
+        [
+          ...items.map(eventIdOf),
+          ...sessions.map(completedIdOf),
+          ...calls.map((c) => `${c.missed}/${MISSED_CALL_RESOLVED}`),
+        ],
+        times,
+      );
+      expectIds(
+        t.deliveries('CallCompleted').filter((e) => sessions.includes(String(e.detail.SessionID))),
+        calls.map((c) => completedIdOf(c.missed)),
+        times,
+      );
+      for (const c of calls) {
+        const resolution = {
+          SessionID: c.missed,
+          CallbackStatus: c.status,
+          CallbackSessionID: c.resolver,
+          CallbackAfterSeconds: c.afterSeconds,
+          CustomerNumber: c.customer,
+        };
+        const resolverStarted = (await callRecord(c.resolver)).StartedAt;
+        for (const copy of receivedOf([c.missed], MISSED_CALL_RESOLVED)) {
+          expect(copy.detail).toEqual({ ...resolution, EventId: `${c.missed}/${MISSED_CALL_RESOLVED}` });
+          expect(copy.time).toBe(resolverStarted);
+        }
+        const record = await callRecord(c.missed);
+        expect(record).toMatchObject({ Status: 'ended', Outcome: 'missed', ...resolution });
+        expect(record).not.toHaveProperty('PendingCallback');
+      }
+    }
+
+    it('some entries failing: only those are sent again, and each resolution is delivered once', async () => {
+      const { calls, counters, sentWithFault } = await resolveUnder(() =>
+        t.runtime.eventBridge.failNextEntries(FAILED_ENTRIES_OF_A_KIND, [MISSED_CALL_RESOLVED]),
+      );
+
+      const bus = t.runtime.eventBridge.stats();
+      expect(bus.failedEntries - counters.bus.failedEntries).toBe(FAILED_ENTRIES_OF_A_KIND);
+      // Accepted once each, since the fault: the events sent, 5 CallCompleted (four answered
+      // calls, the fifth missed one) and 5 MissedCallResolved. A re-sent whole call would show.
+      expect(bus.received - counters.bus.received).toBe(sentWithFault.flat().length + 5 + 5);
+      expect(pollerStats().retries - counters.poller.retries).toBe(0);
+      expect(callsPollerStats().retries - counters.callsPoller.retries).toBe(0);
+      await expectResolved(calls, 'once');
+      expect(t.failed().slice(counters.failed)).toEqual([]);
+    }, 60_000);
+
+    it('EventBridge down for longer than the publisher retries: the Calls mapping retries, then every resolution is delivered', async () => {
+      const { calls, counters } = await resolveUnder(() =>
+        t.runtime.eventBridge.failNextCalls(FAILED_CALLS, [MISSED_CALL_RESOLVED]),
+      );
+
+      expect(callsPollerStats().retries - counters.callsPoller.retries).toBeGreaterThan(0);
+      expect(callsPollerStats().recordsGivenUp - counters.callsPoller.recordsGivenUp).toBe(0);
+      // The raw events of the same calls never failed: their mapping had nothing to retry.
+      expect(pollerStats().retries - counters.poller.retries).toBe(0);
+      await expectResolved(calls, 'at least once');
+      expect(t.failed().slice(counters.failed)).toEqual([]);
+    }, 60_000);
+  });
+
+  describe('CallStuck', () => {
+    interface QuietCall {
+      sessionId: string;
+      /** Rung, never answered nor ended: open. */
+      opened: Record<string, unknown>[];
+      /** The same, then its late MissedIncCall (and the end of the ringing). */
+      ended: Record<string, unknown>[];
+    }
+
+    /** Three calls rung and then heard of no more, past the sweep's threshold by the time this returns. */
+    async function quietCalls(): Promise<QuietCall[]> {
+      const start = providerTime(new Date(Date.now() - 60_000), t.timeZone);
+      const calls = Array.from({ length: 3 }, (): QuietCall => {
+        const call = {
+          id: randomUUID(),
+          city: CITY,
+          customer: newCustomer(),
+          start,
+          rings: [{ employee: EMPLOYEE, at: 1 }],
+        };
+        return {
+          sessionId: call.id,
+          opened: incomingBodies(call),
+          ended: incomingBodies({ ...call, missedAt: 50 }),
+        };
+      });
+      await post(calls.map((c) => c.opened));
+      const lastReceived = Date.now();
+      await t.runtime.drained();
+      for (const c of calls) expect(await callRecord(c.sessionId)).toMatchObject({ Status: 'open' });
+      const quietFor = lastReceived + (STUCK_SECONDS + 1) * 1000 - Date.now();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, quietFor)));
+      return calls;
+    }
+
+    /** The sweep, run as its schedule would run it, and what it sets off drained; twice, as every 5 minutes. */
+    async function sweepTwice(): Promise<void> {
+      expect(t.runtime.schedules).toHaveLength(1);
+      for (let run = 0; run < 2; run++) {
+        await t.runtime.schedules[0]?.runNow();
+        await t.runtime.drained();
+      }
+    }
+
+    /** Each call stuck, its CallStuck on the bus and in the StuckCalls rule's queue, every copy the stuck record. */
+    async function expectStuck(calls: QuietCall[], times: 'once' | 'at least once'): Promise<void> {
+      const sessions = calls.map((c) => c.sessionId);
+      const ids = sessions.map((s) => `${s}/${CALL_STUCK}`);
+      expectIds(receivedOf(sessions, CALL_STUCK), ids, times);
+      expectIds(
+        t.deliveries(CALL_STUCK).filter((e) => sessions.includes(String(e.detail.SessionID))),
+        ids,
+        times,
+      );
+      for (const c of calls) {
+        const record = await callRecord(c.sessionId);
+        expect(record).toMatchObject({ Status: 'stuck' });
+        expect(record).not.toHaveProperty('OpenCall');
+        for (const copy of receivedOf([c.sessionId], CALL_STUCK))
+          expect(copy.detail).toEqual({ ...record, EventId: `${c.sessionId}/${CALL_STUCK}` });
+      }
+    }
+
+    /** The late ends arrive: each call ends missed with one CallCompleted, and no CallStuck comes again. */
+    async function expectEndedLate(calls: QuietCall[]): Promise<void> {
+      const sessions = calls.map((c) => c.sessionId);
+      const stuckSoFar = receivedOf(sessions, CALL_STUCK).length;
+      await post(calls.map((c) => c.ended));
+      await t.runtime.drained();
+      for (const c of calls)
+        expect(await callRecord(c.sessionId)).toMatchObject({
+          Status: 'ended',
+          Outcome: 'missed',
+          CallbackStatus: 'pending',
+        });
+      expectIds(receivedOf(sessions, 'CallCompleted'), sessions.map(completedIdOf), 'once');
+      expect(receivedOf(sessions, CALL_STUCK)).toHaveLength(stuckSoFar);
+    }
+
+    it('some entries failing: only those are sent again, and each CallStuck is delivered once', async () => {
+      const calls = await quietCalls();
+      const counters = countersNow();
+      t.runtime.eventBridge.failNextEntries(FAILED_ENTRIES_OF_A_KIND, [CALL_STUCK]);
+      await sweepTwice();
+
+      const bus = t.runtime.eventBridge.stats();
+      expect(bus.failedEntries - counters.bus.failedEntries).toBe(FAILED_ENTRIES_OF_A_KIND);
+      // The sweep's writes made three CallStuck and nothing else; each was accepted once.
+      expect(bus.received - counters.bus.received).toBe(calls.length);
+      expect(callsPollerStats().retries - counters.callsPoller.retries).toBe(0);
+      await expectStuck(calls, 'once');
+      expect(t.failed().slice(counters.failed)).toEqual([]);
+      await expectEndedLate(calls);
+    }, 60_000);
+
+    it('EventBridge down for longer than the publisher retries: the Calls mapping retries, then every CallStuck is delivered', async () => {
+      const calls = await quietCalls();
+      const counters = countersNow();
+      t.runtime.eventBridge.failNextCalls(FAILED_CALLS, [CALL_STUCK]);
+      await sweepTwice();
+
+      expect(callsPollerStats().retries - counters.callsPoller.retries).toBeGreaterThan(0);
+      expect(callsPollerStats().recordsGivenUp - counters.callsPoller.recordsGivenUp).toBe(0);
+      await expectStuck(calls, 'at least once');
+      expect(t.failed().slice(counters.failed)).toEqual([]);
+      await expectEndedLate(calls);
+    }, 60_000);
+  });
 });
 
 describe('a poison record in the stream', () => {

@@ -194,6 +194,27 @@ describe('local EventBridge', () => {
     expect(deliveries('EndedCalls')).toHaveLength(1);
   });
 
+  it('with detail-types, fails only the entries, and the calls, that carry one of them', async () => {
+    const { bridge, client, deliveries } = await startBridge();
+    bridge.failNextEntries(2, ['EndIncCall']);
+    const send = (hookTypes: string[]) =>
+      client.send(new PutEventsCommand({ Entries: hookTypes.map((hookType) => entry(hookType)) }));
+    const codes = async (hookTypes: string[]) =>
+      ((await send(hookTypes)).Entries ?? []).map((e) => e.ErrorCode ?? 'accepted');
+
+    expect(await codes(['MissedIncCall', 'EndIncCall', 'MissedIncCall', 'EndIncCall', 'EndIncCall'])).toEqual(
+      ['accepted', 'ThrottlingException', 'accepted', 'ThrottlingException', 'accepted'],
+    );
+    expect(bridge.stats().failedEntries).toBe(2);
+
+    bridge.failNextCalls(1, ['EndIncCall']);
+    expect(await codes(['MissedIncCall'])).toEqual(['accepted']);
+    await expect(send(['MissedIncCall', 'EndIncCall'])).rejects.toMatchObject({ name: 'InternalException' });
+    expect(await codes(['MissedIncCall', 'EndIncCall'])).toEqual(['accepted', 'accepted']);
+    expect(deliveries('MissedCalls')).toHaveLength(4);
+    expect(deliveries('EndedCalls')).toHaveLength(2);
+  });
+
   it('calls onDelivery once per delivery; its line names rule, detail-type and SessionID only', async () => {
     const calls: [string, EventEnvelope][] = [];
     const { client } = await startBridge((rule, event) => calls.push([rule, event]));

@@ -1,7 +1,7 @@
 /**
- * Whole calls for the calls-layer tests, described by who rang whom and when, and turned into
- * stored events by the product's own functions (call-events.ts), then into Calls records by
- * the fold and the projector's `nextCall`.
+ * Whole calls for the calls-layer tests, described by who rang whom and when: the provider's
+ * webhook bodies (to send over HTTP), turned into stored events by the product's own functions
+ * (call-events.ts), then into Calls records by the fold and the projector's `nextCall`.
  */
 import { foldCall } from '../../lambda/calls/fold-call';
 import { nextCall, type StoredCall } from '../../lambda/calls/project-calls';
@@ -41,8 +41,8 @@ export interface IncomingCall {
   missedAt?: number;
 }
 
-/** The stored events of an incoming call. */
-export function incomingEvents(c: IncomingCall): CallEventRecord[] {
+/** The provider's webhook bodies of an incoming call, in the order it sends them. */
+export function incomingBodies(c: IncomingCall): Record<string, unknown>[] {
   const city = c.city ?? CITY;
   const ev = callOf({ SessionID: c.id, CityNumber: city, Caller: c.customer });
   const bodies: Record<string, unknown>[] = [ev('CreateIncCall', { StartTime: c.start, Called: city })];
@@ -69,7 +69,12 @@ export function incomingEvents(c: IncomingCall): CallEventRecord[] {
       ev('MissedIncCall', { EndTime: wallClock(c.start, c.missedAt), Duration: 0, ResultCode: '304' }),
     );
   }
-  return bodies.map((body) => storedEvent(body));
+  return bodies;
+}
+
+/** The stored events of an incoming call. */
+export function incomingEvents(c: IncomingCall): CallEventRecord[] {
+  return incomingBodies(c).map((body) => storedEvent(body));
 }
 
 export interface OutgoingCall {
@@ -85,8 +90,8 @@ export interface OutgoingCall {
   resultCode?: string;
 }
 
-/** The stored events of an outgoing call. */
-export function outgoingEvents(c: OutgoingCall): CallEventRecord[] {
+/** The provider's webhook bodies of an outgoing call. */
+export function outgoingBodies(c: OutgoingCall): Record<string, unknown>[] {
   const ev = callOf({ SessionID: c.id, CityNumber: c.city ?? CITY, Caller: c.employee });
   return [
     ev('CreateOutCall', { StartTime: c.start, Called: c.customer }),
@@ -97,7 +102,12 @@ export function outgoingEvents(c: OutgoingCall): CallEventRecord[] {
       Called: c.customer,
       ResultCode: c.resultCode ?? (c.talk > 0 ? '200' : '486'),
     }),
-  ].map((body) => storedEvent(body));
+  ];
+}
+
+/** The stored events of an outgoing call. */
+export function outgoingEvents(c: OutgoingCall): CallEventRecord[] {
+  return outgoingBodies(c).map((body) => storedEvent(body));
 }
 
 /** The record the projector writes first for these events (Version 1). */
