@@ -11,6 +11,7 @@
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { gzipSync } from 'node:zlib';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
@@ -18,6 +19,7 @@ import {
   paginateQuery,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { readProjectConfig } from '../../lambda/calls/config';
 import type { StoredCall } from '../../lambda/calls/project-calls';
 import { callCentreReport, reportPeriod } from '../../lambda/calls/report';
@@ -80,6 +82,8 @@ export interface ReportCaseSummary {
 }
 
 export interface CallReportSummary {
+  /** When this phase ran: with --report-only, the rest of results.json is from an earlier run. */
+  generatedAt: string;
   node: string;
   month: string;
   timeZone: string;
@@ -94,6 +98,8 @@ export interface CallReportSummary {
     customers: number;
     generateSeconds: number;
     writeSeconds: number;
+    /** The records as a table export to S3 writes them (DynamoDB JSON, an item a line), gzipped. */
+    exportGzipBytes: number;
   };
   cases: ReportCaseSummary[];
   /**
@@ -270,6 +276,11 @@ export async function measureCallReport(
       month.records,
     );
     const writeSeconds = round((Date.now() - writing) / 1000, 1);
+    const exportGzipBytes = gzipSync(
+      month.records
+        .map((r) => JSON.stringify({ Item: marshall(r, { removeUndefinedValues: true }) }))
+        .join('\n'),
+    ).length;
     throwIfInterrupted();
 
     const busiest = month.cityNumbers[0] as string;
@@ -414,6 +425,7 @@ export async function measureCallReport(
       problems.push(`${month.records.length} records written for ${options.calls} calls`);
 
     return {
+      generatedAt: new Date().toISOString(),
       node: process.version,
       month: REPORT_MONTH,
       timeZone,
@@ -428,6 +440,7 @@ export async function measureCallReport(
         customers: month.customers,
         generateSeconds,
         writeSeconds,
+        exportGzipBytes,
       },
       cases: summaries,
       ...(memory ? { memory } : {}),
