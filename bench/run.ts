@@ -75,21 +75,26 @@ function progress(label: string) {
   };
 }
 
-function measureReport(): Promise<CallReportSummary> {
+/** The report phase's settings, checked before any phase runs. */
+function reportSettings(): { calls: number; rounds: number } {
   const calls = Number(args['report-calls']);
   const rounds = Number(args['report-rounds']);
   if (!Number.isInteger(calls) || calls < 1 || !Number.isInteger(rounds) || rounds < 1)
     throw new RangeError('--report-calls and --report-rounds take a positive whole number');
+  return { calls, rounds };
+}
+
+function measureReport(settings: { calls: number; rounds: number }): Promise<CallReportSummary> {
   phase(
-    `The call-centre report: ${Number(args['report-calls']).toLocaleString('en-US')} calls in DynamoDB Local, ${args['report-rounds']} rounds`,
+    `The call-centre report: ${settings.calls.toLocaleString('en-US')} calls in DynamoDB Local, ${settings.rounds} rounds`,
   );
-  return measureCallReport({ calls, rounds }, log);
+  return measureCallReport(settings, log);
 }
 
 /** `--report-only`: the report phase alone; the other phases' figures in results.json stay as they were. */
 async function reportOnly(): Promise<void> {
   try {
-    const callReport = await measureReport();
+    const callReport = await measureReport(reportSettings());
     throwIfInterrupted();
     const previous = existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) : {};
     writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...previous, callReport }, null, 2)}\n`);
@@ -105,6 +110,7 @@ async function reportOnly(): Promise<void> {
 async function main(): Promise<void> {
   cleanupOnSignals(log);
   if (args['report-only']) return reportOnly();
+  const report = args['no-report'] ? undefined : reportSettings();
   const tmpDir = join(ROOT, 'bench', 'tmp', `run-${process.pid}`);
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });
@@ -242,7 +248,7 @@ async function main(): Promise<void> {
       );
     }
 
-    const callReport = args['no-report'] ? undefined : await measureReport();
+    const callReport = report ? await measureReport(report) : undefined;
 
     throwIfInterrupted();
     const ratios = importRatios(coldStarts);

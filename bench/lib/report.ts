@@ -260,7 +260,7 @@ export function formatCallReport(r: CallReportSummary): string {
       .map(([kind, count]) => `${n(count ?? 0)} ${kind}`)
       .join(
         ', ',
-      )}), ${r.data.cityNumbers.length} city numbers, ${r.data.employees} employees, ${n(r.data.customers)} customers; projected in ${r.data.generateSeconds} s, written by BatchWrite in ${r.data.writeSeconds} s; as a table export to S3 writes them (DynamoDB JSON lines), ${round(r.data.exportGzipBytes / MIB, 1)} MiB gzipped.`,
+      )}), ${r.data.cityNumbers.length} city numbers, ${r.data.employees} employees, ${n(r.data.customers)} customers; projected in ${r.data.generateSeconds} s, written by BatchWrite in ${r.data.writeSeconds} s; as a table export to S3 writes them (DynamoDB JSON lines), ${n(Math.round(r.data.exportGzipBytes / KIB))} KiB gzipped.`,
   ];
   if (r.memory)
     lines.push(
