@@ -111,7 +111,7 @@ export interface CallReportSummary {
   ok: boolean;
 }
 
-/** The report's write to the table: BatchWrite, 25 items a request, a few requests in flight. */
+/** The records into the table by BatchWrite, 25 items a request, a few requests in flight. */
 async function writeRecords(doc: DynamoDBDocumentClient, table: string, records: readonly StoredCall[]) {
   const batches = Array.from({ length: Math.ceil(records.length / 25) }, (_, i) =>
     records.slice(i * 25, i * 25 + 25),
@@ -298,6 +298,7 @@ export async function measureCallReport(
     const last = cases.map(() => ({ itemsRead: 0, pages: 0, counted: 0, floorItems: 0, floorPages: 0 }));
     const runCase = async (i: number, floorFirst: boolean): Promise<Round> => {
       const c = cases[i] as (typeof cases)[number];
+      const seen = last[i] as (typeof last)[number];
       const request = reportRequest({
         from: c.from,
         to: c.to,
@@ -309,7 +310,8 @@ export async function measureCallReport(
         const t = performance.now();
         const read = await queryFloor(doc, table, c);
         const ms = performance.now() - t;
-        Object.assign(last[i] as object, { floorItems: read.items, floorPages: read.pages });
+        seen.floorItems = read.items;
+        seen.floorPages = read.pages;
         return ms;
       };
       const report = async () => {
@@ -325,11 +327,9 @@ export async function measureCallReport(
         const t2 = performance.now();
         formatReport(figures);
         const t3 = performance.now();
-        Object.assign(last[i] as object, {
-          itemsRead: read.itemsRead,
-          pages: read.queries,
-          counted: figures.total.offered + figures.total.outgoing,
-        });
+        seen.itemsRead = read.itemsRead;
+        seen.pages = read.queries;
+        seen.counted = figures.total.offered + figures.total.outgoing;
         return { reportMs: t3 - t0, readMs: t1 - t0, computeMs: t2 - t1, formatMs: t3 - t2 };
       };
       if (floorFirst) {

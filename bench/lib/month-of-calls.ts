@@ -49,8 +49,6 @@ export interface MonthOfCalls {
   cityNumbers: string[];
   employees: number;
   customers: number;
-  /** The local days of the month, `YYYY-MM-DD`. */
-  days: string[];
 }
 
 /** Fake numbers in the provider's formats: 10-digit city numbers, 11-digit internal lines. */
@@ -123,7 +121,7 @@ function apportion(count: number, weights: readonly number[]): number[] {
   return counts;
 }
 
-export function daysOfMonth(month: string): string[] {
+function daysOfMonth(month: string): string[] {
   const [year, m] = month.split('-').map(Number) as [number, number];
   const length = new Date(Date.UTC(year, m, 0)).getUTCDate();
   return Array.from({ length }, (_, i) => `${month}-${String(i + 1).padStart(2, '0')}`);
@@ -411,6 +409,5 @@ export async function monthOfCalls(options: MonthOptions): Promise<MonthOfCalls>
     cityNumbers: LINES.map((l) => l.city),
     employees: LINES.reduce((n, l) => n + l.staff.length, 0),
     customers: customers.length,
-    days,
   };
 }
