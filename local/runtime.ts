@@ -7,12 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
 import {
@@ -32,13 +27,13 @@ import { type LocalSchedule, scheduleRateMs, startSchedule } from './schedules';
 import { readCheckpoints, writeFileAtomic } from './state-file';
 import { mappingSettings, type StreamPoller, startStreamPoller } from './stream-poller';
 import { synthesizeBundled } from './synth';
+import { createStackTables } from './tables';
 import {
   type CfnResource,
   type CfnTemplate,
   functionEnvironment,
   localName,
   resourcesOfType,
-  tableDefinitions,
 } from './template';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
 
@@ -250,25 +245,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     const tableNames: Record<string, string> = {};
     const streamArns: Record<string, string> = {};
-    for (const table of tableDefinitions(template)) {
-      const name = table.input.TableName as string;
-      tableNames[table.logicalId] = name;
-      try {
-        await client.send(new CreateTableCommand(table.input));
-        if (table.ttlAttribute) {
-          await client.send(
-            new UpdateTimeToLiveCommand({
-              TableName: name,
-              TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
-            }),
-          );
-        }
-      } catch (error) {
-        // Kept from a previous run (data persists under .local/ unless --in-memory).
-        if ((error as Error).name !== 'ResourceInUseException') throw error;
-      }
-      const described = await client.send(new DescribeTableCommand({ TableName: name }));
-      if (described.Table?.LatestStreamArn) streamArns[table.logicalId] = described.Table.LatestStreamArn;
+    // Tables kept from a previous run (data persists under .local/ unless --in-memory) stay as they are.
+    for (const table of await createStackTables(client, template)) {
+      tableNames[table.logicalId] = table.name;
+      if (table.streamArn) streamArns[table.logicalId] = table.streamArn;
     }
 
     const busNames = busesFromTemplate(template);

@@ -1,5 +1,6 @@
 /** The targets, judged on the run's figures, and the table printed at the end of `npm run bench`. */
 import { type Bundle, type BundleName, type Bundles, STACK_FUNCTIONS } from './bundles';
+import type { CallReportSummary } from './call-report';
 import type { ColdStartSummary } from './cold-start';
 import type { EndToEndSummary } from './e2e';
 import type { WarmSummary } from './invoke';
@@ -169,6 +170,7 @@ export function checks(
   coldStarts: ColdStartSummary[],
   warm: WarmSummary[],
   endToEnd: EndToEndSummary | undefined,
+  callReport?: CallReportSummary,
 ): string[] {
   const problems: string[] = [];
   for (const [name, same] of Object.entries(bundles.sameAsStack)) {
@@ -193,6 +195,7 @@ export function checks(
     for (const p of w.problems) problems.push(`${w.node} ${w.bundle}: ${p}`);
   }
   if (endToEnd && !endToEnd.ok) problems.push(`end to end: ${endToEnd.problems.join('; ')}`);
+  for (const p of callReport?.problems ?? []) problems.push(`report: ${p}`);
   return problems;
 }
 
@@ -215,6 +218,62 @@ function topPackages(bundle: Bundle, count: number): string {
     .join(', ');
 }
 
+const MIB = 1024 * KIB;
+
+/** The report phase's table: one row per period, the report against its floor, and what it read. */
+export function formatCallReport(r: CallReportSummary): string {
+  const lines = [
+    `The call-centre report over ${n(r.data.calls)} calls of ${r.month} in local mode (DynamoDB Local; ${r.node}; medians of ${r.rounds} rounds)`,
+    table(
+      [
+        'period',
+        'city number',
+        'records',
+        'items read',
+        'pages',
+        'report ms',
+        'read ms',
+        'compute ms',
+        'floor ms',
+        'report ÷ floor',
+        'RCU',
+        'KiB received',
+      ],
+      r.cases.map((c) => [
+        c.from === c.to ? `${c.period} ${c.from}` : `${c.period} ${c.from}..${c.to}`,
+        c.cityNumber ?? 'all',
+        c.records,
+        c.itemsRead,
+        c.pages,
+        c.reportMs,
+        c.readMs,
+        c.computeMs,
+        c.floorMs,
+        c.reportOverFloor,
+        c.readCapacityUnits,
+        round(c.responseBytes / KIB, 1),
+      ]),
+    ),
+    `Data: ${n(r.data.records)} records folded from ${n(r.data.events)} events (${Object.entries(
+      r.data.byKind,
+    )
+      .map(([kind, count]) => `${n(count ?? 0)} ${kind}`)
+      .join(
+        ', ',
+      )}), ${r.data.cityNumbers.length} city numbers, ${r.data.employees} employees, ${n(r.data.customers)} customers; projected in ${r.data.generateSeconds} s, written by BatchWrite in ${r.data.writeSeconds} s; as a table export to S3 writes them (DynamoDB JSON lines), ${n(Math.round(r.data.exportGzipBytes / KIB))} KiB gzipped.`,
+  ];
+  if (r.memory)
+    lines.push(
+      `Memory: the month's ${n(r.memory.records)} records hold ${round(r.memory.heapBytes / MIB, 1)} MiB of heap once read (${n(r.memory.bytesPerRecord)} bytes a record).`,
+    );
+  lines.push(
+    r.ok
+      ? 'Checks: every report read exactly the records of its period, no more pages than its floor, and counted each of them.'
+      : `Checks FAILED:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`,
+  );
+  return lines.join('\n');
+}
+
 export function formatTables(results: {
   bundles: Bundles;
   coldStarts: ColdStartSummary[];
@@ -222,10 +281,11 @@ export function formatTables(results: {
   warm: WarmSummary[];
   validation: ValidationSummary[];
   endToEnd?: EndToEndSummary;
+  callReport?: CallReportSummary;
   targets: Target[];
   problems: string[];
 }): string {
-  const { bundles, coldStarts, ratios, warm, validation, endToEnd, targets, problems } = results;
+  const { bundles, coldStarts, ratios, warm, validation, endToEnd, callReport, targets, problems } = results;
   const out: string[] = [];
   const order: BundleName[] = [
     'ingest',
@@ -379,6 +439,7 @@ export function formatTables(results: {
       ),
     );
   }
+  if (callReport) out.push('', formatCallReport(callReport));
   out.push(
     '',
     'Targets',
@@ -394,7 +455,7 @@ export function formatTables(results: {
     ),
     '',
     problems.length === 0
-      ? "Checks: the analysed bundles are the stack's, nothing they import statically is left out, the ingest and publisher carry no libphonenumber-js, every invocation succeeded with the expected AWS calls, nothing was lost end to end."
+      ? `Checks: the analysed bundles are the stack's, nothing they import statically is left out, the ingest and publisher carry no libphonenumber-js, every invocation succeeded with the expected AWS calls, nothing was lost end to end${callReport ? ', every report read exactly the records of its period' : ''}.`
       : `Checks FAILED (the figures above are suspect):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
   );
   return out.join('\n');
