@@ -23,7 +23,14 @@ import { type BundleName, buildBundles, ROOT, type StackFunction } from './lib/b
 import { type CallReportSummary, measureCallReport } from './lib/call-report';
 import { measureColdStarts } from './lib/cold-start';
 import { measureEndToEnd } from './lib/e2e';
-import { apiGatewayEvent, callBodies, exampleBodies, lambdaEnvironment, streamBatch } from './lib/events';
+import {
+  apiGatewayEvent,
+  callBodies,
+  exampleBodies,
+  lambdaEnvironment,
+  scheduledEvent,
+  streamBatch,
+} from './lib/events';
 import { measureWarm } from './lib/invoke';
 import { nodeBinaries } from './lib/node-versions';
 import { cleanup, cleanupOnSignals, isInterrupted, onCleanup, throwIfInterrupted } from './lib/processes';
@@ -139,8 +146,10 @@ async function main(): Promise<void> {
       ingest: env('ingest', 'ingest'),
       'put-events': env('put-events', 'publish'),
       publish: env('publish', 'publish'),
-      'get-query-put': env('get-query-put', 'project'),
+      'get-query-put-query': env('get-query-put-query', 'project'),
       project: env('project', 'project'),
+      'query-query': env('query-query', 'sweep'),
+      sweep: env('sweep', 'sweep'),
     };
 
     // Realistic events: the spec's examples in API Gateway proxy events, and stream batches of
@@ -167,12 +176,18 @@ async function main(): Promise<void> {
       );
     }
     writeFileSync(callBatchesFile, JSON.stringify(callBatches));
+    // The sweep's: the scheduled event its rule sends (the sweep reads nothing of it); the stub's
+    // index Queries find nothing open or pending.
+    const scheduleFile = join(tmpDir, 'schedule-events.json');
+    writeFileSync(scheduleFile, JSON.stringify([scheduledEvent()]));
     const eventsFile = (name: BundleName) =>
       name === 'publish' || name === 'put-events'
         ? batchesFile
-        : name === 'project' || name === 'get-query-put'
+        : name === 'project' || name === 'get-query-put-query'
           ? callBatchesFile
-          : apiEventsFile;
+          : name === 'sweep' || name === 'query-query'
+            ? scheduleFile
+            : apiEventsFile;
 
     phase(`Cold starts: ${args.runs} fresh processes per bundle and Node.js, interleaved`);
     const coldOrder = [
@@ -184,8 +199,10 @@ async function main(): Promise<void> {
       'put-item-runtime-sdk',
       'put-events',
       'publish',
-      'get-query-put',
+      'get-query-put-query',
       'project',
+      'query-query',
+      'sweep',
     ] as const;
     const coldStarts = await measureColdStarts(
       nodes,
@@ -199,19 +216,22 @@ async function main(): Promise<void> {
     );
     const putItem = { 'DynamoDB_20120810.PutItem': 1 };
     const putEvents = { 'AWSEvents.PutEvents': 1 };
-    const getQueryPut = {
+    const getQueryPutQuery = {
       'DynamoDB_20120810.GetItem': 1,
-      'DynamoDB_20120810.Query': 1,
+      'DynamoDB_20120810.Query': 2,
       'DynamoDB_20120810.PutItem': 1,
     };
+    const queryQuery = { 'DynamoDB_20120810.Query': 2 };
     const warmOrder = [
       'hello',
       'put-item',
       'ingest',
       'put-events',
       'publish',
-      'get-query-put',
+      'get-query-put-query',
       'project',
+      'query-query',
+      'sweep',
     ] as const;
     const calls: Record<(typeof warmOrder)[number], Record<string, number>> = {
       hello: {},
@@ -219,8 +239,10 @@ async function main(): Promise<void> {
       ingest: putItem,
       'put-events': putEvents,
       publish: putEvents,
-      'get-query-put': getQueryPut,
-      project: getQueryPut,
+      'get-query-put-query': getQueryPutQuery,
+      project: getQueryPutQuery,
+      'query-query': queryQuery,
+      sweep: queryQuery,
     };
     const warm = await measureWarm(
       nodes,

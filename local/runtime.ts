@@ -127,7 +127,7 @@ export interface LocalPoller extends StreamPoller {
 }
 
 /** The role of a function by its environment; undefined for a function local mode does not know. */
-function roleOf(env: Record<string, string>): FunctionRole | undefined {
+export function functionRoleOf(env: Record<string, string>): FunctionRole | undefined {
   const roles = (Object.keys(FUNCTION_ROLES) as FunctionRole[]).filter((role) =>
     Object.hasOwn(env, FUNCTION_ROLES[role]),
   );
@@ -289,7 +289,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const environments: Partial<Record<FunctionRole, Record<string, string>>> = {};
     const knowFunction = (logicalId: string) => {
       const environment = functionEnvironment(template, logicalId, resolveRef);
-      const role = roleOf(environment);
+      const role = functionRoleOf(environment);
       if (role) environments[role] = environment;
       return environment;
     };
@@ -304,7 +304,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       if (!fnId || !tableId || !streamArn)
         throw new Error('An event source mapping names no local stream or function');
       const fn = await functionFor(fnId);
-      const role = roleOf(knowFunction(fnId));
+      const role = functionRoleOf(knowFunction(fnId));
       const table = localName(tableId);
       // Per mapping: two functions reading one stream each keep their own place in it.
       const checkpointFile = join(stateDir, `stream-checkpoints-${table}-${fn.name}.json`);
@@ -371,7 +371,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const ingest = await functionFor(apiFunction(template));
     const ingestEnv = knowFunction(apiFunction(template));
-    if (roleOf(ingestEnv) !== 'ingest')
+    if (functionRoleOf(ingestEnv) !== 'ingest')
       throw new Error('The API integrates with a function that is not the ingest');
     const { publish, project, sweep } = environments;
     if (!publish || !project || !sweep)

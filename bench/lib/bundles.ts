@@ -15,8 +15,8 @@ import { gzipSync } from 'node:zlib';
 import { App, Stack } from 'aws-cdk-lib';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { INGEST_ENV, PROJECT_ENV, PUBLISH_ENV } from '../../lambda/contract/runtime-config';
 import { FUNCTION_BUNDLING } from '../../lib/constructs/bundled-function';
+import { functionRoleOf } from '../../local/runtime';
 import { synthesizeBundled } from '../../local/synth';
 import { type CfnTemplate, functionEnvironment, localName, resourcesOfType } from '../../local/template';
 
@@ -30,7 +30,9 @@ export type BundleName =
   | 'intl'
   | 'put-item'
   | 'put-events'
-  | 'get-query-put'
+  | 'get-query-put-query'
+  | 'sweep'
+  | 'query-query'
   | 'put-item-runtime-sdk'
   | 'ingest-without-secrets-manager'
   | 'validation-worker';
@@ -52,7 +54,7 @@ export interface Bundle {
 }
 
 /** The stack's functions the benchmark measures. */
-export const STACK_FUNCTIONS = ['ingest', 'publish', 'project'] as const;
+export const STACK_FUNCTIONS = ['ingest', 'publish', 'project', 'sweep'] as const;
 export type StackFunction = (typeof STACK_FUNCTIONS)[number];
 
 export interface Bundles {
@@ -70,11 +72,13 @@ const ENTRIES: Record<
   ingest: 'lambda/functions/ingest-call-event.ts',
   publish: 'lambda/functions/publish-call-events.ts',
   project: 'lambda/functions/project-calls.ts',
+  sweep: 'lambda/functions/sweep-calls.ts',
   hello: 'bench/fixtures/hello-handler.ts',
   intl: 'bench/fixtures/intl-handler.ts',
   'put-item': 'bench/fixtures/put-item-handler.ts',
   'put-events': 'bench/fixtures/put-events-handler.ts',
-  'get-query-put': 'bench/fixtures/get-query-put-handler.ts',
+  'get-query-put-query': 'bench/fixtures/get-query-put-query-handler.ts',
+  'query-query': 'bench/fixtures/query-query-handler.ts',
   'validation-worker': 'bench/lib/validation-worker.ts',
 };
 
@@ -124,21 +128,16 @@ function assetFile(outdir: string, resource: { Metadata?: Record<string, unknown
 function stackBundles(outdir: string, tokenSha256: string) {
   const template: CfnTemplate = synthesizeBundled({ webhookTokenSha256: tokenSha256 }, outdir);
   const functions = resourcesOfType(template, 'AWS::Lambda::Function');
-  const find = (has: string, hasNot?: string) => {
-    const found = functions.find(([, fn]) => {
-      const vars = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+  const found = {} as Record<StackFunction, [string, unknown]>;
+  for (const name of STACK_FUNCTIONS) {
+    const fn = functions.find(([, resource]) => {
+      const vars = (resource.Properties?.Environment as { Variables?: Record<string, string> } | undefined)
         ?.Variables;
-      return vars !== undefined && has in vars && (hasNot === undefined || !(hasNot in vars));
+      return vars !== undefined && functionRoleOf(vars) === name;
     });
-    if (!found) throw new Error(`No function of the stack has ${has} in its environment`);
-    return found;
-  };
-  // The projector also reads CallEvents: the ingest is the one without the Calls table.
-  const found: Record<StackFunction, [string, unknown]> = {
-    ingest: find(INGEST_ENV.callEventsTable, PROJECT_ENV.callsTable),
-    publish: find(PUBLISH_ENV.eventBusName),
-    project: find(PROJECT_ENV.callsTable),
-  };
+    if (!fn) throw new Error(`No function of the stack is the ${name} function`);
+    found[name] = fn;
+  }
   const resolveRef = (id: string) => localName(id);
   const each = <T>(f: (name: StackFunction, logicalId: string, resource: unknown) => T) =>
     Object.fromEntries(STACK_FUNCTIONS.map((n) => [n, f(n, found[n][0], found[n][1])])) as Record<

@@ -1,12 +1,13 @@
 /**
  * Realistic events for the warm measurements, from the spec's examples: API Gateway REST
  * proxy events carrying each example body (fresh SessionIDs, the token in its header), and
- * DynamoDB stream batches of the items the ingest function stores for them. Also the
+ * DynamoDB stream batches of the items the ingest function stores for them, the schedule's
+ * event for the call sweep. Also the
  * environment a Lambda execution environment has.
  */
 import { randomUUID } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { APIGatewayProxyEvent, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, DynamoDBRecord, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { toCallEventRecord } from '../../lambda/contract/call-event-record';
 import { HOOK_TYPES } from '../../lambda/contract/hook-types';
 import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
@@ -107,6 +108,21 @@ export function streamBatch(bodies: string[], timeZone: string): DynamoDBStreamE
  * endpoints. Nothing is inherited from the shell (a developer's AWS_PROFILE would change
  * which credential provider the SDK uses).
  */
+/** What an EventBridge schedule rule sends its target (the call sweep's trigger). */
+export function scheduledEvent(): EventBridgeEvent<'Scheduled Event', Record<string, never>> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources: [`arn:aws:events:${REGION}:123456789012:rule/CallSweep`],
+    detail: {},
+  };
+}
+
 export function lambdaEnvironment(
   name: string,
   functionEnv: Record<string, string>,
