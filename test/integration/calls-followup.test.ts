@@ -8,7 +8,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { runtimeFileOf, writeRuntimeFile } from '../../local/runtime-file';
 import { providerTime } from '../../scripts/lib/scenarios';
 import { type MissedIo, main as missedCalls, type WaitingCall } from '../../scripts/missed';
@@ -43,9 +42,7 @@ const at = (secondsAgo: number) => providerTime(new Date(start - secondsAgo * 10
 /** The same instant as the record and the events write it: UTC, whole seconds. */
 const utcAt = (secondsAgo: number) =>
   new Date(Math.floor((start - secondsAgo * 1000) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-const record = async (sessionId: string) =>
-  (await t.doc.send(new GetCommand({ TableName: t.runtime.tables.calls, Key: { SessionID: sessionId } })))
-    .Item;
+const record = (sessionId: string) => t.callRecord(sessionId);
 const ofType = (detailType: string, sessionId: string) =>
   t.received.filter((e) => e['detail-type'] === detailType && e.detail.SessionID === sessionId);
 

@@ -7,7 +7,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { CallRecord } from '../../lambda/contract/call-record';
 import { PUBLISH_ENV } from '../../lambda/contract/runtime-config';
 import { runtimeFileOf, writeRuntimeFile } from '../../local/runtime-file';
@@ -40,15 +39,9 @@ const idOf = (name: ScenarioName) => {
 };
 
 async function recordOf(sessionId: string): Promise<Record<string, unknown>> {
-  const { Item } = await t.doc.send(
-    new GetCommand({
-      TableName: t.runtime.tables.calls,
-      Key: { SessionID: sessionId },
-      ConsistentRead: true,
-    }),
-  );
-  if (!Item) throw new Error(`no Calls record for ${sessionId}`);
-  return Item;
+  const item = await t.callRecord(sessionId);
+  if (!item) throw new Error(`no Calls record for ${sessionId}`);
+  return item;
 }
 
 const completedOf = (sessionId: string) =>

@@ -8,7 +8,7 @@
  * destinations.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../local/eventbridge/server';
 import {
   acceptedEvents,
@@ -186,15 +186,9 @@ describe('EventBridge failures of the call-level events', () => {
   }
 
   async function callRecord(sessionId: string): Promise<Record<string, unknown>> {
-    const { Item } = await t.doc.send(
-      new GetCommand({
-        TableName: t.runtime.tables.calls,
-        Key: { SessionID: sessionId },
-        ConsistentRead: true,
-      }),
-    );
-    if (!Item) throw new Error(`no Calls record for ${sessionId}`);
-    return Item;
+    const item = await t.callRecord(sessionId);
+    if (!item) throw new Error(`no Calls record for ${sessionId}`);
+    return item;
   }
 
   /** What the bus received of these calls, by detail-type (all of them without one). */

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { HOOK_TYPES } from '../../lambda/contract/hook-types';
 import { INGEST_ENV, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
@@ -45,6 +45,8 @@ export interface TestRuntime {
   post(body: string, headers?: Record<string, string>, query?: string): Promise<Answer>;
   /** The CallEvents items of a call, in key order. */
   stored(sessionId: string): Promise<Record<string, unknown>[]>;
+  /** The call's record in the Calls table (read consistently), or undefined. */
+  callRecord(sessionId: string): Promise<Record<string, unknown> | undefined>;
   /** Every item of a table. */
   scan(table: string): Promise<Record<string, unknown>[]>;
   /** What the stack's rule that routes this HookType delivered so far (for one call, given its SessionID). */
@@ -120,6 +122,16 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
         }),
       );
       return Items ?? [];
+    },
+    async callRecord(sessionId) {
+      const { Item } = await doc.send(
+        new GetCommand({
+          TableName: runtime.tables.calls,
+          Key: { SessionID: sessionId },
+          ConsistentRead: true,
+        }),
+      );
+      return Item;
     },
     async scan(table) {
       const items: Record<string, unknown>[] = [];
