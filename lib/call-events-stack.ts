@@ -1,4 +1,8 @@
-/** Wires the constructs together from the validated configuration and prints what an operator needs. */
+/**
+ * The app: one line per construct, each given its slice of the configuration, the resources it
+ * builds on, and the monitoring facade it adds its own alarms and graphs to; then what an operator
+ * needs to know, as outputs.
+ */
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { CallEventsConfig } from './config';
@@ -14,74 +18,35 @@ export interface CallEventsStackProps extends StackProps {
   readonly config: CallEventsConfig;
 }
 
-/** Its constructs are public so that monitoring can put alarms on their tables, functions and queues. */
+/**
+ * Its constructs are public for tests and tools to read, and for a construct added later to build
+ * on (`stack.routing.addRoute`, `stack.monitoring.alarm`).
+ */
 export class CallEventsStack extends Stack {
+  readonly monitoring: Monitoring;
   readonly store: CallEventStore;
   readonly webhook: WebhookApi;
   readonly routing: CallEventRouting;
   readonly publisher: EventPublisher;
   readonly projector: CallProjector;
   readonly sweep: CallSweep;
-  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CallEventsStackProps) {
     super(scope, id, props);
     const { config } = props;
 
+    // First: every construct after it adds its alarms and graphs to it.
+    this.monitoring = new Monitoring(this, 'Monitoring', { config });
+    // Whole: each construct's props pick the slice of the configuration it reads.
+    const shared = { config, monitoring: this.monitoring };
     this.store = new CallEventStore(this, 'Store');
-    this.webhook = new WebhookApi(this, 'Webhook', {
-      callEvents: this.store.callEvents,
-      rejectedCallEvents: this.store.rejectedCallEvents,
-      timeZone: config.timeZone,
-      maxBodyBytes: config.maxBodyBytes,
-      retentionDays: config.retentionDays,
-      rejectedRetentionDays: config.rejectedRetentionDays,
-      webhookTokenSha256: config.webhookTokenSha256,
-      allowedSourceIps: config.allowedSourceIps,
-      throttlingRateLimit: config.throttlingRateLimit,
-      throttlingBurstLimit: config.throttlingBurstLimit,
-    });
-    this.routing = new CallEventRouting(this, 'Routing', {
-      eventSource: config.eventSource,
-      archiveRetentionDays: config.archiveRetentionDays,
-    });
-    this.publisher = new EventPublisher(this, 'Publisher', {
-      callEvents: this.store.callEvents,
-      calls: this.store.calls,
-      eventBus: this.routing.eventBus,
-      eventSource: config.eventSource,
-    });
-    this.projector = new CallProjector(this, 'Projector', {
-      callEvents: this.store.callEvents,
-      calls: this.store.calls,
-      timeZone: config.timeZone,
-      defaultCountry: config.defaultCountry,
-      retentionDays: config.retentionDays,
-      callbackWindowHours: config.callbackWindowHours,
-    });
-    this.sweep = new CallSweep(this, 'Sweep', {
-      calls: this.store.calls,
-      stuckCallAfterMinutes: config.stuckCallAfterMinutes,
-      callbackWindowHours: config.callbackWindowHours,
-    });
-    this.monitoring = new Monitoring(this, 'Monitoring', {
-      restApi: this.webhook.restApi,
-      ingestFunction: this.webhook.ingestFunction,
-      publishFunction: this.publisher.publishFunction,
-      publishFailureQueue: this.publisher.failureQueue,
-      eventBus: this.routing.eventBus,
-      projectFunction: this.projector.projectFunction,
-      projectFailureQueue: this.projector.failureQueue,
-      routes: {
-        MissedCalls: this.routing.missedCalls,
-        EndedCalls: this.routing.endedCalls,
-        MissedCallsToCallBack: this.routing.missedCallsToCallBack,
-        StuckCalls: this.routing.stuckCalls,
-      },
-      sweepFunction: this.sweep.sweepFunction,
-      stuckCallsQueue: this.routing.stuckCalls.queue,
-      alarmEmail: config.alarmEmail,
-    });
+    const { callEvents, rejectedCallEvents, calls } = this.store;
+    this.webhook = new WebhookApi(this, 'Webhook', { ...shared, callEvents, rejectedCallEvents });
+    this.routing = new CallEventRouting(this, 'Routing', shared);
+    const { eventBus, stuckCalls } = this.routing;
+    this.publisher = new EventPublisher(this, 'Publisher', { ...shared, callEvents, calls, eventBus });
+    this.projector = new CallProjector(this, 'Projector', { ...shared, callEvents, calls });
+    this.sweep = new CallSweep(this, 'Sweep', { ...shared, calls, stuckCallsQueue: stuckCalls.queue });
 
     this.outputs();
   }

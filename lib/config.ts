@@ -7,11 +7,13 @@ import type { Construct } from 'constructs';
 import { z } from 'zod';
 import {
   type IntSetting,
+  type MinutesSetting,
+  parseSetting,
   SETTINGS,
   type Setting,
   type SettingValue,
   type TextSetting,
-} from '../lambda/contract/runtime-config';
+} from '../lambda/config/settings';
 
 /** A number given as a number (cdk.json) or as a string (`-c key=123`). */
 const fromContextNumber = <T extends z.ZodType>(schema: T) =>
@@ -37,8 +39,17 @@ const textRule = (setting: TextSetting) =>
     const problem = setting.problem(ctx.value);
     if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
   });
+/** Minutes to the second: the setting's own check, so the context and the function agree on every value. */
+const minutesRule = (setting: MinutesSetting) =>
+  fromContextNumber(
+    z.number().check((ctx) => {
+      const result = parseSetting(setting, String(ctx.value));
+      if (!result.ok) ctx.issues.push({ code: 'custom', input: ctx.value, message: result.problem });
+    }),
+  );
 function rule<S extends Setting>(s: S): z.ZodType<SettingValue<S>> {
-  return (s.kind === 'int' ? intRule(s) : textRule(s)) as unknown as z.ZodType<SettingValue<S>>;
+  const schema = s.kind === 'int' ? intRule(s) : s.kind === 'minutes' ? minutesRule(s) : textRule(s);
+  return schema as unknown as z.ZodType<SettingValue<S>>;
 }
 const withDefault = <S extends Setting & { default: SettingValue<S> }>(s: S) =>
   rule(s).default(s.default as z.util.NoUndefined<SettingValue<S>>);
@@ -56,8 +67,15 @@ const sourceCidr = z
   })
   .transform((value) => (isCidr(value) ? value : `${value}/${value.includes(':') ? 128 : 32}`));
 
+/**
+ * Each construct's props take the slice of it that the construct reads (`Pick<CallEventsConfig, …>`),
+ * so a key documented here is documented there; a setting the functions read is documented, with
+ * its default and range, once, in {@link SETTINGS}.
+ */
 export const configSchema = z.object({
+  /** {@link SETTINGS.timeZone} */
   timeZone: withDefault(SETTINGS.timeZone),
+  /** {@link SETTINGS.eventSource} */
   eventSource: withDefault(SETTINGS.eventSource),
   /** Hex SHA-256 of the webhook token; when set, no secret is created. */
   webhookTokenSha256: z
@@ -70,18 +88,25 @@ export const configSchema = z.object({
     sourceCidr,
     'must list at least one CIDR; leave the key out to accept any source',
   ).optional(),
+  /** {@link SETTINGS.retentionDays} */
   retentionDays: optional(SETTINGS.retentionDays),
+  /** {@link SETTINGS.rejectedRetentionDays} */
   rejectedRetentionDays: withDefault(SETTINGS.rejectedRetentionDays),
+  /** {@link SETTINGS.maxBodyBytes} */
   maxBodyBytes: withDefault(SETTINGS.maxBodyBytes),
+  /** {@link SETTINGS.defaultCountry} */
   defaultCountry: withDefault(SETTINGS.defaultCountry),
+  /** {@link SETTINGS.callbackWindowHours} */
   callbackWindowHours: withDefault(SETTINGS.callbackWindowHours),
+  /** {@link SETTINGS.stuckCallAfterMinutes} */
   stuckCallAfterMinutes: withDefault(SETTINGS.stuckCallAfterMinutes),
   /** API stage steady-state requests per second. */
   throttlingRateLimit: fromContextNumber(z.number().positive()).default(50),
+  /** API stage burst of requests above the rate. */
   throttlingBurstLimit: fromContextNumber(z.int().positive()).default(100),
   /** Days the event bus archive keeps events; 0 keeps them indefinitely. */
   archiveRetentionDays: fromContextNumber(z.int().nonnegative()).default(365),
-  /** Email address subscribed to the alarm topic. */
+  /** Email address subscribed to the alarm topic; without it, subscribe to the topic yourself. */
   alarmEmail: z.email('must be an email address').optional(),
 });
 

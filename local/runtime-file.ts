@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { INGEST_ENV, PUBLISH_ENV, SETTINGS } from '../lambda/contract/runtime-config';
+import { INGEST_ENV, PUBLISH_ENV } from '../lambda/config/environment';
+import { SETTINGS } from '../lambda/config/settings';
 import { readSetting, required } from '../lambda/shared/env';
 // Type only: the tools that read the file must not load the local runtime.
 import type { LocalRuntime } from './runtime';

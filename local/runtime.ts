@@ -10,15 +10,12 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
-import {
-  INGEST_ENV,
-  PROJECT_ENV,
-  PUBLISH_ENV,
-  SWEEP_ENV,
-  WEBHOOK_PATH,
-} from '../lambda/contract/runtime-config';
-import { presentedToken, tokenMatches } from '../lambda/ingest/auth';
-import { readIngestConfig } from '../lambda/ingest/config';
+import { INGEST_ENV, PROJECT_ENV } from '../lambda/config/environment';
+import { FUNCTION_KINDS, type FunctionKind } from '../lambda/config/functions';
+import { SETTINGS } from '../lambda/config/settings';
+import { WEBHOOK_PATH } from '../lambda/config/webhook';
+import { presentedToken, readIngestConfig, tokenMatches } from '../lambda/ingest';
+import { readSetting } from '../lambda/shared/env';
 import { type DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local';
 import { busesFromTemplate, type LocalRule, rulesFromTemplate } from './eventbridge/rules';
 import { type EventEnvelope, type LocalEventBridge, startLocalEventBridge } from './eventbridge/server';
@@ -32,6 +29,7 @@ import {
   type CfnResource,
   type CfnTemplate,
   functionEnvironment,
+  functionsByKind,
   localName,
   resourcesOfType,
 } from './template';
@@ -57,12 +55,10 @@ export interface LocalRuntimeOptions {
   /** How often the stream poller looks for new records when idle. @default the poller's (250 ms) */
   pollerIdleMs?: number;
   /**
-   * The call sweep's stuck threshold in seconds instead of the stack's minutes (the environment
-   * variable STUCK_CALL_AFTER_SECONDS of `npm start`), so that a stuck call shows in seconds;
-   * the sweep then also runs at least twice within it. @default the stack's
+   * How often every scheduled rule runs its target. @default the rule's own rate, or more often
+   * for the call sweep: at least twice within the stack's `stuckCallAfterMinutes`, so that a
+   * threshold of seconds (`-c stuckCallAfterMinutes=0.05`) shows a stuck call in seconds
    */
-  stuckCallAfterSeconds?: number;
-  /** How often every scheduled rule runs its target. @default the rule's own rate */
   scheduleEveryMs?: number;
 }
 
@@ -80,7 +76,7 @@ export interface LocalRuntime {
   /** The stack's rules, as the local EventBridge evaluates them. */
   rules: LocalRule[];
   /** The functions' environments as the stack sets them (tables and bus resolved to local names). */
-  environments: Record<FunctionRole, Record<string, string>>;
+  environments: Record<FunctionKind, Record<string, string>>;
   /** One poller per event source mapping of the stack, each named by its table and function. */
   pollers: LocalPoller[];
   /** One per scheduled rule's target (the call sweep); `runNow()` runs it at once. */
@@ -105,34 +101,12 @@ export interface LocalRuntime {
 
 const REGION = LOCAL_AWS_ENV.AWS_REGION;
 
-/**
- * What each of the stack's functions is, told by the environment variable only it carries, not
- * by its logical id or the order of the template: the webhook's function is the one the API
- * integrates with (checked to carry the rejected-events table too).
- */
-const FUNCTION_ROLES = {
-  ingest: INGEST_ENV.rejectedEventsTable,
-  publish: PUBLISH_ENV.eventBusName,
-  project: PROJECT_ENV.defaultCountry,
-  sweep: SWEEP_ENV.stuckCallAfterMinutes,
-} as const;
-export type FunctionRole = keyof typeof FUNCTION_ROLES;
-
 /** A stream poller of local mode, with the table it reads and the function it invokes (local names). */
 export interface LocalPoller extends StreamPoller {
   table: string;
   functionName: string;
-  /** What the function is (undefined for one local mode does not know). */
-  role: FunctionRole | undefined;
-}
-
-/** The role of a function by its environment; undefined for a function local mode does not know. */
-export function functionRoleOf(env: Record<string, string>): FunctionRole | undefined {
-  const roles = (Object.keys(FUNCTION_ROLES) as FunctionRole[]).filter((role) =>
-    Object.hasOwn(env, FUNCTION_ROLES[role]),
-  );
-  if (roles.length > 1) throw new Error(`A function carries the variables of ${roles.join(' and ')}`);
-  return roles[0];
+  /** What the function is, by its tag (undefined for a function without one). */
+  kind: FunctionKind | undefined;
 }
 
 /** Progress a poller has made: anything read, delivered, retried or given up on. */
@@ -286,16 +260,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       return started;
     };
 
-    const environments: Partial<Record<FunctionRole, Record<string, string>>> = {};
-    const knowFunction = (logicalId: string) => {
-      const environment = functionEnvironment(template, logicalId, resolveRef);
-      const role = functionRoleOf(environment);
-      if (role) environments[role] = environment;
-      return environment;
-    };
+    const kinds = functionsByKind(template);
+    const kindOf = (logicalId: string) =>
+      (Object.keys(kinds) as FunctionKind[]).find((kind) => kinds[kind] === logicalId);
+    const environments = {} as Record<FunctionKind, Record<string, string>>;
+    for (const kind of FUNCTION_KINDS) {
+      const logicalId = kinds[kind];
+      if (!logicalId) throw new Error(`The stack has no function tagged as the ${kind} function`);
+      environments[kind] = functionEnvironment(template, logicalId, resolveRef);
+    }
 
-    // One poller per mapping. A scheduled rule's target (none yet) would be started the same
-    // way, with functionFor and knowFunction, and invoked on its schedule beside the pollers.
+    // One poller per mapping of the template.
     const pollers: LocalPoller[] = [];
     for (const [, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
       const tableId = referencedId(mapping.Properties?.EventSourceArn);
@@ -304,7 +279,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       if (!fnId || !tableId || !streamArn)
         throw new Error('An event source mapping names no local stream or function');
       const fn = await functionFor(fnId);
-      const role = functionRoleOf(knowFunction(fnId));
       const table = localName(tableId);
       // Per mapping: two functions reading one stream each keep their own place in it.
       const checkpointFile = join(stateDir, `stream-checkpoints-${table}-${fn.name}.json`);
@@ -333,13 +307,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...(options.pollerBackoffMs ? { retryBackoffMs: options.pollerBackoffMs } : {}),
         ...(options.pollerIdleMs !== undefined ? { idlePollMs: options.pollerIdleMs } : {}),
       });
-      pollers.push({ ...poller, table, functionName: fn.name, role });
+      pollers.push({ ...poller, table, functionName: fn.name, kind: kindOf(fnId) });
       stops.push(poller.stop);
     }
 
     // Scheduled rules (the call sweep): their target invoked on the rule's rate, as EventBridge would.
     const schedules: LocalSchedule[] = [];
-    const stuckSeconds = options.stuckCallAfterSeconds;
+    const stuckAfterMs = readSetting(environments.sweep, SETTINGS.stuckCallAfterMinutes) * 60_000;
     for (const [ruleId, rule] of resourcesOfType(template, 'AWS::Events::Rule')) {
       const expression = rule.Properties?.ScheduleExpression;
       if (typeof expression !== 'string') continue;
@@ -347,14 +321,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       for (const target of targets) {
         const fnId = referencedId(target.Arn);
         if (!fnId) throw new Error(`The scheduled rule ${ruleId} targets no local function`);
-        const localEnv: Record<string, string> =
-          stuckSeconds !== undefined ? { [SWEEP_ENV.stuckCallAfterSeconds]: String(stuckSeconds) } : {};
-        const fn = await functionFor(fnId, localEnv);
-        knowFunction(fnId);
+        const fn = await functionFor(fnId);
         const rate = scheduleRateMs(expression);
         const everyMs =
           options.scheduleEveryMs ??
-          (stuckSeconds !== undefined ? Math.min(rate, Math.max(1_000, stuckSeconds * 500)) : rate);
+          (fnId === kinds.sweep ? Math.min(rate, Math.max(1_000, stuckAfterMs / 2)) : rate);
         const schedule = startSchedule({
           rule: localName(ruleId),
           functionName: fn.name,
@@ -369,15 +340,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       }
     }
 
+    if (apiFunction(template) !== kinds.ingest)
+      throw new Error('The API integrates with a function that is not the ingest function');
     const ingest = await functionFor(apiFunction(template));
-    const ingestEnv = knowFunction(apiFunction(template));
-    if (functionRoleOf(ingestEnv) !== 'ingest')
-      throw new Error('The API integrates with a function that is not the ingest');
-    const { publish, project, sweep } = environments;
-    if (!publish || !project || !sweep)
-      throw new Error(
-        'The stack maps no stream to the publish function or to the projector, or schedules no sweep',
-      );
+    const ingestEnv = environments.ingest;
     // The front door reads the function's own settings, so that it never holds more of a body
     // than the function would look at, nor any of a body sent without the token.
     const ingestConfig = readIngestConfig(ingestEnv);
@@ -408,14 +374,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       tables: {
         callEvents: ingestEnv[INGEST_ENV.callEventsTable] as string,
         rejectedEvents: ingestEnv[INGEST_ENV.rejectedEventsTable] as string,
-        calls: project[PROJECT_ENV.callsTable] as string,
+        calls: environments.project[PROJECT_ENV.callsTable] as string,
       },
       stateDir,
       deliveriesDir,
       failedFile,
       eventBridge,
       rules,
-      environments: { ingest: ingestEnv, publish, project, sweep },
+      environments,
       pollers,
       schedules,
       functions,

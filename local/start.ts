@@ -1,14 +1,15 @@
 /**
- * `npm start [-- --in-memory]`: the whole pipeline on this machine. Prints the webhook URL,
+ * `npm start [-- --in-memory] [-c key=value …]`: the whole pipeline on this machine, with the
+ * stack's context (cdk.json, and `-c` over it as `cdk synth -c` takes it). Prints the webhook URL,
  * the token and the local endpoints once ready; Ctrl-C stops everything.
  */
 
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { SWEEP_ENV } from '../lambda/contract/runtime-config';
 import { javaAvailable } from './dynamodb-local';
 import { startLocalRuntime } from './runtime';
 import { runtimeFileOf, writeRuntimeFile } from './runtime-file';
+import { parseStartArgs, type StartArgs } from './start-args';
 
 function fail(message: string): never {
   console.error(`npm start: ${message}`);
@@ -25,10 +26,13 @@ function portFree(port: number): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const unknown = args.filter((a) => a !== '--in-memory');
-  if (unknown.length > 0) fail(`unknown option ${unknown.join(' ')} (the only option is --in-memory)`);
-  const inMemory = args.includes('--in-memory');
+  let args: StartArgs = { inMemory: false, context: {} };
+  try {
+    args = parseStartArgs(process.argv.slice(2));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const { inMemory, context } = args;
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     fail(`PORT must be a port number, got ${process.env.PORT}`);
@@ -36,13 +40,6 @@ async function main(): Promise<void> {
     fail(
       'Java is missing: DynamoDB Local needs Java 17+ (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless)',
     );
-  const stuck = process.env[SWEEP_ENV.stuckCallAfterSeconds];
-  const stuckCallAfterSeconds = stuck === undefined || stuck === '' ? undefined : Number(stuck);
-  if (
-    stuckCallAfterSeconds !== undefined &&
-    !(Number.isInteger(stuckCallAfterSeconds) && stuckCallAfterSeconds >= 1)
-  )
-    fail(`${SWEEP_ENV.stuckCallAfterSeconds} must be a whole number of seconds, got ${stuck}`);
   if (port !== 0 && !(await portFree(port)))
     fail(`port ${port} is in use: stop what uses it or run PORT=${port + 1} npm start`);
 
@@ -50,7 +47,7 @@ async function main(): Promise<void> {
     port,
     inMemory,
     ...(process.env.WEBHOOK_TOKEN ? { token: process.env.WEBHOOK_TOKEN } : {}),
-    ...(stuckCallAfterSeconds !== undefined ? { stuckCallAfterSeconds } : {}),
+    context,
     log: (line) => console.log(line),
   });
   writeRuntimeFile(join(runtime.stateDir, 'runtime.json'), runtimeFileOf(runtime));

@@ -1,13 +1,14 @@
 /**
- * Reads the synthesized CloudFormation template of the stack, so that local mode and the
- * integration tests build their tables (and later rules and stream settings) from the
- * stack's own definitions rather than restating them.
+ * Reads the synthesized CloudFormation template of the stack, so that local mode, the benchmark
+ * and the integration tests build their tables, find their functions and set their environments
+ * from the stack's own definitions rather than restating them.
  */
 import type {
   AttributeDefinition,
   CreateTableCommandInput,
   KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
+import { FUNCTION_KIND_TAG, type FunctionKind, isFunctionKind } from '../lambda/config/functions';
 
 export interface CfnResource {
   Type: string;
@@ -26,6 +27,27 @@ export function localName(logicalId: string): string {
 
 export function resourcesOfType(template: CfnTemplate, type: string): [string, CfnResource][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** What a function is, by its tag (`FUNCTION_KIND_TAG`); undefined for a function without one. */
+export function functionKind(fn: CfnResource): FunctionKind | undefined {
+  const tags = (fn.Properties?.Tags ?? []) as { Key?: unknown; Value?: unknown }[];
+  const value = tags.find((tag) => tag.Key === FUNCTION_KIND_TAG)?.Value;
+  if (value === undefined) return undefined;
+  if (!isFunctionKind(value)) throw new Error(`A function is tagged ${FUNCTION_KIND_TAG}=${String(value)}`);
+  return value;
+}
+
+/** Every function of the template that is tagged with a kind, by kind; two of one kind are an error. */
+export function functionsByKind(template: CfnTemplate): Partial<Record<FunctionKind, string>> {
+  const byKind: Partial<Record<FunctionKind, string>> = {};
+  for (const [logicalId, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    const kind = functionKind(fn);
+    if (kind === undefined) continue;
+    if (byKind[kind]) throw new Error(`Two functions are tagged ${FUNCTION_KIND_TAG}=${kind}`);
+    byKind[kind] = logicalId;
+  }
+  return byKind;
 }
 
 export interface LocalTable {

@@ -6,21 +6,18 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type CountryCode, customerNumber } from '../lambda/calls/phone';
-import { INGEST_ENV, PROJECT_ENV } from '../lambda/contract/runtime-config';
+import {
+  type CountryCode,
+  customerNumber,
+  DynamoDbCallsStore,
+  localPeriod,
+  type StoredCall,
+  type UtcRange,
+} from '../lambda/calls';
+import { INGEST_ENV, PROJECT_ENV } from '../lambda/config/environment';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
 import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
-import {
-  type DayRange,
-  formatRecordList,
-  formatRecordSummary,
-  getCallRecord,
-  localDayRange,
-  orderedRecord,
-  queryCityNumberCalls,
-  queryCustomerCalls,
-  type StoredCallRecord,
-} from './lib/call-records';
+import { formatRecordList, formatRecordSummary, orderedRecord } from './lib/call-records';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import { formatJson, formatTimeline, queryCallEvents } from './lib/timeline';
 
@@ -170,8 +167,7 @@ async function withTable(
   }
 }
 
-const recordsJson = (records: readonly StoredCallRecord[]) =>
-  JSON.stringify(records.map(orderedRecord), null, 2);
+const recordsJson = (records: readonly StoredCall[]) => JSON.stringify(records.map(orderedRecord), null, 2);
 
 async function printCall(
   sessionId: string,
@@ -202,12 +198,12 @@ async function printCall(
 
 /** The record, undefined when there is none, null when the table could not be read (said on stderr). */
 async function readRecord(sessionId: string, source: Source, io: CallsIo) {
-  let record: StoredCallRecord | undefined | null = null;
+  let record: StoredCall | undefined | null = null;
   await withTable(source, io, async (doc) => {
-    record = await getCallRecord(doc, source.table, sessionId);
+    record = await new DynamoDbCallsStore(doc, source.table).getCall(sessionId);
     return 0;
   });
-  return record as StoredCallRecord | undefined | null;
+  return record as StoredCall | undefined | null;
 }
 
 async function printRecord(sessionId: string, source: Source, json: boolean, io: CallsIo): Promise<number> {
@@ -253,24 +249,25 @@ export function main(argv: string[], io: CallsIo): Promise<number> {
     if (command.kind === 'record') return printRecord(command.sessionId, source, values.json, io);
     const settings = settingsOf(runtime, io);
     // Worked out before reading, so that a bad date is a usage error, not a failed read.
-    const query: { customer: string } | { cityNumber: string; day: DayRange } =
+    const query: { customer: string } | { cityNumber: string; day: UtcRange } =
       command.kind === 'number'
         ? { customer: customerNumber(command.phone, settings.defaultCountry as CountryCode) }
         : { cityNumber: command.cityNumber, day: dayRange(command.date, settings.timeZone) };
     return withTable(source, io, async (doc) => {
+      const calls = new DynamoDbCallsStore(doc, source.table);
       const records =
         'customer' in query
-          ? await queryCustomerCalls(doc, source.table, query.customer)
-          : await queryCityNumberCalls(doc, source.table, query.cityNumber, query.day);
+          ? await calls.customerHistory(query.customer)
+          : await calls.cityNumberCalls(query.cityNumber, query.day);
       io.out(values.json ? recordsJson(records) : formatRecordList(records));
       return 0;
     });
   });
 }
 
-function dayRange(date: string, timeZone: string): DayRange {
+function dayRange(date: string, timeZone: string): UtcRange {
   try {
-    return localDayRange(date, timeZone);
+    return localPeriod(date, date, timeZone);
   } catch (error) {
     throw new UsageError(`--date: ${(error as Error).message}`);
   }

@@ -4,11 +4,10 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CallRecord } from '../lambda/contract/call-record';
-import { CALLS_SPARSE_INDEXES, SETTINGS } from '../lambda/contract/runtime-config';
+import { CALLS_SPARSE_INDEXES, type CallRecord, DynamoDbCallsStore } from '../lambda/calls';
+import { SETTINGS } from '../lambda/config/settings';
 import type { RuntimeFile } from '../local/runtime-file';
 import { RUNTIME_FILE, readRuntimeFile } from '../local/runtime-file';
-import { pendingMissedCalls } from './lib/call-queries';
 import { resolveCallsSource } from './lib/calls-source';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain } from './lib/cli';
 import { formatTable } from './lib/report-format';
@@ -84,9 +83,9 @@ export function main(argv: string[], io: MissedIo): Promise<number> {
     const source = resolveCallsSource(values, runtime);
     const client = new DynamoDBClient(source.client);
     try {
-      const { records } = await pendingMissedCalls(DynamoDBDocumentClient.from(client), source.table, {
-        cityNumber: values['city-number'],
-      });
+      const store = new DynamoDbCallsStore(DynamoDBDocumentClient.from(client), source.table);
+      const city = values['city-number'];
+      const records = await store.pendingCallbacks(city === undefined ? {} : { cityNumber: city });
       const calls = withWaiting(records, io.now?.() ?? new Date());
       io.out(values.json ? JSON.stringify(calls, null, 2) : formatMissedCalls(calls));
       return 0;

@@ -5,18 +5,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  type CallCentreReport,
-  callCentreReport,
-  DEFAULT_ANSWER_WITHIN_SECONDS,
-  isReportDay,
-} from '../lambda/calls/report';
-import { CALLS_INDEXES } from '../lambda/contract/runtime-config';
+import { CALLS_INDEXES, DynamoDbCallsStore, isLocalDate } from '../lambda/calls';
 import type { RuntimeFile } from '../local/runtime-file';
 import { RUNTIME_FILE, readRuntimeFile } from '../local/runtime-file';
-import { callsOfPeriod } from './lib/call-queries';
 import { resolveCallsSource } from './lib/calls-source';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
+import { type CallCentreReport, callCentreReport, DEFAULT_ANSWER_WITHIN_SECONDS } from './lib/report';
 import { formatReport } from './lib/report-format';
 
 const USAGE = `Usage: npm run report -- --from YYYY-MM-DD --to YYYY-MM-DD [--city-number N]
@@ -69,7 +63,7 @@ export function reportRequest(flags: Flags): ReportRequest {
     ['from', from],
     ['to', to],
   ])
-    if (!isReportDay(day as string)) throw new UsageError(`--${flag}: not a date YYYY-MM-DD (got ${day})`);
+    if (!isLocalDate(day as string)) throw new UsageError(`--${flag}: not a date YYYY-MM-DD (got ${day})`);
   if (to < from) throw new UsageError(`--to (${to}) is before --from (${from})`);
   const within = flags['answer-within'];
   if (within !== undefined && !/^\d+$/.test(within))
@@ -101,7 +95,8 @@ export function main(argv: string[], io: ReportIo): Promise<number> {
     const client = new DynamoDBClient(source.client);
     let report: CallCentreReport;
     try {
-      const { records } = await callsOfPeriod(DynamoDBDocumentClient.from(client), source.table, {
+      const calls = new DynamoDbCallsStore(DynamoDBDocumentClient.from(client), source.table);
+      const records = await calls.callsOfPeriod({
         from: request.from,
         to: request.to,
         timeZone: source.timeZone,

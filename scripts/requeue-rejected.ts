@@ -5,8 +5,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseSetting, SETTINGS } from '../lambda/config/settings';
 import { isValidTimeZone } from '../lambda/contract/local-time';
-import { parseSetting, SETTINGS } from '../lambda/contract/runtime-config';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
 import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
 import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';

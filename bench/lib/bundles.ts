@@ -15,10 +15,10 @@ import { gzipSync } from 'node:zlib';
 import { App, Stack } from 'aws-cdk-lib';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { FUNCTION_KINDS, type FunctionKind } from '../../lambda/config/functions';
 import { FUNCTION_BUNDLING } from '../../lib/constructs/bundled-function';
-import { functionRoleOf } from '../../local/runtime';
 import { synthesizeBundled } from '../../local/synth';
-import { type CfnTemplate, functionEnvironment, localName, resourcesOfType } from '../../local/template';
+import { type CfnTemplate, functionEnvironment, functionsByKind, localName } from '../../local/template';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -53,9 +53,9 @@ export interface Bundle {
   staticExternalImports?: string[];
 }
 
-/** The stack's functions the benchmark measures. */
-export const STACK_FUNCTIONS = ['ingest', 'publish', 'project', 'sweep'] as const;
-export type StackFunction = (typeof STACK_FUNCTIONS)[number];
+/** The stack's functions the benchmark measures: every kind. */
+export const STACK_FUNCTIONS = FUNCTION_KINDS;
+export type StackFunction = FunctionKind;
 
 export interface Bundles {
   byName: Record<BundleName, Bundle>;
@@ -127,16 +127,12 @@ function assetFile(outdir: string, resource: { Metadata?: Record<string, unknown
 /** The stack's own bundles, and the environment of each function. */
 function stackBundles(outdir: string, tokenSha256: string) {
   const template: CfnTemplate = synthesizeBundled({ webhookTokenSha256: tokenSha256 }, outdir);
-  const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+  const kinds = functionsByKind(template);
   const found = {} as Record<StackFunction, [string, unknown]>;
   for (const name of STACK_FUNCTIONS) {
-    const fn = functions.find(([, resource]) => {
-      const vars = (resource.Properties?.Environment as { Variables?: Record<string, string> } | undefined)
-        ?.Variables;
-      return vars !== undefined && functionRoleOf(vars) === name;
-    });
-    if (!fn) throw new Error(`No function of the stack is the ${name} function`);
-    found[name] = fn;
+    const logicalId = kinds[name];
+    if (!logicalId) throw new Error(`No function of the stack is tagged as the ${name} function`);
+    found[name] = [logicalId, template.Resources[logicalId]];
   }
   const resolveRef = (id: string) => localName(id);
   const each = <T>(f: (name: StackFunction, logicalId: string, resource: unknown) => T) =>

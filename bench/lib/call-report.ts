@@ -20,15 +20,22 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { readProjectConfig } from '../../lambda/calls/config';
-import type { StoredCall } from '../../lambda/calls/project-calls';
-import { callCentreReport, reportPeriod } from '../../lambda/calls/report';
-import { CALLS_INDEXES, PROJECT_ENV } from '../../lambda/contract/runtime-config';
+import {
+  CALLS_INDEXES,
+  DynamoDbCallsStore,
+  datesOf,
+  localPeriod,
+  type PeriodQuery,
+  readProjectConfig,
+  type StoredCall,
+} from '../../lambda/calls';
+import { PROJECT_ENV } from '../../lambda/config/environment';
+import { lastSecondBefore } from '../../lambda/shared/time';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { synthesizeTemplate } from '../../local/synth';
 import { createStackTables } from '../../local/tables';
 import { functionEnvironment, resourcesOfType } from '../../local/template';
-import { callsOfPeriod, daysOf, type PeriodOptions } from '../../scripts/lib/call-queries';
+import { callCentreReport } from '../../scripts/lib/report';
 import { formatReport } from '../../scripts/lib/report-format';
 import { reportRequest } from '../../scripts/report';
 import { type MonthOfCalls, monthOfCalls } from './month-of-calls';
@@ -136,14 +143,14 @@ async function writeRecords(doc: DynamoDBDocumentClient, table: string, records:
 async function queryFloor(
   doc: DynamoDBDocumentClient,
   table: string,
-  options: PeriodOptions,
+  options: PeriodQuery,
 ): Promise<{ items: number; pages: number }> {
-  const period = reportPeriod(options.from, options.to, options.timeZone);
+  const period = localPeriod(options.from, options.to, options.timeZone);
   let inputs: QueryCommandInput[];
   if (options.cityNumber !== undefined) {
     const index = CALLS_INDEXES.byCityNumber;
     // StartedAt has whole seconds: the period's last second is its end, included.
-    const last = new Date(Date.parse(period.to) - 1000).toISOString().replace('.000Z', 'Z');
+    const last = lastSecondBefore(period.to);
     inputs = [
       {
         TableName: table,
@@ -155,7 +162,7 @@ async function queryFloor(
     ];
   } else {
     const index = CALLS_INDEXES.byDay;
-    inputs = daysOf(options.from, options.to).map((day) => ({
+    inputs = datesOf(options.from, options.to).map((day) => ({
       TableName: table,
       IndexName: index.indexName,
       KeyConditionExpression: '#pk = :pk',
@@ -316,19 +323,20 @@ export async function measureCallReport(
       };
       const report = async () => {
         const t0 = performance.now();
-        const read = await callsOfPeriod(doc, table, {
+        const store = new DynamoDbCallsStore(doc, table);
+        const records = await store.callsOfPeriod({
           from: request.from,
           to: request.to,
           timeZone,
           cityNumber: request.cityNumber,
         });
         const t1 = performance.now();
-        const figures = callCentreReport(read.records, { ...request });
+        const figures = callCentreReport(records, { ...request });
         const t2 = performance.now();
         formatReport(figures);
         const t3 = performance.now();
-        seen.itemsRead = read.itemsRead;
-        seen.pages = read.queries;
+        seen.itemsRead = store.reads.itemsRead;
+        seen.pages = store.reads.queries;
         seen.counted = figures.total.offered + figures.total.outgoing;
         return { reportMs: t3 - t0, readMs: t1 - t0, computeMs: t2 - t1, formatMs: t3 - t2 };
       };
@@ -358,7 +366,7 @@ export async function measureCallReport(
     for (const c of cases) {
       counting.counts.readCapacityUnits = 0;
       counting.counts.responseBytes = 0;
-      await callsOfPeriod(counting.doc, table, c);
+      await new DynamoDbCallsStore(counting.doc, table).callsOfPeriod(c);
       costs.push({ ...counting.counts });
     }
 
@@ -370,13 +378,13 @@ export async function measureCallReport(
       ) as (typeof cases)[number];
       gc();
       const before = process.memoryUsage().heapUsed;
-      const read = await callsOfPeriod(doc, table, whole);
+      const read = await new DynamoDbCallsStore(doc, table).callsOfPeriod(whole);
       gc();
       const heapBytes = process.memoryUsage().heapUsed - before;
       memory = {
-        records: read.records.length,
+        records: read.length,
         heapBytes,
-        bytesPerRecord: Math.round(heapBytes / Math.max(1, read.records.length)),
+        bytesPerRecord: Math.round(heapBytes / Math.max(1, read.length)),
       };
     }
 

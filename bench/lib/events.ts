@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, DynamoDBRecord, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
+import { TOKEN_HEADER } from '../../lambda/config/webhook';
 import { toCallEventRecord } from '../../lambda/contract/call-event-record';
 import { HOOK_TYPES } from '../../lambda/contract/hook-types';
-import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import { parseCallEvent } from '../../lambda/contract/schema';
 import { freshSpecExample } from '../../lambda/contract/spec-examples';
 

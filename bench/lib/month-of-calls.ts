@@ -8,13 +8,16 @@
  * ended; the sweep's `markStuck` for the calls that never ended). Seeded: every run measures
  * the same calls.
  */
-import type { FoldOptions } from '../../lambda/calls/fold-call';
-import { type CallsStore, projectCall, type StoredCall } from '../../lambda/calls/project-calls';
-import { markStuck } from '../../lambda/calls/stuck';
-import type { CallEventRecord } from '../../lambda/contract/call-event-record';
+import {
+  type FoldOptions,
+  MemoryCallsStore,
+  markStuck,
+  type ProjectDeps,
+  projectCall,
+  type StoredCall,
+} from '../../lambda/calls';
 import { toCallEventRecord } from '../../lambda/contract/call-event-record';
 import { localTimeToUtcIso } from '../../lambda/contract/local-time';
-import { CALLS_SPARSE_INDEXES } from '../../lambda/contract/runtime-config';
 import { type CallEventInput, parseCallEvent } from '../../lambda/contract/schema';
 import { providerTime } from '../../scripts/lib/scenarios';
 
@@ -145,47 +148,6 @@ function takeDue(list: Intent[], now: number): Intent | undefined {
     if (p.due <= now && (best < 0 || p.due < (list[best] as Intent).due)) best = i;
   }
   return best < 0 ? undefined : list.splice(best, 1)[0];
-}
-
-/** The Calls table as the projector sees it, in memory. */
-class MemoryCallsStore implements CallsStore {
-  readonly calls = new Map<string, StoredCall>();
-  readonly events = new Map<string, CallEventRecord[]>();
-  private readonly byCustomer = new Map<string, Set<string>>();
-
-  async getCall(sessionId: string) {
-    return this.calls.get(sessionId);
-  }
-
-  async putCall(call: StoredCall, expectedVersion: number | undefined) {
-    if (this.calls.get(call.SessionID)?.Version !== expectedVersion) return false;
-    this.calls.set(call.SessionID, call);
-    if (call.CustomerNumber) {
-      const ids = this.byCustomer.get(call.CustomerNumber) ?? new Set();
-      ids.add(call.SessionID);
-      this.byCustomer.set(call.CustomerNumber, ids);
-    }
-    return true;
-  }
-
-  async eventsOf(sessionId: string) {
-    return this.events.get(sessionId) ?? [];
-  }
-
-  private ofCustomer(customerNumber: string): StoredCall[] {
-    return [...(this.byCustomer.get(customerNumber) ?? [])].map((id) => this.calls.get(id) as StoredCall);
-  }
-
-  async customerCalls(customerNumber: string, from: string, to: string) {
-    return this.ofCustomer(customerNumber).filter((c) => c.StartedAt >= from && c.StartedAt <= to);
-  }
-
-  async pendingMissedCalls(customerNumber: string, from: string, to: string) {
-    const pending = CALLS_SPARSE_INDEXES.pendingCallbacks.value;
-    return this.ofCustomer(customerNumber).filter(
-      (c) => c.PendingCallback === pending && c.EndedAt !== undefined && c.EndedAt >= from && c.EndedAt <= to,
-    );
-  }
 }
 
 const SILENT = { info() {}, warn() {}, error() {} };
@@ -365,9 +327,8 @@ export async function monthOfCalls(options: MonthOptions): Promise<MonthOfCalls>
   const store = new MemoryCallsStore();
   let events = 0;
   for (const call of planned) {
-    store.events.set(
-      call.id,
-      call.sent.map(({ body, at }) => {
+    store.addEvents(
+      ...call.sent.map(({ body, at }) => {
         const parsed = parseCallEvent(body);
         if (!parsed.ok)
           throw new Error(`The contract rejects a generated event: ${JSON.stringify(parsed.issues)}`);
@@ -383,8 +344,9 @@ export async function monthOfCalls(options: MonthOptions): Promise<MonthOfCalls>
   }
   // Projected in the order the calls' last events arrived, as the stream would bring them.
   const lastAt = (call: (typeof planned)[number]) => Math.max(...call.sent.map((s) => s.at));
-  const deps = {
-    store,
+  const deps: ProjectDeps = {
+    calls: store,
+    events: store,
     fold: options.fold,
     callbackWindowHours: options.callbackWindowHours,
     ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),

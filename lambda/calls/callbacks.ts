@@ -1,33 +1,17 @@
 /**
- * Missed calls to call back: which answered call resolves which missed call, and how a record
- * keeps its callback fields across re-folds. Pure: the projector does the lookups and writes.
- *
- * The rule (docs/CALLS.md, "Missed calls to call back"): a missed call (`Status` `ended`,
- * `Outcome` `missed`) is `pending` until a call with the same `CustomerNumber` that ended
- * `answered` starts within the window after the missed call's `EndedAt`:
- * `missed.EndedAt ≤ candidate.StartedAt ≤ missed.EndedAt + windowHours`. Both ends are
- * inclusive: times have whole seconds, so a call starting the very second the missed call ended
- * started after it as far as anyone can tell (`CallbackAfterSeconds` 0). An outgoing resolver
- * makes it `called-back`, an incoming one `customer-called-again`. A call never resolves itself.
- *
- * How the projector uses this, for each record `next = nextCall(current, folded, …)` it writes:
- *
- * - `becameMissed(current, next)`: the call has just become missed. Query the customer's calls
- *   (index ByCustomerNumber, `StartedAt` in `candidateStartRange(next, windowHours)`) and write
- *   `withCallback(next, initialCallback(next, candidates, windowHours))` instead of `next`
- *   (the out-of-order case: the resolving call was stored first).
- * - `becameAnswered(current, next)`: the call may resolve earlier missed calls. Query the
- *   customer's pending missed calls (ByCustomerNumber with `PendingCallback` = `pending`, or
- *   PendingCallbacks with `EndedAt` in `resolvableEndRange(next, windowHours)`), and for each
- *   `{ missed, resolution }` of `missedCallsResolvedBy(next, pending, windowHours)` write
- *   `resolveMissedCall(missed, resolution)` under the missed record's Version.
- *
- * `nextCall` itself applies `withCallbackFields(current, next)`, so a missed call is `pending`
- * from its first ended write even when the lookups above have not run.
+ * Missed calls to call back, the pure half (settle-callbacks.ts does the lookups and writes):
+ * which answered call resolves which missed call, and how a record keeps its callback fields and
+ * sparse index keys across re-folds. The rule (docs/CALLS.md, "Missed calls to call back"): a
+ * missed call is `pending` until an answered call with the same `CustomerNumber` starts within
+ * [missed.EndedAt, missed.EndedAt + windowHours], both ends included (times have whole seconds,
+ * so a call starting the second the missed one ended started after it); an outgoing resolver
+ * makes it `called-back`, an incoming one `customer-called-again`; a call never resolves itself.
  */
 // Types only from the schema's module, so that zod stays out of the projector's bundle.
-import type { CallbackResolution, CallbackStatus, CallRecord } from '../contract/call-record';
-import { CALLS_SPARSE_INDEXES } from '../contract/runtime-config';
+
+import { HOUR_MS, isoSeconds } from '../shared/time';
+import type { CallbackResolution, CallbackStatus, CallRecord } from './record';
+import { CALLS_SPARSE_INDEXES } from './table';
 
 const OPEN_CALL = CALLS_SPARSE_INDEXES.openCalls.value;
 const PENDING_CALLBACK = CALLS_SPARSE_INDEXES.pendingCallbacks.value;
@@ -44,10 +28,6 @@ export type MissedCall = Pick<CallRecord, 'SessionID' | 'Status' | 'Outcome' | '
 export type CallbackFields = { CallbackStatus: 'pending' } | CallbackResolution;
 
 const CALLBACK_FIELDS = ['CallbackStatus', 'CallbackSessionID', 'CallbackAfterSeconds'] as const;
-const HOUR_MS = 3_600_000;
-
-/** An ISO instant without milliseconds when it has none, like the record's own times. */
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** Ended with Outcome `missed` (and an EndedAt): a call to call back. */
 export function isMissedCall(record: MissedCall): boolean {
@@ -140,7 +120,7 @@ export function candidateStartRange(
 ): { from: string; to: string } | undefined {
   if (missed.EndedAt === undefined) return undefined;
   const endedAt = Date.parse(missed.EndedAt);
-  return { from: iso(endedAt), to: iso(endedAt + windowHours * HOUR_MS) };
+  return { from: isoSeconds(endedAt), to: isoSeconds(endedAt + windowHours * HOUR_MS) };
 }
 
 /** The EndedAt range of the missed calls that `resolver` could resolve (for a PendingCallbacks query). */
@@ -149,17 +129,7 @@ export function resolvableEndRange(
   windowHours: number,
 ): { from: string; to: string } {
   const startedAt = Date.parse(resolver.StartedAt);
-  return { from: iso(startedAt - windowHours * HOUR_MS), to: iso(startedAt) };
-}
-
-/** The write made the call missed (it was not missed before). */
-export function becameMissed(current: CallRecord | undefined, next: CallRecord): boolean {
-  return isMissedCall(next) && !(current && isMissedCall(current));
-}
-
-/** The write made the call ended answered (it was not before). */
-export function becameAnswered(current: CallRecord | undefined, next: CallRecord): boolean {
-  return isAnsweredCall(next) && !(current && isAnsweredCall(current));
+  return { from: isoSeconds(startedAt - windowHours * HOUR_MS), to: isoSeconds(startedAt) };
 }
 
 /** Sets the sparse index keys from `Status` and `CallbackStatus`, so that they never disagree. */

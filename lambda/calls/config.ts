@@ -1,5 +1,6 @@
-/** The projector's configuration, read from its environment once at cold start. */
-import { PROJECT_ENV, SETTINGS } from '../contract/runtime-config';
+/** The projector's and the sweep's configuration, each read from its function's environment once at cold start. */
+import { PROJECT_ENV, SWEEP_ENV } from '../config/environment';
+import { SETTINGS } from '../config/settings';
 import { readSetting, required } from '../shared/env';
 import type { FoldOptions } from './fold-call';
 import type { CountryCode } from './phone';
@@ -22,6 +23,21 @@ export function readProjectConfig(env: NodeJS.ProcessEnv): ProjectConfig {
       defaultCountry: readSetting(env, SETTINGS.defaultCountry) as CountryCode,
     },
     retentionDays: readSetting(env, SETTINGS.retentionDays),
+    callbackWindowHours: readSetting(env, SETTINGS.callbackWindowHours),
+  };
+}
+
+export interface SweepConfig {
+  callsTable: string;
+  /** Minutes, in whole seconds (the setting allows fractions such as 0.5). */
+  stuckAfterMinutes: number;
+  callbackWindowHours: number;
+}
+
+export function readSweepConfig(env: NodeJS.ProcessEnv): SweepConfig {
+  return {
+    callsTable: required(env, SWEEP_ENV.callsTable),
+    stuckAfterMinutes: readSetting(env, SETTINGS.stuckCallAfterMinutes),
     callbackWindowHours: readSetting(env, SETTINGS.callbackWindowHours),
   };
 }

@@ -1,17 +1,16 @@
 /**
- * One call's record from its stored events: a pure fold, the same for any order of arrival,
- * any re-delivery and any replay (docs/CALLS.md tells how each field is derived). The call
- * projector Queries a SessionID's CallEvents items, folds them here, and writes the result.
- *
- * It reads only the spec's fields, the service's `*Utc` times, `EventTime`, `EventKey`,
- * `ReceivedAt` and `HookType`, and compares times as instants, not as text.
+ * One call's record from its stored events: a pure fold, the same for any order of arrival, any
+ * re-delivery and any replay (docs/CALLS.md tells how each field is derived). It reads only the
+ * spec's fields, the service's `*Utc` times, `EventTime`, `EventKey`, `ReceivedAt` and `HookType`,
+ * and compares times as instants, not as text.
  */
+import { SETTINGS } from '../config/settings';
 import { type CallEventRecord, canonicalJson } from '../contract/call-event-record';
-// Types only: the schema module would bring zod into the projector's bundle.
-import type { CallAttempt, CallOutcome, CallRecord } from '../contract/call-record';
 import { type Direction, HOOK_TYPE_INFO, type HookType } from '../contract/hook-types';
-import { SETTINGS } from '../contract/runtime-config';
+import { isoSeconds } from '../shared/time';
 import { type CountryCode, customerNumber } from './phone';
+// Types only: the schema module would bring zod into the projector's bundle.
+import type { CallAttempt, CallOutcome, CallRecord } from './record';
 
 /** The record as the fold makes it; the writer adds `Version`. */
 export type FoldedCall = Omit<CallRecord, 'Version'>;
@@ -95,7 +94,6 @@ function compareEvents(a: Stored, b: Stored): number {
 }
 
 /** `2021-01-28T11:15:22Z`; milliseconds only when there are some. */
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
@@ -175,10 +173,10 @@ function attempts(events: readonly Stored[]): CallAttempt[] {
     const employee = e.text('Called') ?? '';
     const began = timeOf(e, 'StartTimeUtc');
     const closer = closers.get(employee)?.find((c) => !c.used && !(c.at < began));
-    const attempt: CallAttempt = { Employee: employee, BeganAt: iso(began), Answered: false };
+    const attempt: CallAttempt = { Employee: employee, BeganAt: isoSeconds(began), Answered: false };
     if (closer) {
       closer.used = true;
-      attempt.EndedAt = iso(closer.at);
+      attempt.EndedAt = isoSeconds(closer.at);
       attempt.Answered = closer.e.hookType === 'ChangeIncCall';
     }
     result.push(attempt);
@@ -256,12 +254,12 @@ export function foldCall(records: readonly CallEventRecord[], options: FoldOptio
     CityNumber: identity(events, 'CityNumber') ?? '',
     Caller: caller ?? '',
     Status: terminal ? 'ended' : 'open',
-    StartedAt: iso(startedAt),
+    StartedAt: isoSeconds(startedAt),
     Attempts: attempts(events),
     Day: localDay(startedAt, timeZone),
     EventCount: events.length,
-    LastEventAt: latest(events.map((e) => e.text('EventTime'))) ?? iso(startedAt),
-    LastReceivedAt: latest(events.map((e) => e.text('ReceivedAt'))) ?? iso(startedAt),
+    LastEventAt: latest(events.map((e) => e.text('EventTime'))) ?? isoSeconds(startedAt),
+    LastReceivedAt: latest(events.map((e) => e.text('ReceivedAt'))) ?? isoSeconds(startedAt),
   };
   if (called !== undefined) record.Called = called;
   if (outside !== undefined) record.CustomerNumber = customerNumber(outside, defaultCountry);
@@ -271,11 +269,11 @@ export function foldCall(records: readonly CallEventRecord[], options: FoldOptio
     const text = terminal.text('ResultText');
     if (code !== undefined) record.ResultCode = code;
     if (text !== undefined) record.ResultText = text;
-    record.EndedAt = iso(endedAt);
+    record.EndedAt = isoSeconds(endedAt);
     record.RingSeconds = Math.max(0, Math.round(((answeredAt ?? endedAt) - startedAt) / 1000));
     record.TalkSeconds = answered ? duration : 0;
   }
-  if (answeredAt !== undefined) record.AnsweredAt = iso(answeredAt);
+  if (answeredAt !== undefined) record.AnsweredAt = isoSeconds(answeredAt);
   const employee =
     direction === 'outgoing'
       ? caller

@@ -1,13 +1,8 @@
 /**
  * The customer's number as one comparable string, so that an incoming `9161234567` and an
- * outgoing `89161234567` are the same customer.
- *
- * libphonenumber-js's `min` metadata: it tells a valid Russian number (`9582412128`,
- * `89582412128`, `+7 (958) 241-21-28`, `84950665310`) from the provider's internal ones
- * (`0052002651`, `80052002651`, `800774994086005`) exactly as `max` does, in a smaller bundle
- * (docs/CALLS.md). It checks a number against its country's plan as a whole, not per line type,
- * so a number in an unallocated range of a valid plan still counts as valid: for matching a
- * customer that is what we want.
+ * outgoing `89161234567` are the same customer: libphonenumber-js with its `min` metadata, which
+ * tells a valid Russian number from the provider's internal ones (`0052002651`, `80052002651`,
+ * `800774994086005`) exactly as `max` does, in a smaller bundle (docs/CALLS.md).
  */
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/min';
 

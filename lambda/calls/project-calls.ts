@@ -3,29 +3,24 @@
  * its stored events, fold them (fold-call.ts) and write the new record under a condition on
  * the `Version` it read, retrying when another writer got there first. Because the record is
  * folded from the stored events, any order, re-delivery or replay gives the same record. Pure:
- * its store, logger and metrics are passed in.
+ * its stores, logger and metrics are passed in.
  */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import type { CallEventRecord } from '../contract/call-event-record';
+import { METRICS } from '../config/metrics';
+import { expiresAt } from '../config/tables';
 import { canonicalJson } from '../contract/call-event-record';
-import type { CallRecord } from '../contract/call-record';
-import { expiresAt, METRICS } from '../contract/runtime-config';
 import { withCallbackFields } from './callbacks';
 import { type FoldedCall, type FoldOptions, foldCall } from './fold-call';
-import { type CallbackStore, settleCallbacks } from './settle-callbacks';
-
-/** A Calls table item: the record, and its TTL when a retention is set. */
-export type StoredCall = CallRecord & { ExpiresAt?: number };
-
-export interface CallsStore extends CallbackStore<StoredCall> {
-  /** Every stored event of the call, read consistently. */
-  eventsOf(sessionId: string): Promise<CallEventRecord[]>;
-}
+import { settleCallbacks } from './settle-callbacks';
+import type { CallEventsSource, CallsStore, StoredCall } from './store';
 
 type LogAttributes = Record<string, unknown>;
 
 export interface ProjectDeps {
-  store: CallsStore;
+  /** The Calls table. */
+  calls: CallsStore;
+  /** The CallEvents table, read per call. */
+  events: CallEventsSource;
   fold: FoldOptions;
   /** Days to keep a call's record after its last event was received (the events' own retention). */
   retentionDays?: number;
@@ -86,13 +81,13 @@ export async function projectCall(sessionId: string, deps: ProjectDeps): Promise
   for (let write = 1; write <= maxWrites; write++) {
     // The record first, then the events: a record written by another projector was folded
     // from events that this consistent Query then sees too, so no write goes backwards.
-    const current = await deps.store.getCall(sessionId);
-    const events = await deps.store.eventsOf(sessionId);
+    const current = await deps.calls.getCall(sessionId);
+    const events = await deps.events.eventsOf(sessionId);
     if (events.length === 0) return { projection: 'no-events', resolved: 0 };
     const next = nextCall(current, foldCall(events, deps.fold), deps.retentionDays);
-    if (next && !(await deps.store.putCall(next, current?.Version))) continue;
+    if (next && !(await deps.calls.putCall(next, current?.Version))) continue;
     const settled = next ?? current;
-    const resolved = settled ? await settleCallbacks(settled, deps.store, deps.callbackWindowHours) : 0;
+    const resolved = settled ? await settleCallbacks(settled, deps.calls, deps.callbackWindowHours) : 0;
     return { projection: next ? 'written' : 'unchanged', resolved };
   }
   throw new VersionConflictError(`the record of ${sessionId} changed under ${maxWrites} writes in a row`);

@@ -1,16 +1,12 @@
 /**
- * The stateful half of missed-call resolution (callbacks.ts is the pure half): after a call's
- * record is written, look for what it settles. A pending missed call looks for a resolving call
- * already stored (the out-of-order case); an answered call looks for the customer's pending
- * missed calls it resolves. Each resolution is written to the missed call's record under its
- * Version, re-read and re-checked on a conflict; the Calls stream then carries the change, and
- * the publisher turns it into MissedCallResolved.
- *
- * Both sides look after their own write, so when a missed call and its resolver are projected
- * at once, the later of the two writes sees the other. Index reads are eventually consistent;
- * the scheduled sweep settles pending missed calls again (sweep-calls.ts) for what a lookup missed.
+ * Missed calls to call back, the stateful half (callbacks.ts is the pure half): after a call's
+ * record is written, a pending missed call looks for a resolving call already stored, and an
+ * answered call for the customer's pending missed calls it resolves; each resolution is written to
+ * the missed call's record under its Version, so the Calls stream carries it and the publisher
+ * turns it into MissedCallResolved. Both sides look after their own write, so of two calls
+ * projected at once the later write sees the other; the sweep settles again what an eventually
+ * consistent index read missed.
  */
-import type { CallRecord } from '../contract/call-record';
 import {
   candidateStartRange,
   initialCallback,
@@ -21,18 +17,14 @@ import {
   resolveMissedCall,
   resolves,
 } from './callbacks';
+import type { CallRecord } from './record';
+import type { CallsStore, StoredCall } from './store';
 
 /** What settling needs of the Calls table. */
-export interface CallbackStore<R extends CallRecord = CallRecord> {
-  /** The call's record, read consistently. */
-  getCall(sessionId: string): Promise<R | undefined>;
-  /** Writes the record if the stored one still has `expectedVersion`; false if not. */
-  putCall(call: R, expectedVersion: number | undefined): Promise<boolean>;
-  /** The customer's calls that started within [from, to] (index ByCustomerNumber). */
-  customerCalls(customerNumber: string, from: string, to: string): Promise<R[]>;
-  /** The customer's pending missed calls that ended within [from, to] (index PendingCallbacks). */
-  pendingMissedCalls(customerNumber: string, from: string, to: string): Promise<R[]>;
-}
+export type CallbackStore = Pick<
+  CallsStore,
+  'getCall' | 'putCall' | 'customerCalls' | 'customerPendingCallbacks'
+>;
 
 const MAX_TRIES = 5;
 
@@ -40,8 +32,8 @@ const MAX_TRIES = 5;
  * Writes `resolver`'s resolution of the missed call `sessionId`, reading the record again until
  * the write holds or the call no longer needs it. True when this wrote a resolution.
  */
-async function resolve<R extends CallRecord>(
-  store: CallbackStore<R>,
+async function resolve(
+  store: CallbackStore,
   sessionId: string,
   resolver: CallRecord,
   windowHours: number,
@@ -57,9 +49,9 @@ async function resolve<R extends CallRecord>(
 }
 
 /** Settles what `record` (just written, or found unchanged) resolves or is resolved by; the count of resolutions written. */
-export async function settleCallbacks<R extends CallRecord>(
-  record: R,
-  store: CallbackStore<R>,
+export async function settleCallbacks(
+  record: StoredCall,
+  store: CallbackStore,
   windowHours: number,
 ): Promise<number> {
   if (isMissedCall(record) && record.CallbackStatus === 'pending' && record.CustomerNumber) {
@@ -73,7 +65,7 @@ export async function settleCallbacks<R extends CallRecord>(
   }
   if (isAnsweredCall(record) && record.CustomerNumber) {
     const range = resolvableEndRange(record, windowHours);
-    const pending = await store.pendingMissedCalls(record.CustomerNumber, range.from, range.to);
+    const pending = await store.customerPendingCallbacks(record.CustomerNumber, range.from, range.to);
     let resolved = 0;
     for (const { missed } of missedCallsResolvedBy(record, pending, windowHours)) {
       if (await resolve(store, missed.SessionID, record, windowHours)) resolved++;

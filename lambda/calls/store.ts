@@ -1,147 +1,31 @@
 /**
- * The calls layer's DynamoDB side: a call's events (CallEvents), its record (Calls, written under
- * a Version condition), and the Calls indexes the callbacks and the sweep read.
+ * The calls layer's ports: the Calls table as the projector, the call-backs and the sweep use it,
+ * and a call's stored events as the projector reads them. dynamodb-store.ts adapts both to
+ * DynamoDB (and adds the tools' reads); memory-store.ts is the one in-memory stand-in, for the
+ * tests and the bench.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
 import type { CallEventRecord } from '../contract/call-event-record';
-import {
-  CALL_EVENTS_KEYS,
-  CALLS_INDEXES,
-  CALLS_KEYS,
-  CALLS_SPARSE_INDEXES,
-} from '../contract/runtime-config';
-import type { CallsStore, StoredCall } from './project-calls';
+import type { CallRecord } from './record';
 
-export class DynamoDbCallsStore implements CallsStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    /** The events' table is needed only to read a call's events (the projector; not the sweep). */
-    private readonly tables: { callEvents?: string; calls: string },
-  ) {}
+/** A Calls table item: the record, and its TTL when a retention is set. */
+export type StoredCall = CallRecord & { ExpiresAt?: number };
 
-  async getCall(sessionId: string): Promise<StoredCall | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tables.calls,
-        Key: { [CALLS_KEYS.partitionKey]: sessionId },
-        ConsistentRead: true,
-      }),
-    );
-    return Item as StoredCall | undefined;
-  }
+export interface CallsStore {
+  /** The call's record, read consistently; undefined when it has none yet. */
+  getCall(sessionId: string): Promise<StoredCall | undefined>;
+  /** Writes the record if the stored one still has `expectedVersion` (none: no record yet); false if not. */
+  putCall(call: StoredCall, expectedVersion: number | undefined): Promise<boolean>;
+  /** The customer's calls that started within [from, to] (index ByCustomerNumber), oldest first. */
+  customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]>;
+  /** The customer's pending missed calls that ended within [from, to] (index PendingCallbacks), oldest first. */
+  customerPendingCallbacks(customerNumber: string, from: string, to: string): Promise<StoredCall[]>;
+  /** Every pending missed call (index PendingCallbacks), the longest-waiting first; optionally only those ended at or after `endedFrom`, or of one city number. */
+  pendingCallbacks(options?: { endedFrom?: string; cityNumber?: string }): Promise<StoredCall[]>;
+  /** Open calls last heard of at or before `cutoff` (index OpenCalls), the least recently heard of first. */
+  openCallsBefore(cutoff: string): Promise<StoredCall[]>;
+}
 
-  /** Every item of a Query, all pages. */
-  private async queryAll<T>(input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<T[]> {
-    const items: T[] = [];
-    let ExclusiveStartKey: QueryCommandOutput['LastEvaluatedKey'];
-    do {
-      const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-      items.push(...((page.Items ?? []) as T[]));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
-  }
-
-  /**
-   * Every item of one partition of a Calls index whose sort key meets `sort` (all pages,
-   * ascending), optionally filtered on one more attribute.
-   */
-  private queryIndex(
-    index: { indexName: string; partitionKey: string; sortKey: string },
-    partitionValue: string,
-    sort: { between: [string, string] } | { atMost: string } | { atLeast: string },
-    filter?: { attribute: string; value: string },
-  ): Promise<StoredCall[]> {
-    const [condition, values]: [string, Record<string, string>] =
-      'between' in sort
-        ? ['#sk BETWEEN :a AND :b', { ':a': sort.between[0], ':b': sort.between[1] }]
-        : 'atMost' in sort
-          ? ['#sk <= :a', { ':a': sort.atMost }]
-          : ['#sk >= :a', { ':a': sort.atLeast }];
-    return this.queryAll({
-      TableName: this.tables.calls,
-      IndexName: index.indexName,
-      KeyConditionExpression: `#pk = :pk AND ${condition}`,
-      ...(filter ? { FilterExpression: '#f = :f' } : {}),
-      ExpressionAttributeNames: {
-        '#pk': index.partitionKey,
-        '#sk': index.sortKey,
-        ...(filter ? { '#f': filter.attribute } : {}),
-      },
-      ExpressionAttributeValues: {
-        ':pk': partitionValue,
-        ...values,
-        ...(filter ? { ':f': filter.value } : {}),
-      },
-    });
-  }
-
-  customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
-    return this.queryIndex(CALLS_INDEXES.byCustomerNumber, customerNumber, { between: [from, to] });
-  }
-
-  pendingMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
-    const index = CALLS_SPARSE_INDEXES.pendingCallbacks;
-    return this.queryIndex(
-      index,
-      index.value,
-      { between: [from, to] },
-      { attribute: 'CustomerNumber', value: customerNumber },
-    );
-  }
-
-  /** Open calls last heard of at or before `cutoff` (index OpenCalls), oldest first. */
-  openCallsBefore(cutoff: string): Promise<StoredCall[]> {
-    const index = CALLS_SPARSE_INDEXES.openCalls;
-    return this.queryIndex(index, index.value, { atMost: cutoff });
-  }
-
-  /** Every pending missed call that ended at or after `from` (index PendingCallbacks), oldest first. */
-  pendingSince(from: string): Promise<StoredCall[]> {
-    const index = CALLS_SPARSE_INDEXES.pendingCallbacks;
-    return this.queryIndex(index, index.value, { atLeast: from });
-  }
-
-  eventsOf(sessionId: string): Promise<CallEventRecord[]> {
-    if (!this.tables.callEvents) throw new Error('No CallEvents table to read the events of a call from');
-    return this.queryAll({
-      TableName: this.tables.callEvents,
-      KeyConditionExpression: '#pk = :id',
-      ExpressionAttributeNames: { '#pk': CALL_EVENTS_KEYS.partitionKey },
-      ExpressionAttributeValues: { ':id': sessionId },
-      ConsistentRead: true,
-    });
-  }
-
-  async putCall(call: StoredCall, expectedVersion: number | undefined): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tables.calls,
-          Item: call,
-          ...(expectedVersion === undefined
-            ? {
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': CALLS_KEYS.partitionKey },
-              }
-            : {
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'Version' },
-                ExpressionAttributeValues: { ':expected': expectedVersion },
-              }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
-  }
+export interface CallEventsSource {
+  /** Every stored event of the call, read consistently, in key order. */
+  eventsOf(sessionId: string): Promise<CallEventRecord[]>;
 }

@@ -1,20 +1,13 @@
 /**
- * Calls that never ended: the stuck-call rule, pure. A call is stuck when its `Status` is
- * `open` and nothing has been received for it for `stuckAfterMinutes` (the setting
- * `stuckCallAfterMinutes`): usually an End the provider never delivered.
- *
- * How the sweep uses this: Query the sparse index OpenCalls (`OpenCall` = `open`) for
- * `LastReceivedAt` ≤ `stuckCutoff(now, minutes)`, check each item with `isStuck` (the index's
- * text order and the record's instants may differ by milliseconds), and write
- * `markStuck(record)` under the record's Version; a conflict means the call moved on, so the
- * sweep skips it. The CallStuck event then comes from the Calls stream (call-level-events.ts).
- * A stuck call whose End arrives later is folded `ended` by the projector and gets its
- * CallCompleted (callbacks.ts `withCallbackFields`).
+ * Calls that never ended, pure: a call is stuck when it is `open` and nothing has been received
+ * for it for `stuckCallAfterMinutes` (usually an End the provider never delivered). The sweep
+ * finds candidates in the OpenCalls index, checks each record with `isStuck` and writes
+ * `markStuck(record)` under its Version; CallStuck then comes from the Calls stream, and a late
+ * End still ends the call (callbacks.ts `withCallbackFields`).
  */
-import type { CallRecord } from '../contract/call-record';
+import { MINUTE_MS } from '../shared/time';
 import { withIndexKeys } from './callbacks';
-
-const MINUTE_MS = 60_000;
+import type { CallRecord } from './record';
 
 /**
  * True when `record` is `open` and its `LastReceivedAt` is at least `stuckAfterMinutes` before

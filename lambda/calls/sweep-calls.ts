@@ -1,31 +1,19 @@
 /**
- * The scheduled sweep over the Calls table: calls that never ended, and missed calls whose
- * resolution a lookup missed. Pure: its store, clock, logger and metrics are passed in.
- *
- * - Stuck calls: open calls last heard of at least `stuckAfterMinutes` ago (index OpenCalls),
- *   each re-read consistently, checked (stuck.ts) and written `stuck` under its Version; a
- *   conflict means the call moved on, so it is left for the next sweep. The CallStuck event
- *   then comes from the Calls stream.
- * - Pending missed calls still inside their window (index PendingCallbacks) are settled again
- *   (settle-callbacks.ts): index reads are eventually consistent, so a missed call and its
- *   resolver projected at the same moment may not have seen each other.
+ * The scheduled sweep over the Calls table, pure (its store, clock, logger and metrics are passed
+ * in): open calls quiet for the threshold become `stuck` (each re-read and written under its
+ * Version; a conflict means the call moved on), and the pending missed calls still in their window
+ * are settled again, for what an eventually consistent index read let two calls miss of each other.
  */
-import type { CallRecord } from '../contract/call-record';
-import { METRICS } from '../contract/runtime-config';
-import { type CallbackStore, settleCallbacks } from './settle-callbacks';
+import { METRICS } from '../config/metrics';
+import { HOUR_MS } from '../shared/time';
+import { settleCallbacks } from './settle-callbacks';
+import type { CallsStore } from './store';
 import { isStuck, markStuck, stuckCutoff } from './stuck';
-
-export interface SweepStore extends CallbackStore {
-  /** Open calls last heard of at or before `cutoff` (index OpenCalls), oldest first. */
-  openCallsBefore(cutoff: string): Promise<CallRecord[]>;
-  /** Pending missed calls that ended at or after `from` (index PendingCallbacks), oldest first. */
-  pendingSince(from: string): Promise<CallRecord[]>;
-}
 
 type LogAttributes = Record<string, unknown>;
 
 export interface SweepDeps {
-  store: SweepStore;
+  store: CallsStore;
   /** Minutes (fractions allowed) with nothing received after which an open call is stuck. */
   stuckAfterMinutes: number;
   callbackWindowHours: number;
@@ -44,8 +32,6 @@ export interface SweepSummary {
   pendingChecked: number;
 }
 
-const HOUR_MS = 3_600_000;
-
 export async function sweepCalls(deps: SweepDeps): Promise<SweepSummary> {
   const now = (deps.now ?? (() => new Date()))();
   const summary: SweepSummary = { stuck: 0, openChecked: 0, resolved: 0, pendingChecked: 0 };
@@ -60,7 +46,7 @@ export async function sweepCalls(deps: SweepDeps): Promise<SweepSummary> {
   }
 
   const windowStart = new Date(now.getTime() - deps.callbackWindowHours * HOUR_MS).toISOString();
-  for (const pending of await deps.store.pendingSince(windowStart)) {
+  for (const pending of await deps.store.pendingCallbacks({ endedFrom: windowStart })) {
     summary.pendingChecked++;
     summary.resolved += await settleCallbacks(pending, deps.store, deps.callbackWindowHours);
   }

@@ -5,10 +5,10 @@
  * are in json-schemas.ts).
  */
 import { createHash } from 'node:crypto';
+import { expiresAt } from '../config/tables';
 import { HOOK_TYPE_INFO, SPEC_FIELDS, type TimeField } from './hook-types';
 import { isValidLocalTime, localTimeToUtcIso } from './local-time';
 import { resultText } from './result-codes';
-import { expiresAt } from './runtime-config';
 import type { CallEvent } from './schema';
 import type { PublishedAttributes, StoredAttributes } from './service-attributes';
 
@@ -85,8 +85,7 @@ export function toCallEventRecord(event: CallEvent, options: RecordOptions): Cal
   const utc: Partial<Record<`${TimeField}Utc`, string>> = {};
   const fields = event as Partial<Record<TimeField, unknown>>;
   const eventLocal = eventLocalTime(event);
-  // The event's own time is one of its time fields: converted once (each conversion asks Intl
-  // for the zone's offset several times, the larger part of building a record).
+  // The event's own time is one of its time fields: converted once, not again for EventTime.
   let eventTime: string | undefined;
   for (const field of TIME_FIELDS) {
     const value = fields[field];
@@ -115,64 +114,6 @@ export function toCallEventRecord(event: CallEvent, options: RecordOptions): Cal
     record.ExpiresAt = expiresAt(options.receivedAt, options.retentionDays);
   }
   return record;
-}
-
-/** What a timeline needs of a stored event; read defensively, any field may be missing. */
-export interface TimelineEntry {
-  EventTime?: unknown;
-  HookType?: unknown;
-  ReceivedAt?: unknown;
-  EventKey?: unknown;
-}
-
-/** A time in ms, or +Infinity when missing or unreadable (such items go last, deterministically). */
-function timeOf(value: unknown): number {
-  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
-}
-
-const compare = <T extends number | string>(p: T, q: T) => (p < q ? -1 : p > q ? 1 : 0);
-
-/** The ringing phase shares one rank in a timeline: the lowest of its HookTypes'. */
-const RINGING_RANK = Math.min(
-  ...Object.values(HOOK_TYPE_INFO)
-    .filter((info) => info.orderedByArrival)
-    .map((info) => info.rank),
-);
-
-function timelineKey(entry: TimelineEntry) {
-  const hookType = typeof entry.HookType === 'string' ? entry.HookType : '';
-  const info = Object.hasOwn(HOOK_TYPE_INFO, hookType)
-    ? HOOK_TYPE_INFO[hookType as keyof typeof HOOK_TYPE_INFO]
-    : undefined;
-  const ringing = info?.orderedByArrival === true;
-  const time = timeOf(entry.EventTime);
-  return {
-    second: Number.isFinite(time) ? Math.floor(time / 1000) : time,
-    rank: ringing ? RINGING_RANK : (info?.rank ?? Number.POSITIVE_INFINITY),
-    arrival: ringing ? timeOf(entry.ReceivedAt) : 0,
-    eventKey: typeof entry.EventKey === 'string' ? entry.EventKey : '',
-  };
-}
-
-/**
- * The order of a call's events in a timeline. By EventTime; within one second, by lifecycle
- * rank, except that the ringing phase (AttemptIncCallBegin, ChangeIncCall, AttemptIncCallEnd)
- * counts as one rank ordered by arrival (ReceivedAt): in sequential ringing one employee's
- * attempt ends and the next one's begins in the same second, which the fixed ranks would show
- * the wrong way round. Then by EventKey, so that the order is total and the same on every
- * read. The EventKey itself stays deterministic (it cannot hold the arrival, or a re-delivery
- * would not collide), so a Query's order is the lifecycle order.
- */
-export function compareTimeline(a: TimelineEntry, b: TimelineEntry): number {
-  const x = timelineKey(a);
-  const y = timelineKey(b);
-  return (
-    compare(x.second, y.second) ||
-    compare(x.rank, y.rank) ||
-    compare(x.arrival, y.arrival) ||
-    compare(x.eventKey, y.eventKey)
-  );
 }
 
 /**

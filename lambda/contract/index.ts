@@ -1,9 +1,8 @@
 /**
- * The facts that the runtime, the stack and the local tools share: the contract, the
- * HookTypes, the key format. No AWS SDK here, so `lib/` may import it.
+ * The provider's contract: its fields and tolerant-reader rules (zod), the HookTypes, times, result
+ * codes, and the stored item and its EventKey. No AWS SDK here, so `lib/` may import it.
  */
 export * from './call-event-record';
-export * from './call-record';
 export * from './hook-types';
 export * from './json-schemas';
 export * from './local-time';

@@ -1,12 +1,10 @@
 /**
  * JSON Schemas generated from the zod contract: what the provider may send, and the `detail`
- * of each published event (registered in the EventBridge schema registry, and the docs' field
- * tables). Build-time only: the stack and the docs generator call these, the functions never
+ * of each published HookType event (registered in the EventBridge schema registry, and the docs'
+ * field tables; the call-level events' are in lambda/calls/json-schemas.ts). Build-time only: the stack and the docs generator call these, the functions never
  * do, so nothing here runs at a function's cold start or lands in its bundle.
  */
 import * as z from 'zod/mini';
-import { CALLBACK_STATUSES, callRecordSchema } from './call-record';
-import { describe as d } from './describe';
 import { HOOK_TYPE_INFO, HOOK_TYPES, type HookType } from './hook-types';
 import { absentValuesOf, hookSchema } from './schema';
 import { publishedAttributes } from './service-attributes';
@@ -70,49 +68,4 @@ export function webhookJsonSchemas(): Record<HookType, JsonSchema> {
     if (from.length > 1) schema.anyOf = from.map((field) => ({ required: [field] }));
     return schema;
   });
-}
-
-/**
- * JSON Schema (draft-04) of the Calls table item, from the same schema as its type: the
- * source of the call-level events' schemas in the registry.
- */
-export function callRecordJsonSchema(): JsonSchema {
-  return z.toJSONSchema(callRecordSchema(), { io: 'output', target: 'draft-4' }) as JsonSchema;
-}
-
-const eventId = (detailType: string) =>
-  d(z.string(), `<SessionID>/${detailType}: the same on every delivery, for consumers to de-duplicate.`);
-
-/** JSON Schema (draft-04) of a CallCompleted event's detail: the call's record and its EventId. */
-export function callCompletedJsonSchema(): JsonSchema {
-  const detail = z.extend(callRecordSchema(), { EventId: eventId('CallCompleted') });
-  return z.toJSONSchema(detail, { io: 'output', target: 'draft-4' }) as JsonSchema;
-}
-
-/** JSON Schema (draft-04) of a CallStuck event's detail: the call's record (Status `stuck`) and its EventId. */
-export function callStuckJsonSchema(): JsonSchema {
-  const detail = z.extend(callRecordSchema(), { EventId: eventId('CallStuck') });
-  return z.toJSONSchema(detail, { io: 'output', target: 'draft-4' }) as JsonSchema;
-}
-
-/**
- * JSON Schema (draft-04) of a MissedCallResolved event's detail: the missed call's SessionID,
- * how it was resolved (the record's callback fields, a resolution, never `pending`), its
- * CustomerNumber and the EventId.
- */
-export function missedCallResolvedJsonSchema(): JsonSchema {
-  const fields = z.pick(callRecordSchema(), {
-    SessionID: true,
-    CallbackSessionID: true,
-    CallbackAfterSeconds: true,
-    CustomerNumber: true,
-  });
-  const detail = z.extend(z.required(fields, { CallbackSessionID: true, CallbackAfterSeconds: true }), {
-    CallbackStatus: d(
-      z.enum(CALLBACK_STATUSES.filter((status) => status !== 'pending')),
-      '`called-back` (an answered outgoing call to the customer) or `customer-called-again` (their own answered call).',
-    ),
-    EventId: eventId('MissedCallResolved'),
-  });
-  return z.toJSONSchema(detail, { io: 'output', target: 'draft-4' }) as JsonSchema;
 }

@@ -4,6 +4,7 @@
  * using only the runtime's own ICU time-zone data (zone-offsets.ts; no time-zone library in
  * the bundle).
  */
+import { isoSeconds } from '../shared/time';
 import { type OffsetReader, zoneReader } from './zone-offsets';
 
 export { isValidTimeZone, ZONE_FORMAT } from './zone-offsets';
@@ -109,5 +110,5 @@ export function localTimeToUtcIso(
   const f = fields(value);
   if (!f || !isValidLocalTime(value)) throw new RangeError(`Not a provider time: ${JSON.stringify(value)}`);
   const wall = wallClockMs(f);
-  return new Date(wall - offsets(wall)).toISOString().replace('.000Z', 'Z');
+  return isoSeconds(wall - offsets(wall));
 }

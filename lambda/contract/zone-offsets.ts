@@ -1,27 +1,10 @@
 /**
- * How far a time zone's wall clock is ahead of UTC at a given wall-clock time, from the
- * runtime's own ICU time-zone data: what turns the provider's zone-less times into instants.
- *
- * The obvious reader, `Intl.DateTimeFormat`, loads ICU's locale and calendar data on first
- * use as well as the zone's rules, the largest single cost of the ingest's cold start
- * (docs/BENCHMARKS.md). V8's `Date` constructor reads the same ICU zone rules without any
- * locale data (`new Date(y, m, d, h, mi, s)` asks ICU for the offset of that wall-clock time,
- * uncached, with the earlier offset where the clock skips or repeats: the rule of
- * local-time.ts), but only for the zone named by the `TZ` environment variable. So, once per
- * year asked for, the zone's offsets over that year are read in one synchronous pass with
- * `TZ` set to the zone and restored at once, and kept as the year's changes. No other code
- * runs while `TZ` is changed, and the answers are ICU's, as Intl gives them (a test compares
- * the two over every zone the runtime knows). Date's own UTC-to-local direction is not used:
- * V8 caches it on the assumption that offsets last weeks, which a few zones' history breaks.
- *
- * Intl stays the reader, built lazily, where `Date` cannot be trusted to answer for the zone:
- * - a process where setting `TZ` does not reach V8 (a sandbox with its own `process.env`);
- * - a name that is not an IANA `Area/Location` (`UTC`, `EST5EDT`, a custom `GMT+3`…): ICU
- *   resolves the process's zone from such names through libc as well, unlike Intl;
- * - a zone whose offset is 0 all the year it was checked on: an unknown name reads as UTC
- *   under `Date`, so only Intl can tell a real zero-offset zone from a typo.
+ * How far a time zone's wall clock is ahead of UTC at a given wall-clock time, from the runtime's
+ * own ICU zone data: what turns the provider's zone-less times into instants. Read through V8's
+ * `Date` with `TZ` set to the zone for one synchronous pass per year, not `Intl.DateTimeFormat`,
+ * whose first use also loads ICU's locale data, the largest cost of the ingest's cold start
+ * (docs/ARCHITECTURE.md, "Decisions"; a test compares both readers over every zone).
  */
-
 const DAY_MS = 86_400_000;
 
 /** IANA's own names: `Europe/Moscow`, `America/Argentina/Buenos_Aires`, `Etc/GMT-3`. */
@@ -180,6 +163,17 @@ export type OffsetSource = 'date' | 'intl';
 
 const readers = new Map<string, { source: OffsetSource; read: OffsetReader }>();
 
+/**
+ * `Date` answers with the offset ICU gives that wall-clock time, uncached, the earlier one where
+ * the clock skips or repeats (the rule of local-time.ts); Date's own UTC-to-local direction is not
+ * used, since V8 caches it on the assumption that offsets last weeks. Intl stays the reader, built
+ * lazily, where `Date` cannot be trusted to answer for the zone:
+ * - a process where setting `TZ` does not reach V8 (a sandbox with its own `process.env`);
+ * - a name that is not an IANA `Area/Location` (`UTC`, `EST5EDT`, a custom `GMT+3`…): ICU
+ *   resolves the process's zone from such names through libc as well, unlike Intl;
+ * - a zone whose offset is 0 all the year it was checked on: an unknown name reads as UTC under
+ *   `Date`, so only Intl can tell a real zero-offset zone from a typo.
+ */
 function readerOf(timeZone: string): { source: OffsetSource; read: OffsetReader } {
   let reader = readers.get(timeZone);
   if (!reader) {

@@ -3,7 +3,7 @@
  * against the SHA-256 of the expected token. The token itself is never logged or stored.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { TOKEN_HEADER } from '../contract/runtime-config';
+import { TOKEN_HEADER } from '../config/webhook';
 
 type Params = Readonly<Record<string, string | undefined>> | null | undefined;
 

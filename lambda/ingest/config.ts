@@ -1,5 +1,6 @@
 /** The ingest function's configuration, read from its environment once at cold start. */
-import { INGEST_ENV, SETTINGS } from '../contract/runtime-config';
+import { INGEST_ENV } from '../config/environment';
+import { SETTINGS } from '../config/settings';
 import { ConfigError, readSetting, required } from '../shared/env';
 import { parseSha256Hex } from './auth';
 

@@ -3,6 +3,8 @@
  * body, parse, validate, normalise, store or quarantine. It returns an outcome; `http.ts`
  * turns outcomes into responses in one place.
  */
+
+import { expiresAt } from '../config/tables';
 import {
   type CallEventRecord,
   type ContractIssue,
@@ -11,7 +13,6 @@ import {
   SESSION_ID_MAX_LENGTH,
   toCallEventRecord,
 } from '../contract';
-import { expiresAt } from '../contract/runtime-config';
 import { presentedToken, tokenMatches } from './auth';
 import type { IngestConfig } from './config';
 import {

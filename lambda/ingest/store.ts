@@ -1,7 +1,7 @@
 /** Where ingest writes: the CallEvents table (conditional, so a re-delivery is a no-op) and the quarantine. */
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CALL_EVENTS_KEYS } from '../config/tables';
 import type { CallEventRecord, ContractIssue } from '../contract';
-import { CALL_EVENTS_KEYS } from '../contract/runtime-config';
 
 export type RejectionReason = 'invalid-json' | 'invalid-encoding' | 'contract' | 'too-large' | 'unstorable';
 

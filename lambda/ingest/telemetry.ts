@@ -5,8 +5,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../config/metrics';
 import { isHookType } from '../contract/hook-types';
-import { METRICS } from '../contract/runtime-config';
 import type { IngestOutcome } from './ingest-call-event';
 
 const METRIC: Record<IngestOutcome['kind'], string> = {

@@ -1,5 +1,6 @@
 /** The publish function's configuration, read from the environment once at cold start. */
-import { PUBLISH_ENV, SETTINGS } from '../contract/runtime-config';
+import { PUBLISH_ENV } from '../config/environment';
+import { SETTINGS } from '../config/settings';
 import { readSetting, required } from '../shared/env';
 
 export interface PublishConfig {

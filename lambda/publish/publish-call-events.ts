@@ -8,11 +8,13 @@
 import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { callLevelEvents } from '../calls/call-level-events';
+import type { CallRecord } from '../calls/record';
+import { METRICS } from '../config/metrics';
 import { type CallEventRecord, toCallEventDetail } from '../contract/call-event-record';
-import { callLevelEvents } from '../contract/call-level-events';
-import type { CallRecord } from '../contract/call-record';
-import { METRICS, PUT_EVENTS_MAX_ENTRIES } from '../contract/runtime-config';
 
+/** PutEvents takes at most 10 entries a call. */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
 /** PutEvents takes at most 256 KB a call, entries measured as EventBridge documents it. */
 export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 export const DEFAULT_MAX_ATTEMPTS = 3;

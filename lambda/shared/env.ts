@@ -1,5 +1,5 @@
 /** Reads the function's environment once, at cold start, and fails fast with a clear message. */
-import { parseSetting, type Setting, type SettingValue } from '../contract/runtime-config';
+import { parseSetting, type Setting, type SettingValue } from '../config/settings';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -4,7 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { METRICS } from '../contract/runtime-config';
+import { METRICS } from '../config/metrics';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? METRICS.service;
 

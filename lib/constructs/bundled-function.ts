@@ -1,12 +1,13 @@
 /** A Node.js Lambda function with the project's defaults: arm64, Node 24, tracing, ESM bundle, own log group. */
 import * as path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Tags } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { METRICS } from '../../lambda/contract/runtime-config';
+import { FUNCTION_KIND_TAG, type FunctionKind } from '../../lambda/config/functions';
+import { METRICS } from '../../lambda/config/metrics';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 
@@ -62,6 +63,8 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
 };
 
 export interface BundledFunctionProps {
+  /** What the function is: tagged on it, so that local mode and the benchmark find it by that. */
+  readonly kind: FunctionKind;
   /** Handler entry file relative to the repository root; it must `export const handler`. */
   readonly entry: string;
   readonly description: string;
@@ -116,5 +119,6 @@ export class BundledFunction extends NodejsFunction {
       bundling: { ...FUNCTION_BUNDLING },
     });
     this.executionRole = role;
+    Tags.of(this).add(FUNCTION_KIND_TAG, props.kind, { includeResourceTypes: ['AWS::Lambda::Function'] });
   }
 }

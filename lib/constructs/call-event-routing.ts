@@ -1,20 +1,25 @@
-/** The subscriber-facing side: the call-events bus, its archive and schema registry, and the built-in routes to SQS. */
-import { Duration } from 'aws-cdk-lib';
-import { type Archive, EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
+/**
+ * The subscriber-facing side: the call-events bus, its archive and schema registry, and its routes
+ * to SQS, the built-in ones and any other construct adds with `addRoute`. Every route gets the
+ * same queue, dead-letter queues, alarms and dashboard lines.
+ */
+import { Duration, Fn } from 'aws-cdk-lib';
+import { GraphWidget, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
+import { type Archive, EventBus, type EventPattern, type IRule, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CALL_LEVEL_EVENTS } from '../../lambda/calls/call-level-events';
 import {
   callCompletedJsonSchema,
   callStuckJsonSchema,
-  detailJsonSchemas,
-  HOOK_TYPES,
-  type JsonSchema,
   missedCallResolvedJsonSchema,
-} from '../../lambda/contract';
-import { CALL_LEVEL_EVENTS } from '../../lambda/contract/call-level-events';
+} from '../../lambda/calls/json-schemas';
+import { detailJsonSchemas, HOOK_TYPES, type JsonSchema } from '../../lambda/contract';
+import type { CallEventsConfig } from '../config';
 import { acknowledge, cfnResourceOf } from '../nag';
+import type { Monitoring } from './monitoring';
 import { secureQueue } from './secure-queue';
 
 /**
@@ -26,14 +31,35 @@ export const EVENT_BUS_NAME = 'call-events';
 /** Deliveries of a message before the consumer queue moves it to its dead-letter queue. */
 const MAX_RECEIVE_COUNT = 5;
 
+/** `eventSource`: matched by the rules and the archive; `archiveRetentionDays`: 0 keeps events indefinitely. */
+export type CallEventRoutingConfig = Pick<CallEventsConfig, 'eventSource' | 'archiveRetentionDays'>;
+
 export interface CallEventRoutingProps {
-  /** `source` of the published events, matched by the rules and the archive. */
-  readonly eventSource: string;
-  /** Days the archive keeps events for replay; 0 keeps them indefinitely. */
-  readonly archiveRetentionDays: number;
+  readonly config: CallEventRoutingConfig;
+  readonly monitoring: Monitoring;
   /** @default EVENT_BUS_NAME */
   readonly eventBusName?: string;
 }
+
+/** What a route carries, and from which events. */
+export interface CallEventRouteOptions {
+  /** What the route carries, as the rule's description begins: "Every MissedIncCall call event". */
+  readonly description: string;
+  /** Which events of the bus; match `source` too, so that only the app's own events are routed. */
+  readonly eventPattern: EventPattern;
+  /**
+   * A fixed rule name, for a rule operators and subscribers refer to; names are unique on the bus.
+   * @default - a name CloudFormation generates
+   */
+  readonly ruleName?: string;
+}
+
+/**
+ * The rule's name as its AWS/Events metrics carry it. `Ref` of a rule on a custom bus is
+ * `bus|rule` (not documented), so it is taken from the documented ARN,
+ * `arn:…:rule/<bus>/<rule>`, which holds the bus name for every rule not on the default bus.
+ */
+const ruleNameOnBus = (rule: IRule) => Fn.select(2, Fn.split('/', rule.ruleArn));
 
 /** One kind of event routed to a queue, with both places a message can end up when it is not consumed. */
 export interface CallEventRoute {
@@ -59,32 +85,40 @@ export class CallEventRouting extends Construct {
   /** Every call that never ended (CallStuck): usually a webhook the provider never delivered. */
   readonly stuckCalls: CallEventRoute;
 
+  private readonly monitoring: Monitoring;
+  /** Every route's invocations and failed ones, each route adding its lines. */
+  private readonly deliveries: GraphWidget;
+
   constructor(scope: Construct, id: string, props: CallEventRoutingProps) {
     super(scope, id);
+    const { config } = props;
+    this.monitoring = props.monitoring;
+    this.deliveries = new GraphWidget({ title: 'Rule deliveries', width: 24 });
+    this.monitoring.addWidgets(this.deliveries);
 
     this.eventBus = new EventBus(this, 'Bus', {
       eventBusName: props.eventBusName ?? EVENT_BUS_NAME,
       description: 'Call events of the cloud PBX, one detail-type per HookType',
     });
     this.archive = this.eventBus.archive('Archive', {
-      description: `Every ${props.eventSource} event, for replay`,
-      eventPattern: { source: [props.eventSource] },
+      description: `Every ${config.eventSource} event, for replay`,
+      eventPattern: { source: [config.eventSource] },
       // 0 days is EventBridge's "indefinitely".
-      retention: Duration.days(props.archiveRetentionDays),
+      retention: Duration.days(config.archiveRetentionDays),
     });
 
     this.schemaRegistry = new CfnRegistry(this, 'SchemaRegistry', {
       registryName: this.eventBus.eventBusName,
-      description: `JSON Schemas of the detail of each ${props.eventSource} detail-type`,
+      description: `JSON Schemas of the detail of each ${config.eventSource} detail-type`,
     });
     const schemas = detailJsonSchemas();
     for (const hookType of HOOK_TYPES) {
       new CfnSchema(this, `${hookType}Schema`, {
         registryName: this.schemaRegistry.attrRegistryName,
-        schemaName: `${props.eventSource}@${hookType}`,
+        schemaName: `${config.eventSource}@${hookType}`,
         type: 'JSONSchemaDraft4',
         content: JSON.stringify(schemas[hookType]),
-        description: `detail of ${props.eventSource} ${hookType} events`,
+        description: `detail of ${config.eventSource} ${hookType} events`,
       });
     }
     const callLevel: [string, JsonSchema, string][] = [
@@ -99,38 +133,42 @@ export class CallEventRouting extends Construct {
     for (const [detailType, schema, what] of callLevel) {
       new CfnSchema(this, `${detailType}Schema`, {
         registryName: this.schemaRegistry.attrRegistryName,
-        schemaName: `${props.eventSource}@${detailType}`,
+        schemaName: `${config.eventSource}@${detailType}`,
         type: 'JSONSchemaDraft4',
         content: JSON.stringify(schema),
-        description: `detail of ${props.eventSource} ${detailType} events: ${what}`,
+        description: `detail of ${config.eventSource} ${detailType} events: ${what}`,
       });
     }
 
-    const source = [props.eventSource];
-    this.missedCalls = this.route('MissedCalls', 'Every MissedIncCall call event', {
-      source,
-      detailType: ['MissedIncCall'],
+    const source = [config.eventSource];
+    this.missedCalls = this.addRoute('MissedCalls', {
+      description: 'Every MissedIncCall call event',
+      eventPattern: { source, detailType: ['MissedIncCall'] },
     });
-    this.endedCalls = this.route('EndedCalls', 'Every EndIncCall call event', {
-      source,
-      detailType: ['EndIncCall'],
+    this.endedCalls = this.addRoute('EndedCalls', {
+      description: 'Every EndIncCall call event',
+      eventPattern: { source, detailType: ['EndIncCall'] },
     });
-    // Named: operators and subscribers refer to it, and rule names are unique on the fixed-name bus.
-    this.missedCallsToCallBack = this.route(
-      'MissedCallsToCallBack',
-      'Every call that ended missed, once per call',
-      { source, detailType: [CALL_LEVEL_EVENTS.completed], detail: { Outcome: ['missed'] } },
-      'MissedCallsToCallBack',
-    );
-    this.stuckCalls = this.route(
-      'StuckCalls',
-      'Every call that never ended',
-      { source, detailType: [CALL_LEVEL_EVENTS.stuck] },
-      'StuckCalls',
-    );
+    // Named: operators and subscribers refer to them.
+    this.missedCallsToCallBack = this.addRoute('MissedCallsToCallBack', {
+      description: 'Every call that ended missed, once per call',
+      eventPattern: { source, detailType: [CALL_LEVEL_EVENTS.completed], detail: { Outcome: ['missed'] } },
+      ruleName: 'MissedCallsToCallBack',
+    });
+    this.stuckCalls = this.addRoute('StuckCalls', {
+      description: 'Every call that never ended',
+      eventPattern: { source, detailType: [CALL_LEVEL_EVENTS.stuck] },
+      ruleName: 'StuckCalls',
+    });
   }
 
-  private route(id: string, what: string, eventPattern: EventPattern, ruleName?: string): CallEventRoute {
+  /**
+   * A rule on the bus delivering to its own encrypted queue, with a dead-letter queue for what
+   * consumers cannot handle and one for what EventBridge cannot deliver, an alarm on each and on
+   * the rule's failed invocations, and its lines on the dashboard. `id` names the route in its
+   * resources' ids, alarm texts and graph legends.
+   */
+  addRoute(id: string, options: CallEventRouteOptions): CallEventRoute {
     const scope = new Construct(this, id);
     const deadLetterQueue = secureQueue(scope, 'DeadLetterQueue');
     const queue = secureQueue(scope, 'Queue', {
@@ -142,9 +180,9 @@ export class CallEventRouting extends Construct {
     });
     const rule = new Rule(scope, 'Rule', {
       eventBus: this.eventBus,
-      ...(ruleName ? { ruleName } : {}),
-      description: `${what} to its SQS queue`,
-      eventPattern,
+      ...(options.ruleName ? { ruleName: options.ruleName } : {}),
+      description: `${options.description} to its SQS queue`,
+      eventPattern: options.eventPattern,
       targets: [
         new SqsQueue(queue, {
           deadLetterQueue: deliveryDeadLetterQueue,
@@ -153,6 +191,52 @@ export class CallEventRouting extends Construct {
         }),
       ],
     });
-    return { rule, queue, deadLetterQueue, deliveryDeadLetterQueue };
+    const route = { rule, queue, deadLetterQueue, deliveryDeadLetterQueue };
+    this.monitor(scope, id, route);
+    return route;
+  }
+
+  private monitor(scope: Construct, label: string, route: CallEventRoute): void {
+    const { monitoring } = this;
+    monitoring.deadLetterAlarm(
+      scope,
+      'DeliveryDlqAlarm',
+      route.deliveryDeadLetterQueue,
+      `${label} delivery DLQ`,
+      `EventBridge could not deliver ${label} events to their SQS queue after its retries; they wait in the rule target's dead-letter queue. ` +
+        `Check the queue's policy and encryption and the messages' error attributes, then redrive them to the queue (or replay from the bus archive).`,
+    );
+    monitoring.deadLetterAlarm(
+      scope,
+      'ConsumerDlqAlarm',
+      route.deadLetterQueue,
+      `${label} consumer DLQ`,
+      `A consumer of the ${label} queue received messages repeatedly without deleting them; they moved to its dead-letter queue. ` +
+        `Fix the consumer (its logs), then redrive the dead-letter queue to the source queue from the SQS console.`,
+    );
+    monitoring.alarm(
+      scope,
+      'FailedInvocationsAlarm',
+      this.ruleMetric(route.rule, 'FailedInvocations'),
+      1,
+      `EventBridge permanently failed to invoke the ${label} rule's target (and could not dead-letter it). ` +
+        `Check that the target queue exists and its policy allows events.amazonaws.com; replay the missed window from the bus archive.`,
+    );
+    this.deliveries.addLeftMetric(this.ruleMetric(route.rule, 'Invocations', `${label} Invocations`));
+    this.deliveries.addLeftMetric(
+      this.ruleMetric(route.rule, 'FailedInvocations', `${label} FailedInvocations`),
+    );
+  }
+
+  /** No label when an alarm watches it: a labelled metric makes the alarm a metric-math one. */
+  private ruleMetric(rule: IRule, metricName: string, label?: string): Metric {
+    return new Metric({
+      namespace: 'AWS/Events',
+      metricName,
+      dimensionsMap: { EventBusName: this.eventBus.eventBusName, RuleName: ruleNameOnBus(rule) },
+      statistic: Stats.SUM,
+      period: this.monitoring.period,
+      label,
+    });
   }
 }

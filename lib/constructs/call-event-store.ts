@@ -13,14 +13,8 @@ import {
   type TableProps,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import {
-  CALL_EVENTS_KEYS,
-  CALLS_INDEXES,
-  CALLS_KEYS,
-  CALLS_SPARSE_INDEXES,
-  REJECTED_EVENTS_KEYS,
-  TTL_ATTRIBUTE,
-} from '../../lambda/contract/runtime-config';
+import { CALLS_INDEXES, CALLS_KEYS, CALLS_SPARSE_INDEXES } from '../../lambda/calls/table';
+import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS, TTL_ATTRIBUTE } from '../../lambda/config/tables';
 
 /**
  * Both tables are RETAINed on stack deletion and have PITR: nothing the provider sent is lost.

@@ -1,28 +1,40 @@
-/** Calls: CallEvents stream (INSERTs) → projector function → one record per call in the Calls table. */
+/**
+ * Calls: CallEvents stream (INSERTs) → projector function → one record per call in the Calls
+ * table, with the projector's alarms and graphs.
+ */
 import { Duration } from 'aws-cdk-lib';
+import { GraphWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CALLS_INDEXES, CALLS_SPARSE_INDEXES, PROJECT_ENV } from '../../lambda/contract/runtime-config';
+import { CALLS_INDEXES, CALLS_SPARSE_INDEXES } from '../../lambda/calls/table';
+import { PROJECT_ENV } from '../../lambda/config/environment';
+import { METRICS } from '../../lambda/config/metrics';
+import type { CallEventsConfig } from '../config';
 import { acknowledge, cfnResourceOf } from '../nag';
 import { BundledFunction, XRAY_WILDCARD_REASON } from './bundled-function';
+import type { Monitoring } from './monitoring';
 import { secureQueue } from './secure-queue';
 import { type StreamMappingOptions, streamMapping } from './stream-mapping';
 
+/**
+ * `timeZone`: the zone of each record's `Day`; `defaultCountry`: the country of a number written
+ * without a country code; `retentionDays`: how long a record is kept after its call's last event
+ * (absent: for ever); `callbackWindowHours`: how long a missed call waits for a call-back.
+ */
+export type CallProjectorConfig = Pick<
+  CallEventsConfig,
+  'timeZone' | 'defaultCountry' | 'retentionDays' | 'callbackWindowHours'
+>;
+
 export interface CallProjectorProps extends StreamMappingOptions {
+  readonly config: CallProjectorConfig;
+  readonly monitoring: Monitoring;
   /** The raw events, read per call; its stream triggers the projector. */
   readonly callEvents: ITable;
   /** Where the records are written. */
   readonly calls: ITable;
-  /** IANA zone of each record's `Day`. */
-  readonly timeZone: string;
-  /** Country of a phone number written without a country code (ISO 3166-1 alpha-2). */
-  readonly defaultCountry: string;
-  /** Days to keep a record after its call's last event; absent keeps it for ever. */
-  readonly retentionDays?: number;
-  /** Hours after a missed call's end in which a call-back or the customer's own call resolves it. */
-  readonly callbackWindowHours: number;
 }
 
 export class CallProjector extends Construct {
@@ -32,17 +44,19 @@ export class CallProjector extends Construct {
 
   constructor(scope: Construct, id: string, props: CallProjectorProps) {
     super(scope, id);
+    const { config } = props;
 
     const environment: Record<string, string> = {
       [PROJECT_ENV.callEventsTable]: props.callEvents.tableName,
       [PROJECT_ENV.callsTable]: props.calls.tableName,
-      [PROJECT_ENV.timeZone]: props.timeZone,
-      [PROJECT_ENV.defaultCountry]: props.defaultCountry,
-      [PROJECT_ENV.callbackWindowHours]: String(props.callbackWindowHours),
+      [PROJECT_ENV.timeZone]: config.timeZone,
+      [PROJECT_ENV.defaultCountry]: config.defaultCountry,
+      [PROJECT_ENV.callbackWindowHours]: String(config.callbackWindowHours),
     };
-    if (props.retentionDays !== undefined)
-      environment[PROJECT_ENV.retentionDays] = String(props.retentionDays);
+    if (config.retentionDays !== undefined)
+      environment[PROJECT_ENV.retentionDays] = String(config.retentionDays);
     this.projectFunction = new BundledFunction(this, 'ProjectFunction', {
+      kind: 'project',
       entry: 'lambda/functions/project-calls.ts',
       description: 'Folds each call of new CallEvents items into its Calls record',
       // Up to 100 calls a batch, each a Get, a Query and a Put (again on a Version conflict).
@@ -81,5 +95,42 @@ export class CallProjector extends Construct {
     acknowledge(this.projectFunction.executionRole, {
       'AwsSolutions-IAM5[Resource::*]': `${XRAY_WILDCARD_REASON}; and dynamodb:ListStreams, granted by the stream event source, cannot be scoped to a stream ARN. Reading records is scoped to the CallEvents stream.`,
     });
+
+    this.monitor(props.monitoring);
+  }
+
+  private monitor(monitoring: Monitoring): void {
+    const fn = this.projectFunction;
+    monitoring.streamConsumerAlarms(this, fn, {
+      failureQueue: this.failureQueue,
+      failureQueueLabel: 'Projector failure queue',
+      behind:
+        `The call projector is more than ${monitoring.maxIteratorAge.toHumanString()} behind the CallEvents stream: Calls records (and CallCompleted events) are late. ` +
+        `Check the project function's errors, duration and logs (DynamoDB throttling, Version conflicts); records older than the mapping's maximum age go to the projector's failure queue.`,
+      errors:
+        `The project function failed a whole batch (crash, timeout, or a record it could not identify); the mapping retries it, bisecting. ` +
+        `Read the project function's log group; if it persists, records end in the projector's failure queue.`,
+      gaveUp:
+        `The stream mapping gave up on CallEvents records for the call projector: those calls' records may miss events. ` +
+        `Fix the cause from the project function's logs; any later event of such a call folds all of its events again (docs/RELIABILITY.md), then delete the messages.`,
+    });
+    monitoring.alarm(
+      this,
+      'ProjectionFailedAlarm',
+      monitoring.emf(METRICS.project.failed),
+      1,
+      `Calls could not be projected (their record could not be read, folded or written); their stream records are retried by the mapping. ` +
+        `Read "Cannot project call" in the project function's logs (SessionID, errorName).`,
+    );
+    const { projected, failed } = METRICS.project;
+    monitoring.addWidgets(
+      new GraphWidget({
+        title: 'Call projector',
+        width: 8,
+        left: [monitoring.emf(projected, projected), monitoring.emf(failed, failed)],
+      }),
+      monitoring.iteratorAgeGraph('Projector iterator age (ms)', fn),
+      monitoring.functionGraph('Project function', fn),
+    );
   }
 }

@@ -2,22 +2,36 @@
  * The scheduled sweep: every few minutes, open calls with no news past the threshold become
  * `stuck` (→ CallStuck on the Calls stream), and pending missed calls are settled again.
  * A schedule rather than one timer per call: its cost does not grow with the number of calls
- * (docs/ARCHITECTURE.md, "Stuck calls").
+ * (docs/ARCHITECTURE.md, "Stuck calls"). Its alarms: the sweep failing, and a call stuck.
  */
 import { Duration } from 'aws-cdk-lib';
+import { GraphWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CALLS_INDEXES, CALLS_SPARSE_INDEXES, SWEEP_ENV } from '../../lambda/contract/runtime-config';
+import { CALLS_INDEXES, CALLS_SPARSE_INDEXES } from '../../lambda/calls/table';
+import { SWEEP_ENV } from '../../lambda/config/environment';
+import { METRICS } from '../../lambda/config/metrics';
+import type { CallEventsConfig } from '../config';
 import { acknowledge } from '../nag';
 import { BundledFunction, XRAY_WILDCARD_REASON } from './bundled-function';
+import type { Monitoring } from './monitoring';
+
+/**
+ * `stuckCallAfterMinutes`: how long an open call may go without news before it is stuck;
+ * `callbackWindowHours`: how long a missed call waits for a call-back.
+ */
+export type CallSweepConfig = Pick<CallEventsConfig, 'stuckCallAfterMinutes' | 'callbackWindowHours'>;
 
 export interface CallSweepProps {
+  readonly config: CallSweepConfig;
+  readonly monitoring: Monitoring;
   readonly calls: ITable;
-  readonly stuckCallAfterMinutes: number;
-  readonly callbackWindowHours: number;
+  /** Where the CallStuck events wait for a consumer: a message there means a call never ended. */
+  readonly stuckCallsQueue: IQueue;
   /** How often the sweep runs. @default Duration.minutes(5) */
   readonly every?: Duration;
 }
@@ -29,13 +43,14 @@ export class CallSweep extends Construct {
   constructor(scope: Construct, id: string, props: CallSweepProps) {
     super(scope, id);
     this.sweepFunction = new BundledFunction(this, 'SweepFunction', {
+      kind: 'sweep',
       entry: 'lambda/functions/sweep-calls.ts',
       description: 'Marks calls with no news stuck, and settles missed calls a lookup missed',
       timeout: Duration.minutes(2),
       environment: {
         [SWEEP_ENV.callsTable]: props.calls.tableName,
-        [SWEEP_ENV.stuckCallAfterMinutes]: String(props.stuckCallAfterMinutes),
-        [SWEEP_ENV.callbackWindowHours]: String(props.callbackWindowHours),
+        [SWEEP_ENV.stuckCallAfterMinutes]: String(props.config.stuckCallAfterMinutes),
+        [SWEEP_ENV.callbackWindowHours]: String(props.config.callbackWindowHours),
       },
     });
     // Least privilege: Get and Put records; Query the three indexes it reads, nothing else.
@@ -65,5 +80,33 @@ export class CallSweep extends Construct {
     acknowledge(this.sweepFunction.executionRole, {
       'AwsSolutions-IAM5[Resource::*]': `${XRAY_WILDCARD_REASON}. Its DynamoDB permissions name the Calls table and three of its indexes.`,
     });
+
+    this.monitor(props);
+  }
+
+  private monitor({ monitoring, stuckCallsQueue }: CallSweepProps): void {
+    monitoring.functionAlarms(this, this.sweepFunction, {
+      errors:
+        `The call sweep failed: stuck calls are not being marked, and missed calls a lookup missed stay pending. ` +
+        `Read the sweep function's log group; the next scheduled run tries again.`,
+    });
+    monitoring.alarm(
+      this,
+      'StuckCallsAlarm',
+      monitoring.queueDepth(stuckCallsQueue),
+      1,
+      `A call never ended: no End, Missed or EndOut webhook arrived within stuckCallAfterMinutes (its CallStuck event waits in the StuckCalls queue). ` +
+        `Usually the provider did not deliver a webhook: check the quarantine (RejectedCallEvents) and the provider's delivery log for that SessionID; a late terminal event still completes the call.`,
+    );
+    const { stuck } = METRICS.sweep;
+    monitoring.addWidgets(
+      new GraphWidget({
+        title: 'Call sweep',
+        width: 8,
+        left: [monitoring.emf(stuck, stuck)],
+        right: [monitoring.queueDepth(stuckCallsQueue, 'StuckCalls queue')],
+      }),
+      monitoring.functionGraph('Sweep function', this.sweepFunction),
+    );
   }
 }

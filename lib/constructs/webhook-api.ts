@@ -1,5 +1,7 @@
-/** The provider-facing edge: REST API `POST /call-events` → ingest function, its token and its access logs. */
-
+/**
+ * The provider-facing edge: REST API `POST /call-events` → ingest function, its token, its access
+ * logs, and the alarms and graphs of the ingest (rejections, errors, storage, tokens, 5xx).
+ */
 import { Stack } from 'aws-cdk-lib';
 import {
   AccessLogField,
@@ -10,36 +12,48 @@ import {
   LogGroupLogDestination,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import { GraphWidget, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { INGEST_ENV, WEBHOOK_PATH } from '../../lambda/contract/runtime-config';
+import { INGEST_ENV } from '../../lambda/config/environment';
+import { METRICS } from '../../lambda/config/metrics';
+import { WEBHOOK_PATH } from '../../lambda/config/webhook';
+import type { CallEventsConfig } from '../config';
 import { acknowledge, cfnResourceOf } from '../nag';
 import { BundledFunction, XRAY_WILDCARD_REASON } from './bundled-function';
+import type { Monitoring } from './monitoring';
+
+/**
+ * The ingest's settings (zone, size limit, retentions); the token's hash, when the operator keeps
+ * the token outside AWS (else a secret is generated); the source allowlist (else any source); the
+ * stage throttling.
+ */
+export type WebhookApiConfig = Pick<
+  CallEventsConfig,
+  | 'timeZone'
+  | 'maxBodyBytes'
+  | 'retentionDays'
+  | 'rejectedRetentionDays'
+  | 'webhookTokenSha256'
+  | 'allowedSourceIps'
+  | 'throttlingRateLimit'
+  | 'throttlingBurstLimit'
+>;
 
 export interface WebhookApiProps {
+  readonly config: WebhookApiConfig;
+  readonly monitoring: Monitoring;
+  /** Where accepted events are stored (PutItem only). */
   readonly callEvents: ITable;
+  /** Where refused bodies are quarantined (PutItem only). */
   readonly rejectedCallEvents: ITable;
-  /** IANA zone the provider's wall-clock times are read in. */
-  readonly timeZone: string;
-  /** Largest body accepted; a larger one is quarantined truncated and answered 413. */
-  readonly maxBodyBytes: number;
-  /** Days to keep CallEvents items. @default - kept for ever */
-  readonly retentionDays?: number;
-  /** Days to keep quarantined bodies. */
-  readonly rejectedRetentionDays: number;
-  /**
-   * Hex SHA-256 of the webhook token, for an operator who manages the token outside AWS.
-   * @default - a token is generated at deploy time and kept in a new Secrets Manager secret
-   */
-  readonly webhookTokenSha256?: string;
-  /** @default - requests from any source address */
-  readonly allowedSourceIps?: readonly string[];
-  /** Stage steady-state requests per second. */
-  readonly throttlingRateLimit: number;
-  readonly throttlingBurstLimit: number;
+  /** Quarantined webhooks per period that raise the rejections alarm. @default 1 */
+  readonly rejectedThreshold?: number;
+  /** Requests without a valid token per period that raise the unauthorised alarm. @default 20 */
+  readonly unauthorizedThreshold?: number;
 }
 
 /**
@@ -97,18 +111,19 @@ export class WebhookApi extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
     super(scope, id);
+    const { config } = props;
 
     const environment: Record<string, string> = {
       [INGEST_ENV.callEventsTable]: props.callEvents.tableName,
       [INGEST_ENV.rejectedEventsTable]: props.rejectedCallEvents.tableName,
-      [INGEST_ENV.timeZone]: props.timeZone,
-      [INGEST_ENV.maxBodyBytes]: String(props.maxBodyBytes),
-      [INGEST_ENV.rejectedRetentionDays]: String(props.rejectedRetentionDays),
+      [INGEST_ENV.timeZone]: config.timeZone,
+      [INGEST_ENV.maxBodyBytes]: String(config.maxBodyBytes),
+      [INGEST_ENV.rejectedRetentionDays]: String(config.rejectedRetentionDays),
     };
-    if (props.retentionDays !== undefined) {
-      environment[INGEST_ENV.retentionDays] = String(props.retentionDays);
+    if (config.retentionDays !== undefined) {
+      environment[INGEST_ENV.retentionDays] = String(config.retentionDays);
     }
-    if (props.webhookTokenSha256 === undefined) {
+    if (config.webhookTokenSha256 === undefined) {
       // Secure by default: a deploy with no configuration still requires a token.
       this.tokenSecret = new Secret(this, 'WebhookToken', {
         description: 'Token the call-event provider sends with every webhook (X-Webhook-Token or ?token=)',
@@ -120,10 +135,11 @@ export class WebhookApi extends Construct {
           "The webhook token is configured in the provider's PBX settings; an automatic rotation would make every webhook fail with 401 until someone re-enters the new token there, so it is rotated by hand.",
       });
     } else {
-      environment[INGEST_ENV.tokenSha256] = props.webhookTokenSha256;
+      environment[INGEST_ENV.tokenSha256] = config.webhookTokenSha256;
     }
 
     this.ingestFunction = new BundledFunction(this, 'IngestFunction', {
+      kind: 'ingest',
       entry: 'lambda/functions/ingest-call-event.ts',
       description: 'Authenticates, validates and stores one call-event webhook',
       environment,
@@ -147,12 +163,12 @@ export class WebhookApi extends Construct {
       // instead of being refused and quarantined exactly as sent.
       binaryMediaTypes: ['*/*'],
       cloudWatchRole: false,
-      policy: props.allowedSourceIps && sourceIpPolicy(props.allowedSourceIps),
+      policy: config.allowedSourceIps && sourceIpPolicy(config.allowedSourceIps),
       deployOptions: {
         tracingEnabled: true,
         dataTraceEnabled: false,
-        throttlingRateLimit: props.throttlingRateLimit,
-        throttlingBurstLimit: props.throttlingBurstLimit,
+        throttlingRateLimit: config.throttlingRateLimit,
+        throttlingBurstLimit: config.throttlingBurstLimit,
         accessLogDestination: new LogGroupLogDestination(this.accessLogs),
         accessLogFormat: ACCESS_LOG_FORMAT,
       },
@@ -181,5 +197,101 @@ export class WebhookApi extends Construct {
       'AwsSolutions-APIG6':
         "Execution logging needs the account-wide API Gateway CloudWatch role, which this app must not take over; JSON access logs (without the query string) and the function's own structured logs cover each request.",
     });
+
+    this.monitor(props);
+  }
+
+  private monitor(props: WebhookApiProps): void {
+    const { monitoring } = props;
+    const { ingest } = METRICS;
+    const minutes = monitoring.period.toMinutes();
+    const sum = { period: monitoring.period, statistic: Stats.SUM };
+    monitoring.alarm(
+      this,
+      'RejectedAlarm',
+      monitoring.emf(ingest.rejected),
+      props.rejectedThreshold ?? 1,
+      `Authenticated webhooks were rejected (invalid JSON or contract, or over the size limit) and quarantined. ` +
+        `Read them in the RejectedCallEvents table (partition RejectedOn = today, UTC): Reason and Issues say why. ` +
+        `A provider format change needs a contract change; the stored Body can be posted again once it is accepted.`,
+    );
+    monitoring.alarm(
+      this,
+      'IngestErrorAlarm',
+      monitoring.emf(ingest.error),
+      1,
+      `The ingest function failed unexpectedly and answered 500; the provider may not retry. ` +
+        `Find "Unexpected ingest failure" in the ingest function's logs (requestId), fix the cause, and ask the provider to resend those calls.`,
+    );
+    monitoring.alarm(
+      this,
+      'StorageUnavailableAlarm',
+      monitoring.emf(ingest.storageUnavailable),
+      1,
+      `DynamoDB refused the CallEvents write and the provider was answered 503 (it retries). ` +
+        `Check the ingest function's logs ("Storage unavailable") and the table's throttling and errors; sustained, events are late or lost once the provider stops retrying.`,
+    );
+    monitoring.alarm(
+      this,
+      'UnauthorizedAlarm',
+      monitoring.emf(ingest.unauthorized),
+      props.unauthorizedThreshold ?? 20,
+      `Many webhook requests in ${minutes} min came without a valid token: the provider has a wrong or old token (after a rotation?), or someone is probing the URL. ` +
+        `Compare the token configured at the provider with the deployed one; look at sourceIp in the API access logs; consider the allowedSourceIps allowlist.`,
+    );
+    monitoring.functionAlarms(this, this.ingestFunction, {
+      errors:
+        `The ingest Lambda function itself failed (cold-start configuration error, timeout or crash); API Gateway answered 5xx. ` +
+        `Read the function's log group for the error; a configuration error names the environment variable to fix.`,
+      // The provider is the caller: a throttled webhook is answered 5xx, not queued.
+      throttles:
+        `Ingest invocations were throttled (account or reserved concurrency exhausted); the provider got 5xx for them. ` +
+        `Check the account's concurrent executions and other functions' usage; raise the concurrency quota or lower the API stage throttling.`,
+    });
+    monitoring.alarm(
+      this,
+      'Api5xxAlarm',
+      this.restApi.metricServerError(sum),
+      1,
+      `The webhook API answered 5xx: a 503 (storage unavailable), a 500 (ingest error) or an API Gateway/Lambda failure. ` +
+        `See the other ingest alarms and the API access logs (status, integrationStatus, errorMessage) for which.`,
+    );
+
+    const api = this.restApi;
+    const p = (n: number) => ({ period: monitoring.period, statistic: Stats.percentile(n) });
+    monitoring.addWidgets(
+      new GraphWidget({
+        title: 'Webhook requests',
+        width: 12,
+        left: [
+          api.metricCount({ ...sum, label: 'Requests' }),
+          api.metricClientError({ ...sum, label: '4XXError' }),
+          api.metricServerError({ ...sum, label: '5XXError' }),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Webhook latency (ms)',
+        width: 12,
+        left: [
+          api.metricLatency({ ...p(50), label: 'Latency p50' }),
+          api.metricLatency({ ...p(99), label: 'Latency p99' }),
+        ],
+      }),
+    );
+    monitoring.addWidgets(
+      new GraphWidget({
+        title: 'Ingest outcomes',
+        width: 12,
+        left: [
+          ingest.accepted,
+          ingest.duplicate,
+          ingest.rejected,
+          ingest.unauthorized,
+          ingest.storageUnavailable,
+          ingest.error,
+        ].map((name) => monitoring.emf(name, name)),
+      }),
+      monitoring.functionGraph('Ingest function', this.ingestFunction, { width: 12, throttles: true }),
+    );
   }
 }

@@ -20,14 +20,17 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { INGEST_ENV } from '../../lambda/config/environment';
+import { CALL_EVENTS_KEYS } from '../../lambda/config/tables';
+import { TOKEN_HEADER } from '../../lambda/config/webhook';
 import { HOOK_TYPES } from '../../lambda/contract/hook-types';
 import { isValidTimeZone } from '../../lambda/contract/local-time';
-import { CALL_EVENTS_KEYS, INGEST_ENV, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { CallEventInput } from '../../lambda/contract/schema';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
 import type { EventEnvelope } from '../../local/eventbridge/server';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { providerTime } from './scenarios';
+import { percentile } from './stats';
 
 export const LOAD_DEFAULTS = { events: 20_000, concurrency: 32, timeoutMs: 600_000 } as const;
 /** Events per call on average: a call is created, rings a few employees, is answered or missed, ends. */
@@ -348,11 +351,8 @@ interface Tally {
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round((sorted[index] as number) * 10) / 10;
-}
+/** A latency percentile (`p` in %), to a tenth of a millisecond. */
+const latency = (sorted: readonly number[], p: number) => Math.round(percentile(sorted, p / 100) * 10) / 10;
 
 function field(json: unknown, name: string): string | undefined {
   if (json === null || typeof json !== 'object') return undefined;
@@ -689,7 +689,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadReport> {
       seconds: seconds(sendMs),
       eventsPerSecond: sendMs > 0 ? Math.round(tally.sent / (sendMs / 1000)) : 0,
     },
-    latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: percentile(sorted, 100) },
+    latencyMs: { p50: latency(sorted, 50), p99: latency(sorted, 99), max: latency(sorted, 100) },
     ...report,
     timedOut,
     interrupted,

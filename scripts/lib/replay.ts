@@ -5,7 +5,7 @@
  * on `detail.EventId`. `scripts/republish.ts` is the CLI; tests import this module.
  */
 import { type DynamoDBDocumentClient, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { CALL_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
+import { CALL_EVENTS_KEYS } from '../../lambda/config/tables';
 import { type PublishDeps, publishItems } from '../../lambda/publish';
 
 /** UTC, to the second, as EventTime and the start of EventKey are written (`2021-01-28T11:15:22Z`). */

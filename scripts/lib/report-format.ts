@@ -4,7 +4,7 @@
  * per employee. Rates are shown as percentages and averages to one decimal; `--json` prints
  * the unrounded figures.
  */
-import type { CallCentreReport, LineFigures } from '../../lambda/calls/report';
+import type { CallCentreReport, LineFigures } from './report';
 
 const count = (n: number) => String(n);
 const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;

@@ -6,8 +6,8 @@
  * `scripts/requeue-rejected.ts` is the CLI; tests import this module.
  */
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS } from '../../lambda/config/tables';
 import type { ContractIssue } from '../../lambda/contract';
-import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
 import { DynamoDbCallEventStore, type RejectedCallEvent, storeCallEventText } from '../../lambda/ingest';
 
 export const DEFAULT_SINCE_DAYS = 7;

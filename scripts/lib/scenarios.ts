@@ -16,8 +16,8 @@
  * - `formatScenarioHeader`, `formatRequestLine`, `formatSummary`, `allAsExpected`: the CLI's output.
  */
 import { randomUUID } from 'node:crypto';
+import { TOKEN_HEADER } from '../../lambda/config/webhook';
 import { isValidTimeZone } from '../../lambda/contract/local-time';
-import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { CallEventInput } from '../../lambda/contract/schema';
 
 export const SCENARIO_NAMES = [

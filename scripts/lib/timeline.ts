@@ -1,37 +1,79 @@
 /** One call's stored events: a Query on its partition (all pages, EventKey order) and a human timeline of them. */
-import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { compareTimeline } from '../../lambda/contract/call-event-record';
-import { CALL_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbCallEvents, type ReadOptions } from '../../lambda/calls';
+import { CALL_EVENTS_KEYS } from '../../lambda/config/tables';
+import { HOOK_TYPE_INFO } from '../../lambda/contract/hook-types';
 
 /** A CallEvents item as stored; read defensively, since the table may hold anything. */
 export type StoredEvent = Record<string, unknown>;
 
-export interface QueryOptions {
-  /** Items per page (DynamoDB's `Limit`); a whole page, 1 MB, by default. */
-  pageSize?: number;
-}
-
-/** Every event of one call, ascending by EventKey (time order, then lifecycle order), as stored. */
+/** Every event of one call, ascending by EventKey (time order, then lifecycle order), as stored, read consistently. */
 export async function queryCallEvents(
   doc: DynamoDBDocumentClient,
   tableName: string,
   sessionId: string,
-  options: QueryOptions = {},
+  options: ReadOptions = {},
 ): Promise<StoredEvent[]> {
-  const pages = paginateQuery(
-    { client: doc, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
-    {
-      TableName: tableName,
-      KeyConditionExpression: '#pk = :sessionId',
-      ExpressionAttributeNames: { '#pk': CALL_EVENTS_KEYS.partitionKey },
-      ExpressionAttributeValues: { ':sessionId': sessionId },
-      ScanIndexForward: true,
-      ConsistentRead: true,
-    },
+  const events = await new DynamoDbCallEvents(doc, tableName, options).eventsOf(sessionId);
+  return events as unknown as StoredEvent[];
+}
+
+/** What a timeline needs of a stored event; read defensively, any field may be missing. */
+export interface TimelineEntry {
+  EventTime?: unknown;
+  HookType?: unknown;
+  ReceivedAt?: unknown;
+  EventKey?: unknown;
+}
+
+/** A time in ms, or +Infinity when missing or unreadable (such items go last, deterministically). */
+function timeOf(value: unknown): number {
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
+}
+
+const compare = <T extends number | string>(p: T, q: T) => (p < q ? -1 : p > q ? 1 : 0);
+
+/** The ringing phase shares one rank in a timeline: the lowest of its HookTypes'. */
+const RINGING_RANK = Math.min(
+  ...Object.values(HOOK_TYPE_INFO)
+    .filter((info) => info.orderedByArrival)
+    .map((info) => info.rank),
+);
+
+function timelineKey(entry: TimelineEntry) {
+  const hookType = typeof entry.HookType === 'string' ? entry.HookType : '';
+  const info = Object.hasOwn(HOOK_TYPE_INFO, hookType)
+    ? HOOK_TYPE_INFO[hookType as keyof typeof HOOK_TYPE_INFO]
+    : undefined;
+  const ringing = info?.orderedByArrival === true;
+  const time = timeOf(entry.EventTime);
+  return {
+    second: Number.isFinite(time) ? Math.floor(time / 1000) : time,
+    rank: ringing ? RINGING_RANK : (info?.rank ?? Number.POSITIVE_INFINITY),
+    arrival: ringing ? timeOf(entry.ReceivedAt) : 0,
+    eventKey: typeof entry.EventKey === 'string' ? entry.EventKey : '',
+  };
+}
+
+/**
+ * The order of a call's events in a timeline. By EventTime; within one second, by lifecycle
+ * rank, except that the ringing phase (AttemptIncCallBegin, ChangeIncCall, AttemptIncCallEnd)
+ * counts as one rank ordered by arrival (ReceivedAt): in sequential ringing one employee's
+ * attempt ends and the next one's begins in the same second, which the fixed ranks would show
+ * the wrong way round. Then by EventKey, so that the order is total and the same on every
+ * read. The EventKey itself stays deterministic (it cannot hold the arrival, or a re-delivery
+ * would not collide), so a Query's order is the lifecycle order.
+ */
+export function compareTimeline(a: TimelineEntry, b: TimelineEntry): number {
+  const x = timelineKey(a);
+  const y = timelineKey(b);
+  return (
+    compare(x.second, y.second) ||
+    compare(x.rank, y.rank) ||
+    compare(x.arrival, y.arrival) ||
+    compare(x.eventKey, y.eventKey)
   );
-  const items: StoredEvent[] = [];
-  for await (const page of pages) items.push(...(page.Items ?? []));
-  return items;
 }
 
 /** A field shown as text, when it is a string or a number. */

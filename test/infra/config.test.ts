@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { MAX_BODY_BYTES_LIMIT, SETTINGS, type SettingName } from '../../lambda/contract/runtime-config';
+import { MAX_BODY_BYTES_LIMIT, SETTINGS, type SettingName } from '../../lambda/config/settings';
 import { readSetting } from '../../lambda/shared/env';
 import { CONFIG_KEYS, ConfigError, parseConfig, readConfig } from '../../lib/config';
 
@@ -143,7 +143,7 @@ describe('the settings the functions read', () => {
     rejectedRetentionDays: ['7', '0', '1.5'],
     defaultCountry: ['KZ', 'ru', 'RUS', 'R1'],
     callbackWindowHours: ['1', '8760', '0', '8761', '24.5', 'three days'],
-    stuckCallAfterMinutes: ['1', '100000', '0', '100001', '-240', '4h'],
+    stuckCallAfterMinutes: ['1', '100000', '0', '100001', '-240', '4h', '0.5', '0.05', '0.01', '1.5', '1e-9'],
   };
 
   it.each(Object.keys(SETTINGS) as SettingName[])('%s: the synth and the function agree', (name) => {

@@ -1,14 +1,32 @@
-/** Monitoring: an alarm on every failure path, the encrypted topic they notify, the flow dashboard. */
-import { Duration } from 'aws-cdk-lib';
+/**
+ * Monitoring: an alarm on every failure path, each added by the construct that owns the path
+ * through the facade, the encrypted topic they notify, and the flow dashboard.
+ */
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IRule } from 'aws-cdk-lib/aws-events';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
-import { METRICS } from '../../lambda/contract/runtime-config';
-import { buildCallEventsApp } from '../../lib/app';
+import { METRICS } from '../../lambda/config/metrics';
 import type { CallEventsStack } from '../../lib/call-events-stack';
+import { parseConfig } from '../../lib/config';
+import { CallEventStore } from '../../lib/constructs/call-event-store';
+import { CallProjector } from '../../lib/constructs/call-projector';
 import { Monitoring } from '../../lib/constructs/monitoring';
-import { arnOf, logicalId, refOf, synthesize } from './synth';
+import { WebhookApi } from '../../lib/constructs/webhook-api';
+import {
+  alarmsOnDashboard,
+  alarmsWatching,
+  arnOf,
+  dashboardWidgets,
+  defined,
+  getAttOf,
+  graph,
+  logicalId,
+  queueDimensions as queueMetricDimensions,
+  refOf,
+  synthesize,
+} from './synth';
 
 let stack: CallEventsStack;
 let template: Template;
@@ -20,14 +38,17 @@ beforeAll(() => {
 const FIVE_MINUTES = 300;
 const emfDimensions = [{ Name: METRICS.dimensions.service, Value: METRICS.service }];
 const functionDimensions = (fn: () => IConstruct) => () => [{ Name: 'FunctionName', Value: refOf(fn()) }];
-const queueDimensions = (queue: () => IQueue) => () => [
-  { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(queue()), 'QueueName'] } },
+const queueDimensions = (queue: () => IQueue) => () => queueMetricDimensions(logicalId(queue()));
+/** A rule's AWS/Events dimensions: its bus, and its own name, the last part of `…:rule/<bus>/<rule>`. */
+const ruleMetricDimensions = (bus: unknown, ruleLogicalId: string) => [
+  { Name: 'EventBusName', Value: bus },
+  {
+    Name: 'RuleName',
+    Value: { 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [ruleLogicalId, 'Arn'] }] }] },
+  },
 ];
-const ruleDimensions = (rule: () => IRule) => () => [
-  { Name: 'EventBusName', Value: refOf(stack.routing.eventBus) },
-  // The rule's own name, as AWS/Events metrics carry it: the last part of `…:rule/<bus>/<rule>`.
-  { Name: 'RuleName', Value: { 'Fn::Select': [2, { 'Fn::Split': ['/', arnOf(rule())] }] } },
-];
+const ruleDimensions = (rule: () => IRule) => () =>
+  ruleMetricDimensions(refOf(stack.routing.eventBus), logicalId(rule()));
 
 const GTE = 'GreaterThanOrEqualToThreshold';
 
@@ -121,6 +142,23 @@ const FAILURE_PATHS: FailurePath[] = [
 const alarms = () => template.findResources('AWS::CloudWatch::Alarm');
 const topicRef = () => refOf(stack.monitoring.alarmTopic);
 
+/** Every queue where messages wait for an operator: consumer DLQs, rule-target DLQs, stream failure queues. */
+function deadLetterQueues(): string[] {
+  const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+  const rules = Object.values(template.findResources('AWS::Events::Rule'));
+  const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+  const ids = [
+    ...queues.map((queue) => getAttOf(queue.Properties.RedrivePolicy?.deadLetterTargetArn)),
+    ...rules.flatMap((rule) =>
+      (rule.Properties.Targets ?? []).map((target: { DeadLetterConfig?: { Arn: unknown } }) =>
+        getAttOf(target.DeadLetterConfig?.Arn),
+      ),
+    ),
+    ...mappings.map((mapping) => getAttOf(mapping.Properties.DestinationConfig?.OnFailure?.Destination)),
+  ];
+  return [...new Set(ids.filter((id): id is string => id !== undefined))];
+}
+
 describe('alarms', () => {
   it.each(FAILURE_PATHS)(
     '$path: $namespace $metric over 5 min, notifying the topic',
@@ -146,64 +184,119 @@ describe('alarms', () => {
     },
   );
 
-  it('are exactly these, every one notifying the topic on ALARM and on OK', () => {
-    expect(Object.keys(alarms())).toHaveLength(FAILURE_PATHS.length);
+  it('every one notifies the topic on ALARM and on OK, watches a plain metric and says what to do', () => {
+    expect(Object.keys(alarms()).length).toBeGreaterThan(0);
     for (const alarm of Object.values(alarms())) {
-      expect(alarm.Properties).toMatchObject({ AlarmActions: [topicRef()], OKActions: [topicRef()] });
+      expect(alarm.Properties).toMatchObject({
+        AlarmActions: [topicRef()],
+        OKActions: [topicRef()],
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        TreatMissingData: 'notBreaching',
+      });
       // A plain metric alarm: a metric-math one (`Metrics`) would not match the checks above.
       expect(alarm.Properties.Metrics).toBeUndefined();
+      expect(alarm.Properties.AlarmDescription).toMatch(/.{80,}/);
     }
-    expect(stack.monitoring.alarms).toHaveLength(FAILURE_PATHS.length);
   });
 
-  it('watch the EMF metrics with exactly the dimension set the functions emit', () => {
+  it('every one was added through the facade, and is listed on the dashboard', () => {
+    const added = stack.monitoring.alarms.map((alarm) => logicalId(alarm)).sort();
+    expect(Object.keys(alarms()).sort()).toEqual(added);
+    const listed = alarmsOnDashboard(template);
+    expect(Object.keys(alarms()).filter((id) => !listed.includes(id))).toEqual([]);
+  });
+
+  it('every one on an EMF metric names exactly the dimension set the functions emit', () => {
     const emf = Object.values(alarms()).filter((a) => a.Properties.Namespace === METRICS.namespace);
-    expect(emf.map((a) => a.Properties.MetricName).sort()).toEqual(
-      [
-        METRICS.ingest.rejected,
-        METRICS.ingest.error,
-        METRICS.ingest.storageUnavailable,
-        METRICS.ingest.unauthorized,
-        METRICS.publish.failed,
-        METRICS.project.failed,
-      ].sort(),
-    );
-    for (const alarm of emf)
-      expect(alarm.Properties.Dimensions).toEqual([{ Name: 'service', Value: 'call-events' }]);
+    expect(emf.length).toBeGreaterThan(0);
+    for (const alarm of emf) expect(alarm.Properties.Dimensions).toEqual(emfDimensions);
   });
 
-  it('take their thresholds and period from props', () => {
-    // A second Monitoring in a stack not yet synthesized (synthesize() has already synthesized its own).
-    const custom = buildCallEventsApp({ bundle: false, validate: false }).stack;
-    new Monitoring(custom, 'Tuned', {
-      restApi: custom.webhook.restApi,
-      ingestFunction: custom.webhook.ingestFunction,
-      publishFunction: custom.publisher.publishFunction,
-      publishFailureQueue: custom.publisher.failureQueue,
-      projectFunction: custom.projector.projectFunction,
-      projectFailureQueue: custom.projector.failureQueue,
-      sweepFunction: custom.sweep.sweepFunction,
-      stuckCallsQueue: custom.routing.stuckCalls.queue,
-      eventBus: custom.routing.eventBus,
-      routes: { MissedCalls: custom.routing.missedCalls },
+  it('every dead-letter and failure queue raises one on any message, and is drawn on the dead-letter graph', () => {
+    const queues = deadLetterQueues();
+    expect(queues.length).toBeGreaterThan(0);
+    const drawn = JSON.stringify(
+      graph(template, 'Dead-letter and failure queues (messages)').properties.metrics,
+    );
+    for (const queue of queues) {
+      const found = alarmsWatching(
+        template,
+        'AWS/SQS',
+        'ApproximateNumberOfMessagesVisible',
+        queueMetricDimensions(queue),
+      );
+      expect(found.map(([, alarm]) => alarm.Properties)).toEqual([
+        expect.objectContaining({ Statistic: 'Maximum', Threshold: 1, ComparisonOperator: GTE }),
+      ]);
+      expect(drawn).toContain(`{{${queue}.QueueName}}`);
+    }
+  });
+
+  it('every rule with an SQS target raises one on its failed invocations, and draws its deliveries', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    const routes = Object.entries(template.findResources('AWS::Events::Rule')).filter(([, rule]) =>
+      (rule.Properties.Targets ?? []).some((target: { Arn: unknown }) => queues[getAttOf(target.Arn) ?? '']),
+    );
+    expect(routes.length).toBeGreaterThan(0);
+    const drawn = graph(template, 'Rule deliveries').properties.metrics ?? [];
+    for (const [id, rule] of routes) {
+      const dimensions = ruleMetricDimensions(rule.Properties.EventBusName, id);
+      expect(alarmsWatching(template, 'AWS/Events', 'FailedInvocations', dimensions)).toHaveLength(1);
+      // On the graph, the rule's name is a token of the body that names the rule.
+      const ofRule = drawn.filter((metric) => JSON.stringify(metric).includes(`'${id}'`));
+      expect(ofRule.map((metric) => metric[1]).sort()).toEqual(['FailedInvocations', 'Invocations']);
+    }
+  });
+
+  it('every stream consumer raises one when it falls behind its stream', () => {
+    const consumers = new Set(
+      Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map(
+        (mapping) => mapping.Properties.FunctionName.Ref as string,
+      ),
+    );
+    expect(consumers.size).toBeGreaterThan(0);
+    for (const fn of consumers) {
+      const found = alarmsWatching(template, 'AWS/Lambda', 'IteratorAge', [
+        { Name: 'FunctionName', Value: { Ref: fn } },
+      ]);
+      expect(found.map(([, alarm]) => alarm.Properties)).toEqual([
+        expect.objectContaining({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold' }),
+      ]);
+    }
+  });
+
+  it('take their period and the stream threshold from the facade, the ingest thresholds from the webhook', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const tuned = new Stack(app, 'Tuned');
+    const config = parseConfig({});
+    const monitoring = new Monitoring(tuned, 'Monitoring', {
+      config,
+      period: Duration.minutes(1),
+      maxIteratorAge: Duration.minutes(15),
+    });
+    const { callEvents, rejectedCallEvents, calls } = new CallEventStore(tuned, 'Store');
+    new WebhookApi(tuned, 'Webhook', {
+      config,
+      monitoring,
+      callEvents,
+      rejectedCallEvents,
       rejectedThreshold: 5,
       unauthorizedThreshold: 100,
-      maxIteratorAge: Duration.minutes(15),
-      period: Duration.minutes(1),
     });
-    const tuned = Template.fromStack(custom);
+    new CallProjector(tuned, 'Projector', { config, monitoring, callEvents, calls });
     const props = (metricName: string) =>
-      Object.entries(
-        tuned.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }),
-      )
-        .filter(([id]) => id.startsWith('Tuned'))
-        .map(([, alarm]) => alarm.Properties);
+      Object.values(
+        Template.fromStack(tuned).findResources('AWS::CloudWatch::Alarm', {
+          Properties: { MetricName: metricName },
+        }),
+      ).map((alarm) => alarm.Properties);
     expect(props(METRICS.ingest.rejected)).toEqual([expect.objectContaining({ Threshold: 5, Period: 60 })]);
-    expect(props(METRICS.ingest.unauthorized)).toEqual([expect.objectContaining({ Threshold: 100 })]);
-    expect(props('IteratorAge')).toEqual([
-      expect.objectContaining({ Threshold: 900_000 }),
-      expect.objectContaining({ Threshold: 900_000 }),
+    expect(props(METRICS.ingest.unauthorized)).toEqual([
+      expect.objectContaining({ Threshold: 100, Period: 60 }),
     ]);
+    expect(props('IteratorAge')).toEqual([expect.objectContaining({ Threshold: 900_000, Period: 60 })]);
+    expect(JSON.stringify(props('IteratorAge'))).toContain('more than 15 minutes behind');
   });
 });
 
@@ -253,28 +346,25 @@ describe('alarm topic', () => {
   });
 
   it('has no subscription when no alarmEmail is configured', () => {
-    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    expect(template.findResources('AWS::SNS::Subscription')).toEqual({});
   });
 
-  it('subscribes alarmEmail by email when configured', () => {
+  it('subscribes alarmEmail, and only it, by email when configured', () => {
     const configured = synthesize({ alarmEmail: 'ops@example.com' });
-    configured.template.resourceCountIs('AWS::SNS::Subscription', 1);
-    configured.template.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'email',
-      Endpoint: 'ops@example.com',
-      TopicArn: refOf(configured.stack.monitoring.alarmTopic),
-    });
+    const subscriptions = Object.values(configured.template.findResources('AWS::SNS::Subscription'));
+    expect(subscriptions.length).toBeGreaterThan(0);
+    for (const subscription of subscriptions) {
+      expect(subscription.Properties).toEqual({
+        Protocol: 'email',
+        Endpoint: 'ops@example.com',
+        TopicArn: refOf(configured.stack.monitoring.alarmTopic),
+      });
+    }
   });
 });
 
 describe('dashboard', () => {
-  /** The body with every token as `<token>`: the JSON text CloudWatch receives, minus resolved names. */
-  const body = () => {
-    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
-    expect(dashboards).toHaveLength(1);
-    const join = dashboards[0]?.Properties.DashboardBody['Fn::Join'] as [string, unknown[]];
-    return join[1].map((part) => (typeof part === 'string' ? part : '<token>')).join('');
-  };
+  const metrics = () => dashboardWidgets(template).flatMap((widget) => widget.properties.metrics ?? []);
 
   it('is named by CloudFormation', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: Match.absent() });
@@ -291,8 +381,14 @@ describe('dashboard', () => {
     METRICS.publish.failed,
     METRICS.project.projected,
     METRICS.project.failed,
+    METRICS.sweep.stuck,
   ])('graphs the EMF metric %s with its service dimension', (metricName) => {
-    expect(body()).toContain(`["${METRICS.namespace}","${metricName}","service","${METRICS.service}"`);
+    expect(metrics().map((m) => m.slice(0, 4))).toContainEqual([
+      METRICS.namespace,
+      metricName,
+      METRICS.dimensions.service,
+      METRICS.service,
+    ]);
   });
 
   it.each([
@@ -303,22 +399,38 @@ describe('dashboard', () => {
     ['AWS/Lambda', 'Duration'],
     ['AWS/Lambda', 'IteratorAge'],
     ['AWS/Lambda', 'Errors'],
+    ['AWS/Lambda', 'Throttles'],
     ['AWS/Events', 'Invocations'],
     ['AWS/Events', 'FailedInvocations'],
     ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
   ])('graphs %s %s', (namespace, metricName) => {
-    expect(body()).toContain(`["${namespace}","${metricName}"`);
+    expect(metrics().some((m) => m[0] === namespace && m[1] === metricName)).toBe(true);
   });
 
-  it('shows latency and durations as p50 and p99, and every alarm', () => {
-    expect(body()).toContain('"stat":"p50"');
-    expect(body()).toContain('"stat":"p99"');
-    expect(body().match(/"type":"alarm"/g)).toHaveLength(1);
-    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
-    const referenced = [
-      ...JSON.stringify(dashboard?.Properties.DashboardBody).matchAll(/"Fn::GetAtt":\["([^"]+)","Arn"\]/g),
-    ].map((match) => match[1]);
-    expect(Object.keys(alarms()).filter((id) => !referenced.includes(id))).toEqual([]);
+  it.each([
+    ['ingest', () => stack.webhook.ingestFunction],
+    ['publish', () => stack.publisher.publishFunction],
+    ['project', () => stack.projector.projectFunction],
+    ['sweep', () => stack.sweep.sweepFunction],
+  ])("graphs the %s function's duration as p50 and p99, and its errors", (_kind, fn) => {
+    const ofFn = metrics().filter((m) => m[0] === 'AWS/Lambda' && m[3] === `{{Ref:${logicalId(fn())}}}`);
+    const stats = (name: string) =>
+      ofFn.filter((m) => m[1] === name).map((m) => (m[4] as { stat: string }).stat);
+    expect(stats('Duration').sort()).toEqual(['p50', 'p99']);
+    expect(stats('Errors')).toEqual(['Sum']);
+  });
+
+  it('shows the webhook latency as p50 and p99, and every alarm', () => {
+    const latency = metrics().filter((m) => m[0] === 'AWS/ApiGateway' && m[1] === 'Latency');
+    expect(latency.map((m) => (m[m.length - 1] as { stat: string }).stat).sort()).toEqual(['p50', 'p99']);
+    const listed = alarmsOnDashboard(template);
+    expect(Object.keys(alarms()).filter((id) => !listed.includes(id))).toEqual([]);
+    expect(listed.filter((id) => !(id in alarms()))).toEqual([]);
+  });
+
+  it('opens with the alarms, across the whole width', () => {
+    const [first] = dashboardWidgets(template);
+    expect(defined(first)).toMatchObject({ type: 'alarm', x: 0, y: 0, width: 24 });
   });
 });
 

@@ -5,12 +5,14 @@
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { type ProjectDeps, projectCall, type StoredCall } from '../../lambda/calls/project-calls';
-import { DynamoDbCallsStore } from '../../lambda/calls/store';
+import { callLevelEvents } from '../../lambda/calls/call-level-events';
+import { DynamoDbCallEvents, DynamoDbCallsStore } from '../../lambda/calls/dynamodb-store';
+import { type ProjectDeps, projectCall } from '../../lambda/calls/project-calls';
+import type { CallRecord } from '../../lambda/calls/record';
+import type { StoredCall } from '../../lambda/calls/store';
 import { sweepCalls } from '../../lambda/calls/sweep-calls';
-import type { CallEventRecord, CallRecord } from '../../lambda/contract';
-import { callLevelEvents } from '../../lambda/contract/call-level-events';
-import { PROJECT_ENV } from '../../lambda/contract/runtime-config';
+import { PROJECT_ENV } from '../../lambda/config/environment';
+import type { CallEventRecord } from '../../lambda/contract';
 import { callOf, storedEvent } from '../support/call-events';
 import { createLocalStack, type LocalStack } from '../support/local-stack';
 import { readWholeStream } from '../support/stream';
@@ -26,12 +28,13 @@ beforeAll(async () => {
     callEvents: env[PROJECT_ENV.callEventsTable] as string,
     calls: env[PROJECT_ENV.callsTable] as string,
   };
-  store = new DynamoDbCallsStore(stack.doc, tables);
+  store = new DynamoDbCallsStore(stack.doc, tables.calls);
 }, 60_000);
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const deps = (): ProjectDeps => ({
-  store,
+  calls: store,
+  events: new DynamoDbCallEvents(stack.doc, tables.callEvents),
   fold: { timeZone: 'Europe/Moscow', defaultCountry: 'RU' },
   callbackWindowHours: 72,
   logger: quiet,

@@ -1,7 +1,7 @@
 /**
  * Missed calls, stuck calls and the report through local mode, over HTTP as the provider sends
  * them: the projector settles call-backs, the scheduled sweep (run at once here, with the
- * threshold in seconds as STUCK_CALL_AFTER_SECONDS gives it) marks a quiet call stuck, and the
+ * threshold in seconds, `stuckCallAfterMinutes` of 2/60) marks a quiet call stuck, and the
  * bus gets MissedCallResolved, CallStuck and the late CallCompleted, each once; `npm run missed`
  * and `npm run report` read what local mode wrote, as they do after `npm start`.
  */
@@ -22,7 +22,10 @@ const STUCK_SECONDS = 2;
 
 beforeAll(async () => {
   // The sweep's own timer is far off: each test runs it when it wants.
-  t = await startTestRuntime({ stuckCallAfterSeconds: STUCK_SECONDS, scheduleEveryMs: 3_600_000 });
+  t = await startTestRuntime({
+    context: { stuckCallAfterMinutes: STUCK_SECONDS / 60 },
+    scheduleEveryMs: 3_600_000,
+  });
   // What `npm start` writes for the tools.
   runtimeFile = join(t.runtime.stateDir, 'runtime.json');
   writeRuntimeFile(runtimeFile, runtimeFileOf(t.runtime));

@@ -7,8 +7,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CallRecord } from '../../lambda/contract/call-record';
-import { PUBLISH_ENV } from '../../lambda/contract/runtime-config';
+import type { CallRecord } from '../../lambda/calls/record';
+import { PUBLISH_ENV } from '../../lambda/config/environment';
 import { runtimeFileOf, writeRuntimeFile } from '../../local/runtime-file';
 import { type CallsIo, main } from '../../scripts/calls';
 import { runScenario, type Scenario, type ScenarioName, scenarios } from '../../scripts/lib/scenarios';

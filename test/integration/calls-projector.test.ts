@@ -6,18 +6,14 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { callLevelEvents } from '../../lambda/calls/call-level-events';
+import { DynamoDbCallEvents, DynamoDbCallsStore } from '../../lambda/calls/dynamodb-store';
 import { foldCall } from '../../lambda/calls/fold-call';
-import {
-  nextCall,
-  type ProjectDeps,
-  projectCall,
-  projectCalls,
-  type StoredCall,
-} from '../../lambda/calls/project-calls';
-import { DynamoDbCallsStore } from '../../lambda/calls/store';
-import type { CallEventRecord, CallRecord } from '../../lambda/contract';
-import { callLevelEvents } from '../../lambda/contract/call-level-events';
-import { PROJECT_ENV } from '../../lambda/contract/runtime-config';
+import { nextCall, type ProjectDeps, projectCall, projectCalls } from '../../lambda/calls/project-calls';
+import type { CallRecord } from '../../lambda/calls/record';
+import type { StoredCall } from '../../lambda/calls/store';
+import { PROJECT_ENV } from '../../lambda/config/environment';
+import type { CallEventRecord } from '../../lambda/contract';
 import { callOf, storedEvent } from '../support/call-events';
 import { createLocalStack, type LocalStack } from '../support/local-stack';
 import { readWholeStream } from '../support/stream';
@@ -35,8 +31,9 @@ beforeAll(async () => {
 }, 60_000);
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-const deps = (store = new DynamoDbCallsStore(stack.doc, tables)): ProjectDeps => ({
-  store,
+const deps = (calls = new DynamoDbCallsStore(stack.doc, tables.calls)): ProjectDeps => ({
+  calls,
+  events: new DynamoDbCallEvents(stack.doc, tables.callEvents),
   fold: { timeZone: 'Europe/Moscow', defaultCountry: 'RU' },
   callbackWindowHours: 72,
   logger: quiet,
@@ -69,7 +66,7 @@ describe('DynamoDbCallsStore', () => {
   it('writes a record only under the Version it read', async () => {
     const events = answeredCall();
     const sessionId = events[0]?.SessionID as string;
-    const calls = new DynamoDbCallsStore(stack.doc, tables);
+    const calls = new DynamoDbCallsStore(stack.doc, tables.calls);
     const first = nextCall(undefined, foldCall(events)) as StoredCall;
 
     expect(await calls.putCall(first, undefined)).toBe(true);
@@ -100,7 +97,7 @@ describe('projecting calls', () => {
     // The stream triggers one last projection after the last event; it sees everything.
     await projectCall(sessionId, deps());
 
-    const record = await new DynamoDbCallsStore(stack.doc, tables).getCall(sessionId);
+    const record = await new DynamoDbCallsStore(stack.doc, tables.calls).getCall(sessionId);
     const { Version, ...folded } = record as StoredCall;
     expect(folded).toEqual(foldCall(events));
     expect(record).toMatchObject({
@@ -136,11 +133,13 @@ describe('projecting calls', () => {
       })),
     };
     await projectCalls(batch, deps());
-    const before = await new DynamoDbCallsStore(stack.doc, tables).getCall(events[0]?.SessionID as string);
-    await projectCalls(batch, deps());
-    expect(await new DynamoDbCallsStore(stack.doc, tables).getCall(events[0]?.SessionID as string)).toEqual(
-      before,
+    const before = await new DynamoDbCallsStore(stack.doc, tables.calls).getCall(
+      events[0]?.SessionID as string,
     );
+    await projectCalls(batch, deps());
+    expect(
+      await new DynamoDbCallsStore(stack.doc, tables.calls).getCall(events[0]?.SessionID as string),
+    ).toEqual(before);
     expect(before?.Version).toBe(1);
   });
 });

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { StoredCall } from '../../lambda/calls/project-calls';
-import { callCentreReport, type ReportOptions } from '../../lambda/calls/report';
-import { PROJECT_ENV } from '../../lambda/contract/runtime-config';
+import { DynamoDbCallsStore } from '../../lambda/calls/dynamodb-store';
+import type { StoredCall } from '../../lambda/calls/store';
+import { PROJECT_ENV } from '../../lambda/config/environment';
 import type { RuntimeFile } from '../../local/runtime-file';
 import { writeRuntimeFile } from '../../local/runtime-file';
-import { callsOfPeriod, pendingMissedCalls } from '../../scripts/lib/call-queries';
+import { callCentreReport, type ReportOptions } from '../../scripts/lib/report';
 import { main as missed, type WaitingCall } from '../../scripts/missed';
 import { main as report } from '../../scripts/report';
 import { MOSCOW } from '../support/call-events';
@@ -70,7 +70,7 @@ let stored: StoredCall[];
 beforeAll(async () => {
   stack = await createLocalStack();
   table = stack.environmentWith(PROJECT_ENV.callsTable)[PROJECT_ENV.callsTable] as string;
-  const latest = new Map(projectScript().map((record) => [record.SessionID, record]));
+  const latest = new Map((await projectScript()).map((record) => [record.SessionID, record]));
   stored = [...latest.values(), ...waiting, ...edges];
   for (const record of stored) await stack.doc.send(new PutCommand({ TableName: table, Item: record }));
 
@@ -96,6 +96,13 @@ afterAll(() => {
   stack?.client.destroy();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** What a read through the Calls read model returned, and how many items it read. */
+async function readCalls(how: (calls: DynamoDbCallsStore) => Promise<StoredCall[]>) {
+  const calls = new DynamoDbCallsStore(stack.doc, table);
+  const records = await how(calls);
+  return { records, itemsRead: calls.reads.itemsRead };
+}
 
 function captured() {
   const out: string[] = [];
@@ -124,7 +131,7 @@ describe('the missed calls waiting for a callback', () => {
 
   it('are exactly the pending ones, the longest-waiting first, read from the sparse index alone', async () => {
     expect(pendingIds()).toEqual(['wait-a', 'wait-b', 'in-12']);
-    const read = await pendingMissedCalls(stack.doc, table);
+    const read = await readCalls((calls) => calls.pendingCallbacks());
     expect(read.records).toEqual(pending());
     // The resolved missed calls of the table (in-3, in-5, in-7, in-9) are not in the index at all.
     expect(read.itemsRead).toBe(3);
@@ -132,11 +139,11 @@ describe('the missed calls waiting for a callback', () => {
 
   it('of one city number', async () => {
     expect(
-      (await pendingMissedCalls(stack.doc, table, { cityNumber: A })).records.map((r) => r.SessionID),
+      (await readCalls((calls) => calls.pendingCallbacks({ cityNumber: A }))).records.map((r) => r.SessionID),
     ).toEqual(pendingIds(A));
     expect(pendingIds(A)).toEqual(['wait-a', 'in-12']);
     expect(
-      (await pendingMissedCalls(stack.doc, table, { cityNumber: B })).records.map((r) => r.SessionID),
+      (await readCalls((calls) => calls.pendingCallbacks({ cityNumber: B }))).records.map((r) => r.SessionID),
     ).toEqual(['wait-b']);
   });
 
@@ -180,7 +187,7 @@ describe('the report', () => {
     ['three days', { from: '2021-01-27', to: '2021-01-29' }],
     ['three days, one city number', { from: '2021-01-27', to: '2021-01-29', cityNumber: A }],
   ])('over %s is the pure report of the records, read through an index item by item', async (_, options) => {
-    const read = await callsOfPeriod(stack.doc, table, { ...options, timeZone: MOSCOW });
+    const read = await readCalls((calls) => calls.callsOfPeriod({ ...options, timeZone: MOSCOW }));
     const ofPeriod = stored.filter(inPeriod(options));
     expect(read.itemsRead).toBe(ofPeriod.length);
     expect(read.itemsRead).toBeLessThan(stored.length);
@@ -189,22 +196,24 @@ describe('the report', () => {
   });
 
   it('counts a call that starts at local midnight in the day that begins then', async () => {
-    const read = await callsOfPeriod(stack.doc, table, { ...DAY, cityNumber: A, timeZone: MOSCOW });
+    const read = await readCalls((calls) => calls.callsOfPeriod({ ...DAY, cityNumber: A, timeZone: MOSCOW }));
     const ids = read.records.map((r) => r.SessionID);
     expect(ids).toContain('edge-in');
     expect(ids).not.toContain('edge-out');
     expect(ids).not.toContain('in-0');
-    const next = await callsOfPeriod(stack.doc, table, {
-      from: '2021-01-29',
-      to: '2021-01-29',
-      timeZone: MOSCOW,
-    });
+    const next = await readCalls((calls) =>
+      calls.callsOfPeriod({
+        from: '2021-01-29',
+        to: '2021-01-29',
+        timeZone: MOSCOW,
+      }),
+    );
     expect(next.records.map((r) => r.SessionID).sort()).toEqual(['edge-out', 'out-8']);
   });
 
   it('the scripted day has the figures worked out by hand in the unit tests, plus the midnight call', async () => {
     const { total } = callCentreReport(
-      (await callsOfPeriod(stack.doc, table, { ...DAY, timeZone: MOSCOW })).records,
+      (await readCalls((calls) => calls.callsOfPeriod({ ...DAY, timeZone: MOSCOW }))).records,
       DAY,
     );
     expect([total.offered, total.answered, total.missed, total.outgoing, total.stuck]).toEqual([

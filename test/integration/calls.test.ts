@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CALL_EVENTS_KEYS } from '../../lambda/config/tables';
 import { type CallEventRecord, parseCallEvent, toCallEventRecord } from '../../lambda/contract';
-import { CALL_EVENTS_KEYS } from '../../lambda/contract/runtime-config';
 import { type CallsIo, main } from '../../scripts/calls';
 import { acceptedEvents, type Scenario, scenarios } from '../../scripts/lib/scenarios';
 import { queryCallEvents } from '../../scripts/lib/timeline';

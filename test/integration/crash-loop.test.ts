@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
+import { TOKEN_HEADER } from '../../lambda/config/webhook';
 import { freshSpecExample } from '../../lambda/contract/spec-examples';
 import { readCheckpoints } from '../../local/state-file';
 import { mappingSettings } from '../../local/stream-poller';

@@ -44,7 +44,7 @@ beforeAll(async () => {
     // The mapping's 8 retries in well under a second instead of ~10 s of backoff.
     pollerBackoffMs: () => 50,
     // A call quiet for seconds is stuck; the sweep's own timer is far off: a test runs it when it wants.
-    stuckCallAfterSeconds: STUCK_SECONDS,
+    context: { stuckCallAfterMinutes: STUCK_SECONDS / 60 },
     scheduleEveryMs: 3_600_000,
   });
 }, 120_000);

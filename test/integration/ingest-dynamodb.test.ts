@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { INGEST_ENV } from '../../lambda/contract/runtime-config';
+import { INGEST_ENV } from '../../lambda/config/environment';
 import { createLocalStack, type LocalStack } from '../support/local-stack';
 import { readWholeStream } from '../support/stream';
 

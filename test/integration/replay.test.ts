@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { INGEST_ENV, PUBLISH_ENV } from '../../lambda/contract/runtime-config';
+import { INGEST_ENV, PUBLISH_ENV } from '../../lambda/config/environment';
 import type { RejectedCallEvent } from '../../lambda/ingest/store';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
 import type { EventEnvelope } from '../../local/eventbridge/server';

@@ -4,7 +4,8 @@
  * (call-events.ts), then into Calls records by the fold and the projector's `nextCall`.
  */
 import { foldCall } from '../../lambda/calls/fold-call';
-import { nextCall, type StoredCall } from '../../lambda/calls/project-calls';
+import { nextCall } from '../../lambda/calls/project-calls';
+import type { StoredCall } from '../../lambda/calls/store';
 import type { CallEventRecord } from '../../lambda/contract';
 import { callOf, storedEvent } from './call-events';
 

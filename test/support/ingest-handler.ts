@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { INGEST_ENV } from '../../lambda/contract/runtime-config';
+import { INGEST_ENV } from '../../lambda/config/environment';
 
 /** The tables the handler is configured with. */
 export const INGEST_TABLES = { callEvents: 'CallEvents', rejectedEvents: 'RejectedCallEvents' } as const;

@@ -2,22 +2,15 @@
  * The call-centre report's scripted day: two city numbers, three employees, answered, missed,
  * busy, outgoing and stuck calls, missed calls called back within 20 minutes, within 24 hours
  * and later, one whose customer called again and one still pending; plus a call the evening
- * before and one the next day, outside the day. The records are what the projector writes
- * (fold, nextCall, the callback functions, the sweep), every write of each call.
+ * before and one the next day, outside the day. The records are what the projector and the sweep
+ * write, every write of each call.
  */
-import {
-  becameAnswered,
-  becameMissed,
-  initialCallback,
-  missedCallsResolvedBy,
-  resolveMissedCall,
-  withCallback,
-} from '../../lambda/calls/callbacks';
-import { foldCall } from '../../lambda/calls/fold-call';
-import { nextCall, type StoredCall } from '../../lambda/calls/project-calls';
+import { MemoryCallsStore } from '../../lambda/calls/memory-store';
+import { type ProjectDeps, projectCall } from '../../lambda/calls/project-calls';
+import type { StoredCall } from '../../lambda/calls/store';
 import { markStuck } from '../../lambda/calls/stuck';
+import { SETTINGS } from '../../lambda/config/settings';
 import type { CallEventRecord } from '../../lambda/contract';
-import { SETTINGS } from '../../lambda/contract/runtime-config';
 import { callOf, storedEvent } from './call-events';
 import { incomingEvents, outgoingEvents, wallClock } from './calls';
 
@@ -232,30 +225,30 @@ export const script: { id: string; events: CallEventRecord[]; stuck?: true }[] =
   },
 ];
 
-/** Every write of every call, as the projector, the resolver and the sweep make them. */
-export function projectScript(): StoredCall[] {
-  const window = SETTINGS.callbackWindowHours.default;
-  const table = new Map<string, StoredCall>();
-  const history: StoredCall[] = [];
-  const put = (record: StoredCall) => {
-    table.set(record.SessionID, record);
-    history.push(record);
+/**
+ * Every write of every call, as the product makes them: each call's events stored, then projected
+ * by `projectCall` (which settles call-backs) over the in-memory Calls store, in script order; the
+ * call that never ends marked stuck as the sweep marks it.
+ */
+export async function projectScript(): Promise<StoredCall[]> {
+  const store = new MemoryCallsStore();
+  const deps: ProjectDeps = {
+    calls: store,
+    events: store,
+    fold: {},
+    callbackWindowHours: SETTINGS.callbackWindowHours.default,
+    logger: { info() {}, warn() {}, error() {} },
+    metrics: { addMetric() {} },
   };
   for (const { id, events, stuck } of script) {
-    const current = table.get(id);
-    let next = nextCall(current, foldCall(events)) as StoredCall;
-    if (becameMissed(current, next))
-      next = withCallback(
-        next,
-        initialCallback(next, [...table.values()], window) ?? { CallbackStatus: 'pending' },
-      );
-    put(next);
-    if (becameAnswered(current, next))
-      for (const { missed, resolution } of missedCallsResolvedBy(next, [...table.values()], window))
-        put(resolveMissedCall(missed, resolution));
-    if (stuck) put(markStuck(next) as StoredCall);
+    store.addEvents(...events);
+    await projectCall(id, deps);
+    const record = await store.getCall(id);
+    const marked = stuck && record ? markStuck(record) : undefined;
+    if (marked && !(await store.putCall(marked, record?.Version)))
+      throw new Error(`${id} could not be marked stuck`);
   }
-  return history;
+  return store.writes;
 }
 
 /** The scripted day. */

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { INGEST_ENV } from '../../lambda/config/environment';
+import type { FunctionKind } from '../../lambda/config/functions';
+import { TOKEN_HEADER } from '../../lambda/config/webhook';
 import { HOOK_TYPES } from '../../lambda/contract/hook-types';
-import { INGEST_ENV, TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import type { EventEnvelope } from '../../local/eventbridge/server';
 import {
-  type FunctionRole,
   type LocalPoller,
   type LocalRuntime,
   type LocalRuntimeOptions,
@@ -54,7 +55,7 @@ export interface TestRuntime {
   /** The stream records the mappings gave up on (the on-failure destination). */
   failed(): FailedRecord[];
   /** The poller of the mapping from a table's stream to a function, e.g. ('callEvents', 'publish'). */
-  poller(table: keyof LocalRuntime['tables'], role: FunctionRole): LocalPoller;
+  poller(table: keyof LocalRuntime['tables'], kind: FunctionKind): LocalPoller;
   stop(): Promise<void>;
 }
 
@@ -148,9 +149,9 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
         (event) => sessionId === undefined || event.detail.SessionID === sessionId,
       ),
     failed: () => lines(runtime.failedFile) as FailedRecord[],
-    poller(table, role) {
-      const found = runtime.pollers.find((p) => p.table === runtime.tables[table] && p.role === role);
-      if (!found) throw new Error(`No stream mapping from ${table} to the ${role} function`);
+    poller(table, kind) {
+      const found = runtime.pollers.find((p) => p.table === runtime.tables[table] && p.kind === kind);
+      if (!found) throw new Error(`No stream mapping from ${table} to the ${kind} function`);
       return found;
     },
     async stop() {

@@ -7,12 +7,13 @@ import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import fc from 'fast-check';
+import { CALL_LEVEL_EVENTS, callLevelEvents } from '../../lambda/calls/call-level-events';
 import { initialCallback, resolveMissedCall, withCallback } from '../../lambda/calls/callbacks';
 import { foldCall } from '../../lambda/calls/fold-call';
-import { nextCall, type StoredCall } from '../../lambda/calls/project-calls';
+import { nextCall } from '../../lambda/calls/project-calls';
+import type { StoredCall } from '../../lambda/calls/store';
 import { markStuck } from '../../lambda/calls/stuck';
 import type { CallEventRecord } from '../../lambda/contract';
-import { CALL_LEVEL_EVENTS, callLevelEvents } from '../../lambda/contract/call-level-events';
 import { publishCallEvents, type StreamPublishDeps } from '../../lambda/publish/publish-call-events';
 import { callOf, storedEvent } from '../support/call-events';
 

@@ -5,12 +5,8 @@
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { foldCall } from '../../lambda/calls/fold-call';
-import {
-  CALL_OUTCOMES,
-  type CallRecord,
-  callRecordJsonSchema,
-  callRecordSchema,
-} from '../../lambda/contract';
+import { callRecordJsonSchema } from '../../lambda/calls/json-schemas';
+import { CALL_OUTCOMES, type CallRecord, callRecordSchema } from '../../lambda/calls/record';
 import { callOf, storedEvent } from '../support/call-events';
 
 const REPO_ROOT = join(__dirname, '..', '..');
@@ -69,49 +65,40 @@ describe('callRecordJsonSchema', () => {
   });
 });
 
+/** The source files and packages esbuild puts in the bundle of `entry`. */
+async function bundledInputs(entry: string): Promise<string[]> {
+  const result = await build({
+    absWorkingDir: REPO_ROOT,
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'silent',
+  });
+  return Object.keys(result.metafile.inputs);
+}
+
 describe("the fold's bundle", () => {
   it('carries libphonenumber-js with its min metadata and no zod', async () => {
-    const result = await build({
-      absWorkingDir: REPO_ROOT,
-      entryPoints: ['lambda/calls/fold-call.ts'],
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(result.metafile.inputs);
+    const inputs = await bundledInputs('lambda/calls/fold-call.ts');
     expect(inputs.filter((path) => path.includes('node_modules/zod/'))).toEqual([]);
-    expect(inputs).not.toContain('lambda/contract/call-record.ts');
+    expect(inputs).not.toContain('lambda/calls/record.ts');
     expect(inputs).not.toContain('lambda/contract/schema.ts');
     expect(inputs).toContain('node_modules/libphonenumber-js/metadata.min.json.js');
     expect(inputs.filter((path) => path.includes('metadata.max'))).toEqual([]);
   });
 
   it.each([
-    'lambda/calls/project-calls.ts',
-    'lambda/calls/stuck.ts',
-    'lambda/calls/report.ts',
-    'lambda/contract/call-level-events.ts',
-  ])(
-    'nor does %s, which the projector, the sweep, the report and the publisher use, carry zod',
-    async (entry) => {
-      const result = await build({
-        absWorkingDir: REPO_ROOT,
-        entryPoints: [entry],
-        bundle: true,
-        write: false,
-        metafile: true,
-        platform: 'node',
-        format: 'esm',
-        logLevel: 'silent',
-      });
-      const inputs = Object.keys(result.metafile.inputs);
-      expect(inputs.filter((path) => path.includes('node_modules/zod/'))).toEqual([]);
-      expect(inputs).not.toContain('lambda/contract/call-record.ts');
-    },
-  );
+    'lambda/functions/project-calls.ts',
+    'lambda/functions/sweep-calls.ts',
+    'lambda/functions/publish-call-events.ts',
+  ])('nor does %s, the handler of a function that works with call records, carry zod', async (entry) => {
+    const inputs = await bundledInputs(entry);
+    expect(inputs.filter((path) => path.includes('node_modules/zod/'))).toEqual([]);
+    expect(inputs).not.toContain('lambda/calls/record.ts');
+  });
 
   it("is not in a bundle that uses the contract's index for parsing (the ingest function)", async () => {
     const result = await build({
@@ -130,6 +117,6 @@ describe("the fold's bundle", () => {
     });
     const output = Object.values(result.metafile.outputs)[0];
     expect(output?.inputs['lambda/contract/schema.ts']?.bytesInOutput).toBeGreaterThan(0);
-    expect(output?.inputs['lambda/contract/call-record.ts']?.bytesInOutput ?? 0).toBe(0);
+    expect(output?.inputs['lambda/calls/record.ts']?.bytesInOutput ?? 0).toBe(0);
   });
 });

@@ -4,8 +4,6 @@
  * and how the projector's `nextCall` keeps the callback fields, `stuck` and the index keys.
  */
 import {
-  becameAnswered,
-  becameMissed,
   candidateStartRange,
   initialCallback,
   missedCallsResolvedBy,
@@ -16,9 +14,10 @@ import {
   withCallbackFields,
 } from '../../lambda/calls/callbacks';
 import { foldCall } from '../../lambda/calls/fold-call';
-import { nextCall, type StoredCall } from '../../lambda/calls/project-calls';
+import { nextCall } from '../../lambda/calls/project-calls';
+import type { StoredCall } from '../../lambda/calls/store';
 import { markStuck } from '../../lambda/calls/stuck';
-import { SETTINGS } from '../../lambda/contract/runtime-config';
+import { SETTINGS } from '../../lambda/config/settings';
 import { callOf, storedEvent } from '../support/call-events';
 import { incomingEvents, outgoingEvents, recordOf, wallClock } from '../support/calls';
 
@@ -206,21 +205,6 @@ describe('the lookups the projector makes', () => {
       to: '2021-01-28T11:25:52Z',
     });
     expect(Date.parse(resolvableEndRange(callBack('out-1', 600), 2).to)).toBe(MISSED_END + 600_000);
-  });
-
-  it('tells which writes made a call missed or answered, once', () => {
-    const open = recordOf(missedEvents.slice(0, 1));
-    expect([
-      becameMissed(undefined, missed),
-      becameMissed(open, missed),
-      becameMissed(missed, missed),
-    ]).toEqual([true, true, false]);
-    const answered = callsAgain('in-a', 0);
-    expect([
-      becameAnswered(undefined, answered),
-      becameAnswered(answered, answered),
-      becameAnswered(undefined, missed),
-    ]).toEqual([true, false, false]);
   });
 });
 

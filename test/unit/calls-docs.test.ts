@@ -4,10 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CALL_LEVEL_EVENTS } from '../../lambda/calls/call-level-events';
 import { foldCall, OUTCOME_OF_RESULT_CODE } from '../../lambda/calls/fold-call';
-import { callCentreReport } from '../../lambda/calls/report';
-import { callRecordJsonSchema, type JsonSchema } from '../../lambda/contract';
-import { CALL_LEVEL_EVENTS } from '../../lambda/contract/call-level-events';
+import { callRecordJsonSchema } from '../../lambda/calls/json-schemas';
+import type { JsonSchema } from '../../lambda/contract';
+import { callCentreReport } from '../../scripts/lib/report';
 import { callOf, storedEvent } from '../support/call-events';
 import { recordOf } from '../support/calls';
 

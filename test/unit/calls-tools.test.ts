@@ -1,12 +1,12 @@
 /** `npm run missed` and `npm run report`: their flags, which table they read, and what they print. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_ANSWER_WITHIN_SECONDS } from '../../lambda/calls/report';
-import { SETTINGS } from '../../lambda/contract/runtime-config';
+import { datesOf } from '../../lambda/calls/period';
+import { SETTINGS } from '../../lambda/config/settings';
 import type { RuntimeFile } from '../../local/runtime-file';
-import { daysOf } from '../../scripts/lib/call-queries';
 import { resolveCallsSource } from '../../scripts/lib/calls-source';
 import type { CliIo } from '../../scripts/lib/cli';
+import { DEFAULT_ANSWER_WITHIN_SECONDS } from '../../scripts/lib/report';
 import { formatMissedCalls, formatWait, main as missed, withWaiting } from '../../scripts/missed';
 import { main as report, reportRequest, reportTitle } from '../../scripts/report';
 import { incomingEvents, recordOf, utc } from '../support/calls';
@@ -195,8 +195,8 @@ describe('npm run report: its flags', () => {
   });
 
   it('queries ByDay once per local day of the period, across a month and a leap day', () => {
-    expect(daysOf('2021-01-28', '2021-01-28')).toEqual(['2021-01-28']);
-    expect(daysOf('2024-02-27', '2024-03-01')).toEqual([
+    expect(datesOf('2021-01-28', '2021-01-28')).toEqual(['2021-01-28']);
+    expect(datesOf('2024-02-27', '2024-03-01')).toEqual([
       '2024-02-27',
       '2024-02-28',
       '2024-02-29',

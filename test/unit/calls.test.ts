@@ -3,15 +3,11 @@
  * command the flags mean, a local day as UTC, and the record's summary and list.
  */
 
+import { localPeriod } from '../../lambda/calls/period';
+import type { StoredCall } from '../../lambda/calls/store';
 import type { RuntimeFile } from '../../local/runtime-file';
 import { type CallsIo, commandOf, main, resolveSource } from '../../scripts/calls';
-import {
-  formatRecordList,
-  formatRecordSummary,
-  localDayRange,
-  orderedRecord,
-  type StoredCallRecord,
-} from '../../scripts/lib/call-records';
+import { formatRecordList, formatRecordSummary, orderedRecord } from '../../scripts/lib/call-records';
 import { formatJson, formatTimeline, type StoredEvent } from '../../scripts/lib/timeline';
 
 const SESSION = '4045859e-2dff-4d92-afba-ea57566a6e8b';
@@ -178,33 +174,33 @@ describe('what the flags ask for', () => {
 
 describe('a local day as UTC', () => {
   it('is the zone’s midnight to the next midnight', () => {
-    expect(localDayRange('2021-01-28', 'Europe/Moscow')).toEqual({
+    expect(localPeriod('2021-01-28', '2021-01-28', 'Europe/Moscow')).toEqual({
       from: '2021-01-27T21:00:00Z',
       to: '2021-01-28T21:00:00Z',
     });
-    expect(localDayRange('2021-12-31', 'UTC')).toEqual({
+    expect(localPeriod('2021-12-31', '2021-12-31', 'UTC')).toEqual({
       from: '2021-12-31T00:00:00Z',
       to: '2022-01-01T00:00:00Z',
     });
   });
 
   it('has 23 hours on the change to summer time and 25 on the change back', () => {
-    expect(localDayRange('2021-03-28', 'Europe/Berlin')).toEqual({
+    expect(localPeriod('2021-03-28', '2021-03-28', 'Europe/Berlin')).toEqual({
       from: '2021-03-27T23:00:00Z',
       to: '2021-03-28T22:00:00Z',
     });
-    expect(localDayRange('2021-10-31', 'Europe/Berlin')).toEqual({
+    expect(localPeriod('2021-10-31', '2021-10-31', 'Europe/Berlin')).toEqual({
       from: '2021-10-30T22:00:00Z',
       to: '2021-10-31T23:00:00Z',
     });
   });
 
   it.each(['2021-02-30', '28.01.2021', '2021-1-28', ''])('refuses %j', (date) => {
-    expect(() => localDayRange(date, 'Europe/Moscow')).toThrow('Not a date');
+    expect(() => localPeriod(date, date, 'Europe/Moscow')).toThrow('Not a date');
   });
 });
 
-const missed: StoredCallRecord = {
+const missed: StoredCall = {
   SessionID: SESSION,
   Direction: 'incoming',
   CityNumber: '4950001000',
@@ -236,7 +232,7 @@ const missed: StoredCallRecord = {
   PendingCallback: 'pending',
   Version: 3,
 };
-const answered: StoredCallRecord = {
+const answered: StoredCall = {
   ...missed,
   SessionID: 'out-1',
   Direction: 'outgoing',
@@ -257,7 +253,7 @@ const answered: StoredCallRecord = {
   PendingCallback: undefined,
   Version: 1,
 };
-const open: StoredCallRecord = {
+const open: StoredCall = {
   SessionID: 'open-1',
   Direction: 'incoming',
   CityNumber: '4950001000',
@@ -292,7 +288,7 @@ describe('the record’s summary', () => {
       CallbackSessionID: 'out-1',
       CallbackAfterSeconds: 1956,
     };
-    expect(formatRecordSummary(resolved as StoredCallRecord)).toContain(
+    expect(formatRecordSummary(resolved as StoredCall)).toContain(
       '  Callback called-back by out-1 after 1956 s',
     );
     expect(formatRecordSummary(open).split('\n')).toEqual([

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { foldCall } from '../../lambda/calls/fold-call';
-import { type CallEventRecord, callRecordSchema } from '../../lambda/contract';
+import { callRecordSchema } from '../../lambda/calls/record';
+import type { CallEventRecord } from '../../lambda/contract';
 import { callOf, storedEvent } from '../support/call-events';
 
 const CITY = '4950665310';

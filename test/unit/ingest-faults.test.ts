@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { INGEST_ENV } from '../../lambda/contract/runtime-config';
+import { INGEST_ENV } from '../../lambda/config/environment';
 import { SPEC_EXAMPLES } from '../../lambda/contract/spec-examples';
 import { loadIngestHandler, proxyEvent, INGEST_TABLES as TABLES } from '../support/ingest-handler';
 

@@ -12,6 +12,8 @@ import { PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall, type marshallOptions } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
+import { SETTINGS } from '../../lambda/config/settings';
+import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS } from '../../lambda/config/tables';
 import {
   absentValuesOf,
   callEventSchema,
@@ -20,7 +22,6 @@ import {
   isHookType,
   SERVICE_FIELDS,
 } from '../../lambda/contract';
-import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS, SETTINGS } from '../../lambda/contract/runtime-config';
 import { SPEC_EXAMPLES, specExamplePayload } from '../../lambda/contract/spec-examples';
 import { sha256 } from '../../lambda/ingest/auth';
 import { toHttpResponse, type WebhookResponse } from '../../lambda/ingest/http';

@@ -6,13 +6,9 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { foldCall } from '../../lambda/calls/fold-call';
-import {
-  type CallsStore,
-  nextCall,
-  type ProjectDeps,
-  projectCalls,
-  type StoredCall,
-} from '../../lambda/calls/project-calls';
+import { MemoryCallsStore } from '../../lambda/calls/memory-store';
+import { nextCall, type ProjectDeps, projectCalls } from '../../lambda/calls/project-calls';
+import type { StoredCall } from '../../lambda/calls/store';
 import type { CallEventRecord } from '../../lambda/contract';
 import { callOf, storedEvent } from '../support/call-events';
 
@@ -24,45 +20,19 @@ const missedCall = (n: number) => [
   storedEvent(call(n)('MissedIncCall', { EndTime: '2021-01-28 14:15:52', Duration: 0, ResultCode: '304' })),
 ];
 
-class MemoryCalls implements CallsStore {
-  events = new Map<string, CallEventRecord[]>();
-  calls = new Map<string, StoredCall>();
-  puts: StoredCall[] = [];
+/** The shared in-memory store, with the faults a test injects: another writer first, a throttled read. */
+class MemoryCalls extends MemoryCallsStore {
   /** Called before each put: lets a test change the record under the writer. */
   beforePut: (call: StoredCall) => void = () => {};
   failFor = new Set<string>();
 
-  add(...events: CallEventRecord[]) {
-    for (const e of events) this.events.set(e.SessionID, [...(this.events.get(e.SessionID) ?? []), e]);
-  }
-  async getCall(id: string) {
+  override async getCall(id: string) {
     if (this.failFor.has(id)) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
-    const stored = this.calls.get(id);
-    return stored && structuredClone(stored);
+    return super.getCall(id);
   }
-  async eventsOf(id: string) {
-    return [...(this.events.get(id) ?? [])];
-  }
-  async customerCalls(customer: string, from: string, to: string) {
-    return [...this.calls.values()].filter(
-      (c) => c.CustomerNumber === customer && c.StartedAt >= from && c.StartedAt <= to,
-    );
-  }
-  async pendingMissedCalls(customer: string, from: string, to: string) {
-    return [...this.calls.values()].filter(
-      (c) =>
-        c.PendingCallback === 'pending' &&
-        c.CustomerNumber === customer &&
-        (c.EndedAt ?? '') >= from &&
-        (c.EndedAt ?? '') <= to,
-    );
-  }
-  async putCall(call: StoredCall, expected: number | undefined) {
+  override async putCall(call: StoredCall, expected: number | undefined) {
     this.beforePut(call);
-    if (this.calls.get(call.SessionID)?.Version !== expected) return false;
-    this.calls.set(call.SessionID, structuredClone(call));
-    this.puts.push(call);
-    return true;
+    return super.putCall(call, expected);
   }
 }
 
@@ -82,7 +52,8 @@ function setup(store = new MemoryCalls()) {
   const metric = { addMetric: jest.fn() };
   const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
   const deps: ProjectDeps = {
-    store,
+    calls: store,
+    events: store,
     fold: { timeZone: 'Europe/Moscow', defaultCountry: 'RU' },
     callbackWindowHours: 72,
     logger,
@@ -96,12 +67,12 @@ describe('projectCalls', () => {
   it('writes one record per call, however many of its events the batch holds', async () => {
     const { store, deps, metricValue } = setup();
     const events = [...missedCall(1), ...missedCall(2)];
-    store.add(...events);
+    store.addEvents(...events);
 
     const result = await projectCalls(batch(...events.map(insert)), deps);
 
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(store.puts.map((c) => [c.SessionID, c.Version, c.Status, c.Outcome])).toEqual([
+    expect(store.writes.map((c) => [c.SessionID, c.Version, c.Status, c.Outcome])).toEqual([
       ['session-1', 1, 'ended', 'missed'],
       ['session-2', 1, 'ended', 'missed'],
     ]);
@@ -118,23 +89,23 @@ describe('projectCalls', () => {
   it('writes nothing when a replay or re-delivery changes nothing', async () => {
     const { store, deps } = setup();
     const events = missedCall(1);
-    store.add(...events);
+    store.addEvents(...events);
     await projectCalls(batch(...events.map(insert)), deps);
 
     await projectCalls(batch(...events.map(insert)), deps);
 
-    expect(store.puts).toHaveLength(1);
+    expect(store.writes).toHaveLength(1);
     expect(store.calls.get('session-1')?.Version).toBe(1);
   });
 
   it('folds a later event into a new Version', async () => {
     const { store, deps } = setup();
     const [create, missed] = missedCall(1) as [CallEventRecord, CallEventRecord];
-    store.add(create);
+    store.addEvents(create);
     await projectCalls(batch(insert(create, 1)), deps);
     expect(store.calls.get('session-1')).toMatchObject({ Status: 'open', Version: 1 });
 
-    store.add(missed);
+    store.addEvents(missed);
     await projectCalls(batch(insert(missed, 2)), deps);
 
     expect(store.calls.get('session-1')).toMatchObject({ Status: 'ended', Outcome: 'missed', Version: 2 });
@@ -143,7 +114,7 @@ describe('projectCalls', () => {
   it('reads again and retries when another writer changed the record first', async () => {
     const { store, deps } = setup();
     const events = missedCall(1);
-    store.add(...events);
+    store.addEvents(...events);
     let raced = false;
     store.beforePut = (call) => {
       if (raced) return;
@@ -157,14 +128,14 @@ describe('projectCalls', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     // The retry saw the other writer's record, identical to its own fold: nothing more to write.
     expect(store.calls.get('session-1')?.Version).toBe(1);
-    expect(store.puts).toHaveLength(0);
+    expect(store.writes).toHaveLength(0);
   });
 
   it('gives up after maxWrites conflicts and reports every record of that call only', async () => {
     const { store, deps, logger, metricValue } = setup();
     const one = missedCall(1);
     const two = missedCall(2);
-    store.add(...one, ...two);
+    store.addEvents(...one, ...two);
     store.beforePut = (call) => {
       // Another writer keeps getting there first, each time with a record this fold would change.
       if (call.SessionID !== 'session-1') return;
@@ -195,7 +166,7 @@ describe('projectCalls', () => {
 
   it('reports the records of a call whose store call failed, and projects the rest', async () => {
     const { store, deps } = setup();
-    store.add(...missedCall(1), ...missedCall(2));
+    store.addEvents(...missedCall(1), ...missedCall(2));
     store.failFor.add('session-2');
 
     const result = await projectCalls(batch(...[...missedCall(1), ...missedCall(2)].map(insert)), deps);
@@ -206,13 +177,13 @@ describe('projectCalls', () => {
 
   it('skips what is not an INSERT, and fails the whole batch for a record it cannot identify', async () => {
     const { store, deps } = setup();
-    store.add(...missedCall(1));
+    store.addEvents(...missedCall(1));
     const removed: DynamoDBRecord = {
       ...insert(missedCall(1)[0] as CallEventRecord, 1),
       eventName: 'REMOVE',
     };
     await expect(projectCalls(batch(removed), deps)).resolves.toEqual({ batchItemFailures: [] });
-    expect(store.puts).toHaveLength(0);
+    expect(store.writes).toHaveLength(0);
 
     const anonymous: DynamoDBRecord = { eventName: 'INSERT', dynamodb: { SequenceNumber: '1' } };
     await expect(projectCalls(batch(anonymous), deps)).rejects.toThrow(/no SessionID/);
@@ -265,7 +236,7 @@ describe('projectCalls: settling missed calls', () => {
     ];
   };
   const project = async (deps: ProjectDeps, events: CallEventRecord[]) => {
-    (deps.store as MemoryCalls).add(...events);
+    (deps.calls as unknown as MemoryCalls).addEvents(...events);
     return projectCalls(batch(...events.map(insert)), deps);
   };
 

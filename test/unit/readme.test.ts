@@ -3,8 +3,11 @@
  * by hand and drifts: the published event, every EventKey it quotes, the daylight-saving table,
  * the call record's summary in the local session, and the local day of the Calls console query.
  */
+
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localPeriod } from '../../lambda/calls/period';
+import { SETTINGS } from '../../lambda/config/settings';
 import {
   HOOK_TYPES,
   type HookType,
@@ -13,9 +16,8 @@ import {
   toCallEventDetail,
   toCallEventRecord,
 } from '../../lambda/contract';
-import { SETTINGS } from '../../lambda/contract/runtime-config';
 import { SPEC_EXAMPLES } from '../../lambda/contract/spec-examples';
-import { formatRecordSummary, localDayRange } from '../../scripts/lib/call-records';
+import { formatRecordSummary } from '../../scripts/lib/call-records';
 import { recordOf as callRecordOf, incomingEvents } from '../support/calls';
 
 const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -82,7 +84,7 @@ describe('README.md', () => {
   });
 
   it('the Calls console query’s day is the Moscow day in UTC, to its last second', () => {
-    const { from, to } = localDayRange('2021-01-28', 'Europe/Moscow');
+    const { from, to } = localPeriod('2021-01-28', '2021-01-28', 'Europe/Moscow');
     const last = new Date(Date.parse(to) - 1000).toISOString().replace('.000Z', 'Z');
     expect(README).toMatch(new RegExp(`2021-01-28 is \`${from}\` to\\s+\`${last}\``));
   });

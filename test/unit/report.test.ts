@@ -2,11 +2,17 @@
  * The call-centre report over the scripted day (test/support/report-day.ts): every figure below
  * is worked out by hand from the script.
  */
-import { callCentreReport, isReportDay, median, percentile, reportPeriod } from '../../lambda/calls/report';
+import { isLocalDate, localPeriod } from '../../lambda/calls/period';
+import type { StoredCall } from '../../lambda/calls/store';
+import { callCentreReport } from '../../scripts/lib/report';
 import { formatReport } from '../../scripts/lib/report-format';
+import { median, percentile } from '../../scripts/lib/stats';
 import { A, B, DAY, E1, E2, E3, projectScript } from '../support/report-day';
 
-const history = projectScript();
+let history: StoredCall[];
+beforeAll(async () => {
+  history = await projectScript();
+});
 
 describe('the scripted day', () => {
   it('resolves the missed calls as the script says', () => {
@@ -161,17 +167,17 @@ describe('callCentreReport', () => {
 
 describe('the report period and the statistics', () => {
   it('turns local days into the StartedAt range of the index queries', () => {
-    expect(reportPeriod('2021-01-28', '2021-01-28', 'Europe/Moscow')).toEqual({
+    expect(localPeriod('2021-01-28', '2021-01-28', 'Europe/Moscow')).toEqual({
       from: '2021-01-27T21:00:00Z',
       to: '2021-01-28T21:00:00Z',
     });
-    expect(reportPeriod('2021-01-01', '2021-01-31', 'UTC')).toEqual({
+    expect(localPeriod('2021-01-01', '2021-01-31', 'UTC')).toEqual({
       from: '2021-01-01T00:00:00Z',
       to: '2021-02-01T00:00:00Z',
     });
-    expect(() => reportPeriod('2021-01-29', '2021-01-28', 'UTC')).toThrow(/ends .* before it starts/);
-    expect(() => reportPeriod('2021-02-30', '2021-03-01', 'UTC')).toThrow(/Not a day/);
-    expect([isReportDay('2024-02-29'), isReportDay('2023-02-29'), isReportDay('28.01.2021')]).toEqual([
+    expect(() => localPeriod('2021-01-29', '2021-01-28', 'UTC')).toThrow(/ends .* before it starts/);
+    expect(() => localPeriod('2021-02-30', '2021-03-01', 'UTC')).toThrow(/Not a date/);
+    expect([isLocalDate('2024-02-29'), isLocalDate('2023-02-29'), isLocalDate('28.01.2021')]).toEqual([
       true,
       false,
       false,
@@ -188,7 +194,10 @@ describe('the report period and the statistics', () => {
 });
 
 describe('formatReport', () => {
-  const text = formatReport(callCentreReport(history, DAY));
+  let text: string;
+  beforeAll(() => {
+    text = formatReport(callCentreReport(history, DAY));
+  });
   const row = (label: string) =>
     text
       .split('\n')

@@ -4,8 +4,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TOKEN_HEADER } from '../../lambda/config/webhook';
 import { localTimeToUtcIso, parseCallEvent, toCallEventRecord } from '../../lambda/contract';
-import { TOKEN_HEADER } from '../../lambda/contract/runtime-config';
 import { parseRuntimeFile, type RuntimeFile, readRuntimeFile } from '../../local/runtime-file';
 import {
   acceptedEvents,

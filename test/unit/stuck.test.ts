@@ -1,6 +1,6 @@
 /** The stuck-call rule: an open call with nothing received for the threshold, and the record the sweep writes. */
 import { isStuck, markStuck, stuckCutoff } from '../../lambda/calls/stuck';
-import { SETTINGS } from '../../lambda/contract/runtime-config';
+import { SETTINGS } from '../../lambda/config/settings';
 import { incomingEvents, recordOf } from '../support/calls';
 
 const MINUTES = SETTINGS.stuckCallAfterMinutes.default;

@@ -1,44 +1,13 @@
 /** The sweep: open calls past the threshold become stuck, once; pending missed calls are settled again. */
 import { foldCall } from '../../lambda/calls/fold-call';
-import { nextCall, type StoredCall } from '../../lambda/calls/project-calls';
-import { type SweepStore, sweepCalls } from '../../lambda/calls/sweep-calls';
+import { MemoryCallsStore } from '../../lambda/calls/memory-store';
+import { nextCall } from '../../lambda/calls/project-calls';
+import type { StoredCall } from '../../lambda/calls/store';
+import { sweepCalls } from '../../lambda/calls/sweep-calls';
 import { callOf, storedEvent } from '../support/call-events';
 
 const CITY = '4950665310';
 const NOW = new Date('2021-01-28T20:00:00Z');
-
-class MemoryCalls implements SweepStore {
-  calls = new Map<string, StoredCall>();
-  constructor(records: StoredCall[]) {
-    for (const r of records) this.calls.set(r.SessionID, r);
-  }
-  async getCall(id: string) {
-    return this.calls.get(id);
-  }
-  async putCall(call: StoredCall, expected: number | undefined) {
-    if (this.calls.get(call.SessionID)?.Version !== expected) return false;
-    this.calls.set(call.SessionID, call);
-    return true;
-  }
-  async openCallsBefore(cutoff: string) {
-    return [...this.calls.values()].filter((c) => c.OpenCall === 'open' && c.LastReceivedAt <= cutoff);
-  }
-  async pendingSince(from: string) {
-    return [...this.calls.values()].filter(
-      (c) => c.PendingCallback === 'pending' && (c.EndedAt ?? '') >= from,
-    );
-  }
-  async customerCalls(customer: string, from: string, to: string) {
-    return [...this.calls.values()].filter(
-      (c) => c.CustomerNumber === customer && c.StartedAt >= from && c.StartedAt <= to,
-    );
-  }
-  async pendingMissedCalls(customer: string, from: string, to: string) {
-    return (await this.pendingSince(from)).filter(
-      (c) => c.CustomerNumber === customer && (c.EndedAt ?? '') <= to,
-    );
-  }
-}
 
 /** A record as the projector writes it, from bodies whose events were received at `receivedAt`. */
 function record(
@@ -54,7 +23,7 @@ function record(
   return nextCall(undefined, foldCall(events)) as StoredCall;
 }
 
-const deps = (store: MemoryCalls) => ({
+const deps = (store: MemoryCallsStore) => ({
   store,
   stuckAfterMinutes: 240,
   callbackWindowHours: 72,
@@ -84,7 +53,7 @@ describe('sweepCalls', () => {
   );
 
   it('marks stuck the open calls quiet for the threshold, and only them, once', async () => {
-    const store = new MemoryCalls([quiet, recent, ended]);
+    const store = new MemoryCallsStore([quiet, recent, ended]);
     const first = await sweepCalls(deps(store));
     expect(first).toMatchObject({ stuck: 1, openChecked: 1 });
     expect(store.calls.get('open-old')).toMatchObject({ Status: 'stuck', Version: 2 });
@@ -114,7 +83,7 @@ describe('sweepCalls', () => {
       '2021-01-28T09:11:01Z',
       '0052002651',
     );
-    const store = new MemoryCalls([ended, back]);
+    const store = new MemoryCallsStore([ended, back]);
     expect(store.calls.get('ended')).toMatchObject({ CallbackStatus: 'pending' });
     expect(await sweepCalls(deps(store))).toMatchObject({ resolved: 1, pendingChecked: 1 });
     expect(store.calls.get('ended')).toMatchObject({

@@ -7,8 +7,8 @@
  * nor builds it.
  */
 import * as z from 'zod/mini';
-import { describe as d } from './describe';
-import { CALLS_SPARSE_INDEXES } from './runtime-config';
+import { describe as d } from '../contract/describe';
+import { CALLS_SPARSE_INDEXES } from './table';
 
 const instant = (description: string) => d(z.string(), `${description} UTC, ISO-8601.`);
 const seconds = (description: string) => d(z.int().check(z.minimum(0)), description);

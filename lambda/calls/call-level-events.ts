@@ -4,7 +4,9 @@
  * images). Zod-free, so the publisher's bundle carries no zod; the JSON Schemas of their
  * details come from call-record.ts.
  */
-import type { CallbackStatus, CallRecord } from './call-record';
+
+import { isoSeconds } from '../shared/time';
+import type { CallbackStatus, CallRecord } from './record';
 
 export const CALL_LEVEL_EVENTS = {
   /** A call first became `ended`; `detail` is the record. */
@@ -33,9 +35,6 @@ function publicRecord(record: CallRecord & { ExpiresAt?: number }): Record<strin
 
 const isResolved = (status: CallbackStatus | undefined) =>
   status === 'called-back' || status === 'customer-called-again';
-
-/** An ISO instant without milliseconds when it has none, like the record's own times. */
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** The record as a detail: the record, and its stable EventId. */
 function recordDetail(record: CallRecord, detailType: CallLevelEventType): CallLevelEvent['detail'] {
@@ -79,7 +78,7 @@ export function callLevelEvents(
     const type = CALL_LEVEL_EVENTS.missedCallResolved;
     events.push({
       detailType: type,
-      time: iso(Date.parse(after.EndedAt) + after.CallbackAfterSeconds * 1000),
+      time: isoSeconds(Date.parse(after.EndedAt) + after.CallbackAfterSeconds * 1000),
       detail: {
         SessionID: after.SessionID,
         CallbackStatus: after.CallbackStatus,

@@ -1,8 +1,7 @@
 /**
  * The call-centre report over Calls records, pure: `callCentreReport(records, options)` gives
  * the object that `npm run report -- --json` prints. The caller reads the records through the
- * Calls table's indexes (ByCityNumber, `StartedAt` in `reportPeriod(from, to, timeZone)`,
- * never a scan) and passes them here; the report itself keeps only the records of the period
+ * Calls table's indexes (`DynamoDbCallsStore.callsOfPeriod`, never a scan) and passes them here; the report itself keeps only the records of the period
  * (by `Day`) and the city number asked for, and one record per SessionID (the highest
  * Version), so an index query that reads a little more, or the same call twice, changes nothing.
  *
@@ -34,8 +33,8 @@
  * a median of an even count is the mean of the two middle values; each is 0 over no values.
  * Rates and averages are plain numbers, not rounded; every count is an integer.
  */
-import type { CallRecord } from '../contract/call-record';
-import { localTimeToUtcIso } from '../contract/local-time';
+import type { CallRecord } from '../../lambda/calls';
+import { mean, median, percentile } from './stats';
 
 /** `--answer-within`: the service level's threshold, in seconds. */
 export const DEFAULT_ANSWER_WITHIN_SECONDS = 20;
@@ -94,51 +93,7 @@ export interface CallCentreReport {
   byEmployee: Record<string, EmployeeFigures>;
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A real calendar date written `YYYY-MM-DD`. */
-export function isReportDay(value: string): boolean {
-  if (!DAY.test(value)) return false;
-  const ms = Date.parse(`${value}T00:00:00Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value);
-}
-
-/**
- * The `StartedAt` range (UTC ISO; `from` inclusive, `to` exclusive) of the calls whose local
- * `Day` in `timeZone` is from `from` to `to` inclusive: the key condition of the index queries.
- */
-export function reportPeriod(from: string, to: string, timeZone: string): { from: string; to: string } {
-  for (const day of [from, to])
-    if (!isReportDay(day)) throw new RangeError(`Not a day (YYYY-MM-DD): ${JSON.stringify(day)}`);
-  if (to < from) throw new RangeError(`The period ends (${to}) before it starts (${from})`);
-  const dayAfter = new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  return {
-    from: localTimeToUtcIso(`${from} 00:00:00`, timeZone),
-    to: localTimeToUtcIso(`${dayAfter} 00:00:00`, timeZone),
-  };
-}
-
-const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
-const mean = (values: readonly number[]) => (values.length === 0 ? 0 : sum(values) / values.length);
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
-const ascending = (values: readonly number[]) => [...values].sort((a, b) => a - b);
-
-/** Nearest-rank percentile (`p` in (0, 1]): the ⌈p·n⌉-th smallest value; 0 for none. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = ascending(values);
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
-}
-
-/** The middle value, or the mean of the two middle values for an even count; 0 for none. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = ascending(values);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 function lineFigures(records: readonly CallRecord[], answerWithinSeconds: number): LineFigures {
   const incoming = records.filter((r) => r.Direction === 'incoming');

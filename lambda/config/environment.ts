@@ -1,0 +1,39 @@
+/**
+ * The environment variables each function reads: the stack sets them (lib/constructs/), the
+ * function's `config.ts` reads them once at cold start, and local mode passes the stack's own.
+ * A setting's variable is the setting's (settings.ts); the rest name the resources a function uses.
+ */
+import { SETTINGS } from './settings';
+
+export const INGEST_ENV = {
+  callEventsTable: 'CALL_EVENTS_TABLE',
+  rejectedEventsTable: 'REJECTED_EVENTS_TABLE',
+  /** ARN of the Secrets Manager secret holding the webhook token (deployed default). */
+  tokenSecretArn: 'WEBHOOK_TOKEN_SECRET_ARN',
+  /** Hex SHA-256 of the webhook token (the no-secret alternative). */
+  tokenSha256: 'WEBHOOK_TOKEN_SHA256',
+  timeZone: SETTINGS.timeZone.env,
+  maxBodyBytes: SETTINGS.maxBodyBytes.env,
+  retentionDays: SETTINGS.retentionDays.env,
+  rejectedRetentionDays: SETTINGS.rejectedRetentionDays.env,
+} as const;
+
+export const PROJECT_ENV = {
+  callEventsTable: INGEST_ENV.callEventsTable,
+  callsTable: 'CALLS_TABLE',
+  callbackWindowHours: SETTINGS.callbackWindowHours.env,
+  timeZone: SETTINGS.timeZone.env,
+  defaultCountry: SETTINGS.defaultCountry.env,
+  retentionDays: SETTINGS.retentionDays.env,
+} as const;
+
+export const SWEEP_ENV = {
+  callsTable: PROJECT_ENV.callsTable,
+  stuckCallAfterMinutes: SETTINGS.stuckCallAfterMinutes.env,
+  callbackWindowHours: SETTINGS.callbackWindowHours.env,
+} as const;
+
+export const PUBLISH_ENV = {
+  eventBusName: 'EVENT_BUS_NAME',
+  eventSource: SETTINGS.eventSource.env,
+} as const;

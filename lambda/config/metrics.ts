@@ -1,0 +1,31 @@
+/**
+ * The EMF metrics the functions emit (Powertools) and the alarms and dashboard watch. Every
+ * metric carries the `service` dimension alone; ingest outcomes are also emitted with
+ * `service` + `HookType`. An alarm must name exactly one of those dimension sets.
+ */
+export const METRICS = {
+  namespace: 'CallEvents',
+  /** Powertools' service name, which it also puts in the `service` dimension. */
+  service: 'call-events',
+  dimensions: { service: 'service', hookType: 'HookType' },
+  ingest: {
+    accepted: 'Accepted',
+    duplicate: 'Duplicate',
+    /** Invalid JSON or contract, and bodies over the limit: all quarantined. */
+    rejected: 'Rejected',
+    unauthorized: 'Unauthorized',
+    /** DynamoDB refused the write; the provider was answered 503. */
+    storageUnavailable: 'StorageUnavailable',
+    /** An unexpected failure, answered 500. */
+    error: 'IngestError',
+  },
+  publish: { published: 'Published', failed: 'PublishFailed' },
+  /** Calls records written, and calls that could not be projected (reported for retry). */
+  project: {
+    projected: 'CallsProjected',
+    failed: 'CallProjectionFailed',
+    callbacksResolved: 'CallbacksResolved',
+  },
+  /** Calls the sweep marked stuck. */
+  sweep: { stuck: 'CallsStuck' },
+} as const;
