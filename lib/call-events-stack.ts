@@ -72,7 +72,7 @@ export class CallEventsStack extends Stack {
     output(
       'CallsTableName',
       this.store.calls.tableName,
-      'One record per call; indexes ByCustomerNumber, ByCityNumber, ByDay, PendingCallbacks, OpenCalls',
+      'One record per call; indexes ByCustomerNumber, ByCityNumber, ByDay, MissedCallsByCustomer, PendingCallbacks, OpenCalls',
     );
     output('MissedCallsQueueUrl', this.routing.missedCalls.queue.queueUrl, 'Every MissedIncCall event');
     output('EndedCallsQueueUrl', this.routing.endedCalls.queue.queueUrl, 'Every EndIncCall event');

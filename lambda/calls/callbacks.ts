@@ -15,6 +15,10 @@ import { CALLS_SPARSE_INDEXES } from './table';
 
 const OPEN_CALL = CALLS_SPARSE_INDEXES.openCalls.value;
 const PENDING_CALLBACK = CALLS_SPARSE_INDEXES.pendingCallbacks.value;
+const RESOLVED: readonly (CallbackStatus | undefined)[] = [
+  'called-back',
+  'customer-called-again',
+] satisfies CallbackResolution['CallbackStatus'][];
 
 /** What a resolver must have; a Calls record has all of it. */
 export type CallbackCandidate = Pick<
@@ -24,8 +28,8 @@ export type CallbackCandidate = Pick<
 /** What a missed call must have; a Calls record has all of it. */
 export type MissedCall = Pick<CallRecord, 'SessionID' | 'Status' | 'Outcome' | 'CustomerNumber' | 'EndedAt'>;
 
-/** The callback fields a missed call gets: `pending`, or how it was resolved. */
-export type CallbackFields = { CallbackStatus: 'pending' } | CallbackResolution;
+/** The callback fields a missed call gets: how it was resolved, else `pending` or `not-called-back`. */
+export type CallbackFields = { CallbackStatus: 'pending' | 'not-called-back' } | CallbackResolution;
 
 const CALLBACK_FIELDS = ['CallbackStatus', 'CallbackSessionID', 'CallbackAfterSeconds'] as const;
 
@@ -39,11 +43,11 @@ export function isAnsweredCall(record: Pick<CallRecord, 'Status' | 'Outcome'>): 
   return record.Status === 'ended' && record.Outcome === 'answered';
 }
 
-/** `CallbackStatus` is a resolution (not `pending`, not absent). */
+/** `CallbackStatus` is a resolution (not `pending` or `not-called-back`, not absent). */
 export function isResolved(
   status: CallbackStatus | undefined,
 ): status is CallbackResolution['CallbackStatus'] {
-  return status === 'called-back' || status === 'customer-called-again';
+  return RESOLVED.includes(status);
 }
 
 /**
@@ -70,47 +74,41 @@ export function resolves(
   };
 }
 
-/** Earliest `StartedAt` first, then `SessionID`: the same resolver whatever order the candidates come in. */
+/** Earliest `StartedAt` first, then `SessionID`: the same resolver whatever order the calls come in. */
 function byStart(a: CallbackCandidate, b: CallbackCandidate): number {
   const d = Date.parse(a.StartedAt) - Date.parse(b.StartedAt);
   return d !== 0 ? d : a.SessionID < b.SessionID ? -1 : a.SessionID > b.SessionID ? 1 : 0;
 }
 
 /**
- * The callback fields of a call that has just become missed: its resolution by the earliest
- * resolving call among those already stored (earliest `StartedAt`, then smallest `SessionID`),
- * else `pending`. Undefined when `missed` is not a missed call.
+ * The callback fields of `missed` from the customer's calls as stored, in any order: the
+ * resolution by the earliest call that resolves it (earliest `StartedAt`, then smallest
+ * `SessionID`); with none, `pending` while the window lasts and `not-called-back` once `now` is
+ * past its end (a call may still start in the window's last second). Undefined when `missed` is
+ * not a missed call.
  */
-export function initialCallback(
+export function callbackOf(
   missed: MissedCall,
-  candidatesAlreadyStored: readonly CallbackCandidate[],
+  calls: readonly CallbackCandidate[],
   windowHours: number,
+  now: Date,
 ): CallbackFields | undefined {
   if (!isMissedCall(missed)) return undefined;
-  for (const candidate of [...candidatesAlreadyStored].sort(byStart)) {
+  for (const candidate of [...calls].sort(byStart)) {
     const resolution = resolves(missed, candidate, windowHours);
     if (resolution) return resolution;
   }
-  return { CallbackStatus: 'pending' };
+  const windowEnd = Date.parse(missed.EndedAt as string) + windowHours * HOUR_MS;
+  return { CallbackStatus: now.getTime() > windowEnd ? 'not-called-back' : 'pending' };
 }
 
-/**
- * The pending missed calls that a newly answered call resolves, each with its resolution, in
- * the order given. Missed calls already resolved (or not missed) are left out, so one resolver
- * never overwrites an earlier resolution.
- */
-export function missedCallsResolvedBy<M extends MissedCall & Pick<CallRecord, 'CallbackStatus'>>(
-  resolver: CallbackCandidate,
-  pendingMissedCalls: readonly M[],
-  windowHours: number,
-): { missed: M; resolution: CallbackResolution }[] {
-  const resolved: { missed: M; resolution: CallbackResolution }[] = [];
-  for (const missed of pendingMissedCalls) {
-    if (isResolved(missed.CallbackStatus)) continue;
-    const resolution = resolves(missed, resolver, windowHours);
-    if (resolution) resolved.push({ missed, resolution });
-  }
-  return resolved;
+/** The record already has exactly these callback fields. */
+export function hasCallback(
+  record: Partial<Pick<CallRecord, (typeof CALLBACK_FIELDS)[number]>>,
+  fields: CallbackFields,
+): boolean {
+  const wanted = fields as Partial<Record<(typeof CALLBACK_FIELDS)[number], unknown>>;
+  return CALLBACK_FIELDS.every((field) => record[field] === wanted[field]);
 }
 
 /** The StartedAt range of the calls that could resolve `missed` (for a ByCustomerNumber query). */
@@ -123,7 +121,7 @@ export function candidateStartRange(
   return { from: isoSeconds(endedAt), to: isoSeconds(endedAt + windowHours * HOUR_MS) };
 }
 
-/** The EndedAt range of the missed calls that `resolver` could resolve (for a PendingCallbacks query). */
+/** The EndedAt range of the missed calls that a call starting at `resolver.StartedAt` could resolve (index MissedCallsByCustomer). */
 export function resolvableEndRange(
   resolver: Pick<CallRecord, 'StartedAt'>,
   windowHours: number,
@@ -132,13 +130,15 @@ export function resolvableEndRange(
   return { from: isoSeconds(startedAt - windowHours * HOUR_MS), to: isoSeconds(startedAt) };
 }
 
-/** Sets the sparse index keys from `Status` and `CallbackStatus`, so that they never disagree. */
+/** Sets the sparse index keys from `Status`, `Outcome` and `CallbackStatus`, so that they never disagree. */
 export function withIndexKeys<T extends CallRecord>(record: T): T {
-  const { OpenCall: _open, PendingCallback: _pending, ...rest } = record;
+  const { OpenCall: _open, PendingCallback: _pending, MissedCustomerNumber: _missed, ...rest } = record;
+  const customer = isMissedCall(record) ? record.CustomerNumber : undefined;
   return {
     ...rest,
     ...(record.Status === 'open' ? { OpenCall: OPEN_CALL } : {}),
     ...(record.CallbackStatus === 'pending' ? { PendingCallback: PENDING_CALLBACK } : {}),
+    ...(customer !== undefined ? { MissedCustomerNumber: customer } : {}),
   } as T;
 }
 
@@ -149,9 +149,9 @@ export function withCallback<T extends CallRecord>(record: T, fields: CallbackFi
   return withIndexKeys({ ...rest, ...fields } as T);
 }
 
-/** The record to write for a pending missed call that `resolution` resolves: its next Version. */
-export function resolveMissedCall<T extends CallRecord>(missed: T, resolution: CallbackResolution): T {
-  return { ...withCallback(missed, resolution), Version: missed.Version + 1 };
+/** The record to write for a missed call whose callback fields become `fields`: its next Version. */
+export function settledMissedCall<T extends CallRecord>(missed: T, fields: CallbackFields): T {
+  return { ...withCallback(missed, fields), Version: missed.Version + 1 };
 }
 
 /**

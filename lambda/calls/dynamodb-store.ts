@@ -158,12 +158,8 @@ export class DynamoDbCallsStore implements CallsStore {
     return this.queryIndex(CALLS_INDEXES.byCustomerNumber, customerNumber, { newestFirst: true });
   }
 
-  customerPendingCallbacks(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
-    const index = CALLS_SPARSE_INDEXES.pendingCallbacks;
-    return this.queryIndex(index, index.value, {
-      sort: { between: [from, to] },
-      filter: ['CustomerNumber', customerNumber],
-    });
+  customerMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
+    return this.queryIndex(CALLS_INDEXES.missedByCustomer, customerNumber, { sort: { between: [from, to] } });
   }
 
   pendingCallbacks(options: { endedFrom?: string; cityNumber?: string } = {}): Promise<StoredCall[]> {

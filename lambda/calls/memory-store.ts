@@ -3,7 +3,8 @@
  * ports (store.ts), for the unit tests and the bench, which run the product's own projector and
  * sweep over it. It keeps what the code relies on of DynamoDB: a write's condition on `Version`,
  * the sparse indexes (an item is in PendingCallbacks only while it has `PendingCallback`, in
- * OpenCalls only while it has `OpenCall`), the indexes' order by their sort key, and copies in and
+ * OpenCalls only while it has `OpenCall`, in MissedCallsByCustomer only while it has
+ * `MissedCustomerNumber`), the indexes' order by their sort key, and copies in and
  * out, so that a caller never shares an object with the table. No function bundles it.
  */
 import type { CallEventRecord } from '../contract/call-event-record';
@@ -89,9 +90,13 @@ export class MemoryCallsStore implements CallsStore, CallEventsSource {
     return this.copies(calls, byStart);
   }
 
-  async customerPendingCallbacks(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
-    const calls = this.ofCustomer(customerNumber).filter(
-      (c) => c.PendingCallback === PENDING && c.EndedAt !== undefined && c.EndedAt >= from && c.EndedAt <= to,
+  async customerMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
+    const calls = [...this.calls.values()].filter(
+      (c) =>
+        c.MissedCustomerNumber === customerNumber &&
+        c.EndedAt !== undefined &&
+        c.EndedAt >= from &&
+        c.EndedAt <= to,
     );
     return this.copies(calls, byEnd);
   }

@@ -9,9 +9,9 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { METRICS } from '../config/metrics';
 import { expiresAt } from '../config/tables';
 import { canonicalJson } from '../contract/call-event-record';
-import { withCallbackFields } from './callbacks';
+import { isMissedCall, withCallback, withCallbackFields } from './callbacks';
 import { type FoldedCall, type FoldOptions, foldCall } from './fold-call';
-import { settleCallbacks } from './settle-callbacks';
+import { callbackFieldsOf, type SettleDeps, settleAround, settleMissedCall } from './settle-callbacks';
 import type { CallEventsSource, CallsStore, StoredCall } from './store';
 
 type LogAttributes = Record<string, unknown>;
@@ -32,6 +32,8 @@ export interface ProjectDeps {
     error(message: string, attributes: LogAttributes): void;
   };
   metrics: { addMetric(name: string, unit: 'Count', value: number): void };
+  /** The clock: a missed call whose window has passed without a call-back is `not-called-back`. @default the system clock */
+  now?: () => Date;
   /** Writes tried per call before the batch item fails (each after a conflict). @default 5 */
   maxWrites?: number;
   /** Calls projected at once. @default 8 */
@@ -72,22 +74,35 @@ export function nextCall(
 }
 
 /**
- * Folds one call and writes its record, retrying on a Version conflict; then settles the
- * callbacks the record takes part in (settle-callbacks.ts), written or found unchanged alike,
+ * Folds one call and writes its record, retrying on a Version conflict; a missed call is written
+ * with the callback fields its customer's calls give it. Then settles the other missed calls
+ * whose resolution the write can move (settle-callbacks.ts), written or found unchanged alike,
  * so that a retried batch settles what a failed one did not.
  */
 export async function projectCall(sessionId: string, deps: ProjectDeps): Promise<ProjectionResult> {
   const maxWrites = Math.max(1, deps.maxWrites ?? 5);
+  const settle: SettleDeps = {
+    calls: deps.calls,
+    windowHours: deps.callbackWindowHours,
+    now: (deps.now ?? (() => new Date()))(),
+  };
   for (let write = 1; write <= maxWrites; write++) {
     // The record first, then the events: a record written by another projector was folded
     // from events that this consistent Query then sees too, so no write goes backwards.
     const current = await deps.calls.getCall(sessionId);
     const events = await deps.events.eventsOf(sessionId);
     if (events.length === 0) return { projection: 'no-events', resolved: 0 };
-    const next = nextCall(current, foldCall(events, deps.fold), deps.retentionDays);
+    let next = nextCall(current, foldCall(events, deps.fold), deps.retentionDays);
+    if (next && isMissedCall(next)) {
+      const fields = await callbackFieldsOf(next, settle);
+      if (fields) next = withCallback(next, fields);
+    }
     if (next && !(await deps.calls.putCall(next, current?.Version))) continue;
-    const settled = next ?? current;
-    const resolved = settled ? await settleCallbacks(settled, deps.calls, deps.callbackWindowHours) : 0;
+    let resolved = 0;
+    // Unchanged: its own callback is settled again (an index that lagged, a window that passed).
+    if (!next && current && isMissedCall(current) && (await settleMissedCall(sessionId, settle))) resolved++;
+    const written = next ?? current;
+    if (written) resolved += await settleAround(current, written, settle);
     return { projection: next ? 'written' : 'unchanged', resolved };
   }
   throw new VersionConflictError(`the record of ${sessionId} changed under ${maxWrites} writes in a row`);

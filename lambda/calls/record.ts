@@ -8,13 +8,20 @@
  */
 import * as z from 'zod/mini';
 import { describe as d } from '../contract/describe';
-import { CALLS_SPARSE_INDEXES } from './table';
+import { CALLS_INDEXES, CALLS_SPARSE_INDEXES } from './table';
 
 const instant = (description: string) => d(z.string(), `${description} UTC, ISO-8601.`);
 const seconds = (description: string) => d(z.int().check(z.minimum(0)), description);
 
 export const CALL_STATUSES = ['open', 'ended', 'stuck'] as const;
-export const CALLBACK_STATUSES = ['pending', 'called-back', 'customer-called-again'] as const;
+export const CALLBACK_STATUSES = [
+  'pending',
+  'called-back',
+  'customer-called-again',
+  'not-called-back',
+] as const;
+/** The statuses of a missed call that a call resolved. */
+export const RESOLVED_CALLBACK_STATUSES = ['called-back', 'customer-called-again'] as const;
 export const CALL_OUTCOMES = [
   'answered',
   'missed',
@@ -38,6 +45,7 @@ const buildAttemptSchema = () =>
 
 const buildRecordSchema = () => {
   const { pendingCallbacks, openCalls } = CALLS_SPARSE_INDEXES;
+  const { missedByCustomer } = CALLS_INDEXES;
   return d(
     z.object({
       SessionID: d(z.string(), 'The call identifier: the CallEvents partition key.'),
@@ -76,11 +84,11 @@ const buildRecordSchema = () => {
       CallbackStatus: z.optional(
         d(
           z.enum(CALLBACK_STATUSES),
-          'Missed calls only: `pending` until an answered outgoing call to the customer (`called-back`) or an answered incoming call from them (`customer-called-again`) starts within the callback window after EndedAt.',
+          'Missed calls only, from all the stored calls of the customer: `called-back` or `customer-called-again` when the earliest answered call with them (outgoing: called back; incoming: they called again) started within the callback window after EndedAt (earliest StartedAt, then SessionID); else `pending` while the window lasts, `not-called-back` once it has passed.',
         ),
       ),
       CallbackSessionID: z.optional(
-        d(z.string(), 'The SessionID of the call that resolved this missed call.'),
+        d(z.string(), 'The SessionID of the call that resolved this missed call (resolved ones only).'),
       ),
       CallbackAfterSeconds: z.optional(
         seconds("Seconds from this missed call's EndedAt to the resolving call's StartedAt."),
@@ -89,6 +97,12 @@ const buildRecordSchema = () => {
         d(
           z.literal(pendingCallbacks.value),
           `Index key, not call data: \`${pendingCallbacks.value}\` only while CallbackStatus is \`pending\`; the partition key of the sparse index ${pendingCallbacks.indexName} (sorted by ${pendingCallbacks.sortKey}).`,
+        ),
+      ),
+      MissedCustomerNumber: z.optional(
+        d(
+          z.string(),
+          `Index key, not call data: the CustomerNumber, only while the call is missed; the partition key of the sparse index ${missedByCustomer.indexName} (sorted by ${missedByCustomer.sortKey}), where a customer's later call finds the missed calls it may resolve.`,
         ),
       ),
       OpenCall: z.optional(
@@ -124,4 +138,4 @@ export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
 /** How a missed call was resolved: the three callback fields of its record. */
 export type CallbackResolution = Required<
   Pick<CallRecord, 'CallbackStatus' | 'CallbackSessionID' | 'CallbackAfterSeconds'>
-> & { CallbackStatus: Exclude<CallbackStatus, 'pending'> };
+> & { CallbackStatus: (typeof RESOLVED_CALLBACK_STATUSES)[number] };

@@ -1,76 +1,96 @@
 /**
- * Missed calls to call back, the stateful half (callbacks.ts is the pure half): after a call's
- * record is written, a pending missed call looks for a resolving call already stored, and an
- * answered call for the customer's pending missed calls it resolves; each resolution is written to
- * the missed call's record under its Version, so the Calls stream carries it and the publisher
- * turns it into MissedCallResolved. Both sides look after their own write, so of two calls
- * projected at once the later write sees the other; the sweep settles again what an eventually
- * consistent index read missed.
+ * Missed calls to call back, the stateful half (callbacks.ts is the pure half): a missed call's
+ * callback fields are a function of all the stored calls of its customer, so whenever a call is
+ * written, every missed call whose resolution that write can move is settled again: the missed
+ * call itself, and the customer's missed calls that ended within the window before the call's
+ * start, before and after the write (a new resolver, an earlier one, one whose start moved, one
+ * that turned out not to qualify). Each is re-read and written under its Version, retried on a
+ * conflict, so concurrent projectors never lose a correction; the sweep settles the pending ones
+ * again, for what an eventually consistent index read let two calls miss of each other.
  */
 import {
+  type CallbackFields,
+  callbackOf,
   candidateStartRange,
-  initialCallback,
+  hasCallback,
   isAnsweredCall,
   isMissedCall,
-  missedCallsResolvedBy,
   resolvableEndRange,
-  resolveMissedCall,
-  resolves,
+  settledMissedCall,
 } from './callbacks';
-import type { CallRecord } from './record';
 import type { CallsStore, StoredCall } from './store';
 
 /** What settling needs of the Calls table. */
-export type CallbackStore = Pick<
-  CallsStore,
-  'getCall' | 'putCall' | 'customerCalls' | 'customerPendingCallbacks'
->;
+export type CallbackStore = Pick<CallsStore, 'getCall' | 'putCall' | 'customerCalls' | 'customerMissedCalls'>;
+
+export interface SettleDeps {
+  calls: CallbackStore;
+  /** Hours after a missed call's end in which a call-back or the customer's own call resolves it. */
+  windowHours: number;
+  /** When the settling happens: a window that has passed makes a pending call `not-called-back`. */
+  now: Date;
+}
 
 const MAX_TRIES = 5;
 
 /**
- * Writes `resolver`'s resolution of the missed call `sessionId`, reading the record again until
- * the write holds or the call no longer needs it. True when this wrote a resolution.
+ * The callback fields `missed` gets from its customer's calls as stored; `latest`, a record just
+ * written, stands in for its copy in the index, which may not show the write yet.
  */
-async function resolve(
-  store: CallbackStore,
-  sessionId: string,
-  resolver: CallRecord,
-  windowHours: number,
-): Promise<boolean> {
-  for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
-    const missed = await store.getCall(sessionId);
-    if (missed?.CallbackStatus !== 'pending') return false;
-    const resolution = resolves(missed, resolver, windowHours);
-    if (!resolution) return false;
-    if (await store.putCall(resolveMissedCall(missed, resolution), missed.Version)) return true;
+export async function callbackFieldsOf(
+  missed: StoredCall,
+  deps: SettleDeps,
+  latest?: StoredCall,
+): Promise<CallbackFields | undefined> {
+  const range = candidateStartRange(missed, deps.windowHours);
+  if (!isMissedCall(missed) || missed.CustomerNumber === undefined || !range)
+    return callbackOf(missed, [], deps.windowHours, deps.now);
+  let candidates = await deps.calls.customerCalls(missed.CustomerNumber, range.from, range.to);
+  if (latest) {
+    candidates = candidates.filter((c) => c.SessionID !== latest.SessionID);
+    if (latest.CustomerNumber === missed.CustomerNumber) candidates.push(latest);
   }
-  throw new Error(`the record of ${sessionId} kept changing while resolving its callback`);
+  return callbackOf(missed, candidates, deps.windowHours, deps.now);
 }
 
-/** Settles what `record` (just written, or found unchanged) resolves or is resolved by; the count of resolutions written. */
-export async function settleCallbacks(
-  record: StoredCall,
-  store: CallbackStore,
-  windowHours: number,
+/**
+ * Reads the missed call `sessionId` and writes the callback fields its customer's calls give it,
+ * under its Version, reading again on a conflict. True when this wrote.
+ */
+export async function settleMissedCall(
+  sessionId: string,
+  deps: SettleDeps,
+  latest?: StoredCall,
+): Promise<boolean> {
+  for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
+    const missed = await deps.calls.getCall(sessionId);
+    if (!missed || !isMissedCall(missed)) return false;
+    const fields = await callbackFieldsOf(missed, deps, latest);
+    if (!fields || hasCallback(missed, fields)) return false;
+    if (await deps.calls.putCall(settledMissedCall(missed, fields), missed.Version)) return true;
+  }
+  throw new Error(`the record of ${sessionId} kept changing while settling its callback`);
+}
+
+/**
+ * After `after` was written over `before` (undefined: the call had no record), settles every
+ * other missed call whose resolution the change can move: those of the customer (before and
+ * after, should the number have changed) that ended within the window before the call's start,
+ * when the call is or was answered. The count of records written.
+ */
+export async function settleAround(
+  before: StoredCall | undefined,
+  after: StoredCall,
+  deps: SettleDeps,
 ): Promise<number> {
-  if (isMissedCall(record) && record.CallbackStatus === 'pending' && record.CustomerNumber) {
-    const range = candidateStartRange(record, windowHours);
-    if (!range) return 0;
-    const candidates = await store.customerCalls(record.CustomerNumber, range.from, range.to);
-    const fields = initialCallback(record, candidates, windowHours);
-    if (!fields || fields.CallbackStatus === 'pending') return 0;
-    const resolver = candidates.find((c) => c.SessionID === fields.CallbackSessionID);
-    return resolver && (await resolve(store, record.SessionID, resolver, windowHours)) ? 1 : 0;
+  const missedIds = new Set<string>();
+  for (const call of [before, after]) {
+    if (!call || !isAnsweredCall(call) || call.CustomerNumber === undefined) continue;
+    const range = resolvableEndRange(call, deps.windowHours);
+    for (const missed of await deps.calls.customerMissedCalls(call.CustomerNumber, range.from, range.to))
+      if (missed.SessionID !== after.SessionID) missedIds.add(missed.SessionID);
   }
-  if (isAnsweredCall(record) && record.CustomerNumber) {
-    const range = resolvableEndRange(record, windowHours);
-    const pending = await store.customerPendingCallbacks(record.CustomerNumber, range.from, range.to);
-    let resolved = 0;
-    for (const { missed } of missedCallsResolvedBy(record, pending, windowHours)) {
-      if (await resolve(store, missed.SessionID, record, windowHours)) resolved++;
-    }
-    return resolved;
-  }
-  return 0;
+  let written = 0;
+  for (const id of [...missedIds].sort()) if (await settleMissedCall(id, deps, after)) written++;
+  return written;
 }

@@ -17,8 +17,8 @@ export interface CallsStore {
   putCall(call: StoredCall, expectedVersion: number | undefined): Promise<boolean>;
   /** The customer's calls that started within [from, to] (index ByCustomerNumber), oldest first. */
   customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]>;
-  /** The customer's pending missed calls that ended within [from, to] (index PendingCallbacks), oldest first. */
-  customerPendingCallbacks(customerNumber: string, from: string, to: string): Promise<StoredCall[]>;
+  /** The customer's missed calls, whatever their callback, that ended within [from, to] (index MissedCallsByCustomer), oldest first. */
+  customerMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]>;
   /** Every pending missed call (index PendingCallbacks), the longest-waiting first; optionally only those ended at or after `endedFrom`, or of one city number. */
   pendingCallbacks(options?: { endedFrom?: string; cityNumber?: string }): Promise<StoredCall[]>;
   /** Open calls last heard of at or before `cutoff` (index OpenCalls), the least recently heard of first. */

@@ -5,8 +5,7 @@
  * are settled again, for what an eventually consistent index read let two calls miss of each other.
  */
 import { METRICS } from '../config/metrics';
-import { HOUR_MS } from '../shared/time';
-import { settleCallbacks } from './settle-callbacks';
+import { settleMissedCall } from './settle-callbacks';
 import type { CallsStore } from './store';
 import { isStuck, markStuck, stuckCutoff } from './stuck';
 
@@ -27,14 +26,14 @@ export interface SweepSummary {
   stuck: number;
   /** Open calls read past the threshold, stuck now or not. */
   openChecked: number;
-  /** Missed calls this sweep resolved. */
-  resolved: number;
+  /** Pending missed calls whose callback this sweep changed: resolved, or not called back within the window. */
+  settled: number;
   pendingChecked: number;
 }
 
 export async function sweepCalls(deps: SweepDeps): Promise<SweepSummary> {
   const now = (deps.now ?? (() => new Date()))();
-  const summary: SweepSummary = { stuck: 0, openChecked: 0, resolved: 0, pendingChecked: 0 };
+  const summary: SweepSummary = { stuck: 0, openChecked: 0, settled: 0, pendingChecked: 0 };
 
   for (const candidate of await deps.store.openCallsBefore(stuckCutoff(now, deps.stuckAfterMinutes))) {
     summary.openChecked++;
@@ -45,14 +44,16 @@ export async function sweepCalls(deps: SweepDeps): Promise<SweepSummary> {
     if (stuck && (await deps.store.putCall(stuck, record.Version))) summary.stuck++;
   }
 
-  const windowStart = new Date(now.getTime() - deps.callbackWindowHours * HOUR_MS).toISOString();
-  for (const pending of await deps.store.pendingCallbacks({ endedFrom: windowStart })) {
+  // Every pending missed call: those still in their window may find the call an index read
+  // missed; those past it become not-called-back and leave the index.
+  const settle = { calls: deps.store, windowHours: deps.callbackWindowHours, now };
+  for (const pending of await deps.store.pendingCallbacks()) {
     summary.pendingChecked++;
-    summary.resolved += await settleCallbacks(pending, deps.store, deps.callbackWindowHours);
+    if (await settleMissedCall(pending.SessionID, settle)) summary.settled++;
   }
 
   deps.metrics.addMetric(METRICS.sweep.stuck, 'Count', summary.stuck);
-  deps.metrics.addMetric(METRICS.project.callbacksResolved, 'Count', summary.resolved);
+  deps.metrics.addMetric(METRICS.project.callbacksResolved, 'Count', summary.settled);
   deps.logger.info('Swept calls', { ...summary });
   return summary;
 }

@@ -6,12 +6,21 @@
 
 export const CALLS_KEYS = { partitionKey: 'SessionID' } as const;
 
-/** The Calls table's global secondary indexes: a customer's calls, a public number's calls, a day's calls, by start. */
+/** The Calls table's global secondary indexes: a customer's calls, a public number's calls, a day's calls, by start; a customer's missed calls, by end. */
 export const CALLS_INDEXES = {
   byCustomerNumber: { indexName: 'ByCustomerNumber', partitionKey: 'CustomerNumber', sortKey: 'StartedAt' },
   byCityNumber: { indexName: 'ByCityNumber', partitionKey: 'CityNumber', sortKey: 'StartedAt' },
   /** Every call of a local day (the report's reads when no public number is chosen). */
   byDay: { indexName: 'ByDay', partitionKey: 'Day', sortKey: 'StartedAt' },
+  /**
+   * A customer's missed calls, by end, whatever their callback: sparse (only a missed call has
+   * `MissedCustomerNumber`), where a customer's later call finds the missed calls it may resolve.
+   */
+  missedByCustomer: {
+    indexName: 'MissedCallsByCustomer',
+    partitionKey: 'MissedCustomerNumber',
+    sortKey: 'EndedAt',
+  },
 } as const;
 
 /**

@@ -11,12 +11,8 @@ import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CALL_LEVEL_EVENTS } from '../../lambda/calls/call-level-events';
-import {
-  callCompletedJsonSchema,
-  callStuckJsonSchema,
-  missedCallResolvedJsonSchema,
-} from '../../lambda/calls/json-schemas';
-import { detailJsonSchemas, HOOK_TYPES, type JsonSchema } from '../../lambda/contract';
+import { callLevelJsonSchemas } from '../../lambda/calls/json-schemas';
+import { detailJsonSchemas, HOOK_TYPES } from '../../lambda/contract';
 import type { CallEventsConfig } from '../config';
 import { acknowledge, cfnResourceOf } from '../nag';
 import type { Monitoring } from './monitoring';
@@ -121,16 +117,8 @@ export class CallEventRouting extends Construct {
         description: `detail of ${config.eventSource} ${hookType} events`,
       });
     }
-    const callLevel: [string, JsonSchema, string][] = [
-      [CALL_LEVEL_EVENTS.completed, callCompletedJsonSchema(), "the call's record"],
-      [
-        CALL_LEVEL_EVENTS.missedCallResolved,
-        missedCallResolvedJsonSchema(),
-        'how a missed call was resolved',
-      ],
-      [CALL_LEVEL_EVENTS.stuck, callStuckJsonSchema(), "the stuck call's record"],
-    ];
-    for (const [detailType, schema, what] of callLevel) {
+    const callLevel = Object.entries(callLevelJsonSchemas());
+    for (const [detailType, { schema, what }] of callLevel) {
       new CfnSchema(this, `${detailType}Schema`, {
         registryName: this.schemaRegistry.attrRegistryName,
         schemaName: `${config.eventSource}@${detailType}`,
@@ -151,8 +139,13 @@ export class CallEventRouting extends Construct {
     });
     // Named: operators and subscribers refer to them.
     this.missedCallsToCallBack = this.addRoute('MissedCallsToCallBack', {
-      description: 'Every call that ended missed, once per call',
-      eventPattern: { source, detailType: [CALL_LEVEL_EVENTS.completed], detail: { Outcome: ['missed'] } },
+      // A call that ends missed, however it got there, and a missed call later found answered.
+      description: 'Every call that ended missed, once per call, and its correction if it was not',
+      eventPattern: {
+        source,
+        detailType: [CALL_LEVEL_EVENTS.completed],
+        detail: { $or: [{ Outcome: ['missed'] }, { PreviousOutcome: ['missed'] }] },
+      },
       ruleName: 'MissedCallsToCallBack',
     });
     this.stuckCalls = this.addRoute('StuckCalls', {

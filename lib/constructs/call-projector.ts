@@ -8,7 +8,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CALLS_INDEXES, CALLS_SPARSE_INDEXES } from '../../lambda/calls/table';
+import { CALLS_INDEXES } from '../../lambda/calls/table';
 import { PROJECT_ENV } from '../../lambda/config/environment';
 import { METRICS } from '../../lambda/config/metrics';
 import type { CallEventsConfig } from '../config';
@@ -74,11 +74,11 @@ export class CallProjector extends Construct {
         resources: [props.calls.tableArn],
       }),
     );
-    // Settling missed calls: the customer's calls, and the pending missed calls.
+    // Settling missed calls: the customer's calls, and the customer's missed calls.
     this.projectFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [CALLS_INDEXES.byCustomerNumber, CALLS_SPARSE_INDEXES.pendingCallbacks].map(
+        resources: [CALLS_INDEXES.byCustomerNumber, CALLS_INDEXES.missedByCustomer].map(
           (index) => `${props.calls.tableArn}/index/${index.indexName}`,
         ),
       }),

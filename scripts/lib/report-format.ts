@@ -27,6 +27,7 @@ const LINE_ROWS: [string, (f: LineFigures) => string][] = [
   ['Called back ≤ 24 h', (f) => count(f.callbacks.within24h)],
   ['Called back later', (f) => count(f.callbacks.later)],
   ['Customer called again', (f) => count(f.callbacks.customerCalledAgain)],
+  ['Not called back in time', (f) => count(f.callbacks.notCalledBack)],
   ['Callback pending', (f) => count(f.callbacks.pending)],
   ['Median callback wait', (f) => seconds(f.callbacks.medianSeconds)],
 ];

@@ -19,7 +19,8 @@
  * - `stuck`: calls with Status `stuck`, both directions;
  * - `callbacks`, over the missed incoming calls: `called-back` ones by `CallbackAfterSeconds`
  *   (`within20min` ≤ 1200 s, `within24h` ≤ 86 400 s, `later` beyond), `customerCalledAgain`,
- *   `pending` the rest (so the five add up to `missed`), `medianSeconds` the median
+ *   `notCalledBack` (the window passed with no resolver), `pending` the rest (so the six add up
+ *   to `missed`), `medianSeconds` the median
  *   `CallbackAfterSeconds` of the resolved ones, both kinds.
  * Per employee (the number as sent), over the same records:
  * - `rung`: their attempts (`Attempts` entries); `answered`: those answered (`Answered`);
@@ -57,6 +58,7 @@ export interface CallbackFigures {
   within24h: number;
   later: number;
   customerCalledAgain: number;
+  notCalledBack: number;
   pending: number;
   medianSeconds: number;
 }
@@ -106,6 +108,7 @@ function lineFigures(records: readonly CallRecord[], answerWithinSeconds: number
   const calledBackAfter = (test: (seconds: number) => boolean) =>
     calledBack.filter((r) => test(r.CallbackAfterSeconds ?? 0)).length;
   const customerCalledAgain = missed.filter((r) => r.CallbackStatus === 'customer-called-again').length;
+  const notCalledBack = missed.filter((r) => r.CallbackStatus === 'not-called-back').length;
   const resolvedAfter = missed
     .filter((r) => r.CallbackStatus === 'called-back' || r.CallbackStatus === 'customer-called-again')
     .map((r) => r.CallbackAfterSeconds ?? 0);
@@ -126,7 +129,8 @@ function lineFigures(records: readonly CallRecord[], answerWithinSeconds: number
       within24h: calledBackAfter((s) => s > WITHIN_20_MIN && s <= WITHIN_24_H),
       later: calledBackAfter((s) => s > WITHIN_24_H),
       customerCalledAgain,
-      pending: missed.length - calledBack.length - customerCalledAgain,
+      notCalledBack,
+      pending: missed.length - calledBack.length - customerCalledAgain - notCalledBack,
       medianSeconds: median(resolvedAfter),
     },
   };

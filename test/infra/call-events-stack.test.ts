@@ -1,8 +1,10 @@
 /** The stack with no configuration at all: what a first `cdk deploy` creates. */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { CALL_LEVEL_EVENTS } from '../../lambda/calls/call-level-events';
 import {
   callCompletedJsonSchema,
+  callLevelJsonSchemas,
   callStuckJsonSchema,
   missedCallResolvedJsonSchema,
 } from '../../lambda/calls/json-schemas';
@@ -90,7 +92,7 @@ describe('CallEventStore', () => {
     });
   });
 
-  it('Calls: indexes by customer, public number and day, and the sparse PendingCallbacks and OpenCalls', () => {
+  it('Calls: indexes by customer, public number and day, and the sparse MissedCallsByCustomer, PendingCallbacks and OpenCalls', () => {
     const indexes = template.findResources('AWS::DynamoDB::Table')[logicalId(stack.store.calls)]?.Properties
       .GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[];
     const index = (name: string, partition: string, sort: string) => [
@@ -105,6 +107,7 @@ describe('CallEventStore', () => {
       index('ByCustomerNumber', 'CustomerNumber', 'StartedAt'),
       index('ByCityNumber', 'CityNumber', 'StartedAt'),
       index('ByDay', 'Day', 'StartedAt'),
+      index('MissedCallsByCustomer', 'MissedCustomerNumber', 'EndedAt'),
       index('PendingCallbacks', 'PendingCallback', 'EndedAt'),
       index('OpenCalls', 'OpenCall', 'LastReceivedAt'),
     ]);
@@ -148,7 +151,7 @@ describe('CallProjector', () => {
     expect(resourcesFor(permissions, 'dynamodb:Query')).toEqual([
       arnOf(stack.store.callEvents),
       index('ByCustomerNumber'),
-      index('PendingCallbacks'),
+      index('MissedCallsByCustomer'),
     ]);
     expect(resourcesFor(permissions, 'dynamodb:GetItem')).toEqual([arnOf(stack.store.calls)]);
     expect(resourcesFor(permissions, 'dynamodb:PutItem')).toEqual([arnOf(stack.store.calls)]);
@@ -538,9 +541,25 @@ describe('CallEventRouting', () => {
     );
   });
 
+  it("registers the detail of every call-level event, each from the record's one schema", () => {
+    for (const [detailType, { schema }] of Object.entries(callLevelJsonSchemas())) {
+      const found = Object.values(
+        template.findResources('AWS::EventSchemas::Schema', {
+          Properties: { SchemaName: `${SETTINGS.eventSource.default}@${detailType}` },
+        }),
+      );
+      expect(found).toHaveLength(1);
+      const content = JSON.parse(found[0]?.Properties.Content);
+      expect(content).toEqual(schema);
+      expect(content.required).toEqual(expect.arrayContaining(['SessionID', 'EventId']));
+    }
+    expect(Object.keys(callLevelJsonSchemas()).sort()).toEqual(Object.values(CALL_LEVEL_EVENTS).sort());
+  });
+
   it('registers one JSON Schema (draft 4) per HookType, of the published detail', () => {
+    const callLevel = Object.values(CALL_LEVEL_EVENTS).join('|');
     const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')).filter(
-      (s) => !/@(CallCompleted|MissedCallResolved|CallStuck)$/.test(String(s.Properties.SchemaName)),
+      (s) => !new RegExp(`@(${callLevel})$`).test(String(s.Properties.SchemaName)),
     );
     expect(schemas).toHaveLength(HOOK_TYPES.length);
     expect(schemas.map((s) => s.Properties.SchemaName).sort()).toEqual(
@@ -564,9 +583,12 @@ describe('CallEventRouting', () => {
     ['MissedIncCall', () => stack.routing.missedCalls, { 'detail-type': ['MissedIncCall'] }],
     ['EndIncCall', () => stack.routing.endedCalls, { 'detail-type': ['EndIncCall'] }],
     [
-      'CallCompleted with Outcome missed',
+      'CallCompleted with Outcome missed, or correcting a missed one',
       () => stack.routing.missedCallsToCallBack,
-      { 'detail-type': ['CallCompleted'], detail: { Outcome: ['missed'] } },
+      {
+        'detail-type': ['CallCompleted'],
+        detail: { $or: [{ Outcome: ['missed'] }, { PreviousOutcome: ['missed'] }] },
+      },
     ],
     ['CallStuck', () => stack.routing.stuckCalls, { 'detail-type': ['CallStuck'] }],
   ])('routes every %s to its queue, with a target DLQ and a consumer DLQ', (_what, route, pattern) => {

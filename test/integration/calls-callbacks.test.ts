@@ -37,6 +37,8 @@ const deps = (): ProjectDeps => ({
   events: new DynamoDbCallEvents(stack.doc, tables.callEvents),
   fold: { timeZone: 'Europe/Moscow', defaultCountry: 'RU' },
   callbackWindowHours: 72,
+  // The day after the calls: their call-back windows are still open.
+  now: () => new Date('2021-03-02T12:00:00Z'),
   logger: quiet,
   metrics: { addMetric: () => {} },
 });
@@ -118,7 +120,7 @@ describe('missed calls to call back', () => {
       CallbackSessionID: back,
       CallbackAfterSeconds: 1200,
       CustomerNumber: '+79161230001',
-      EventId: `${missed}/MissedCallResolved`,
+      EventId: `${missed}/MissedCallResolved/${back}/1200`,
     });
   });
 

@@ -130,7 +130,7 @@ describe('missed calls to call back, through local mode', () => {
       CallbackSessionID: back,
       CallbackAfterSeconds: 270,
       CustomerNumber: '+79161112233',
-      EventId: `${missed}/MissedCallResolved`,
+      EventId: `${missed}/MissedCallResolved/${back}/270`,
     });
   }, 120_000);
 
@@ -190,7 +190,10 @@ describe('missed calls to call back, through local mode', () => {
 
     const resolved = ofType('MissedCallResolved', missed);
     expect(resolved).toHaveLength(1);
-    expect(resolved[0]?.detail).toEqual({ ...resolution, EventId: `${missed}/MissedCallResolved` });
+    expect(resolved[0]?.detail).toEqual({
+      ...resolution,
+      EventId: `${missed}/MissedCallResolved/${resolution.CallbackSessionID}/${resolution.CallbackAfterSeconds}`,
+    });
     // The event's time is when the customer's new call started.
     expect(resolved[0]?.time).toBe(utcAt(500));
     expect(ofType('MissedCallResolved', again)).toEqual([]);
@@ -393,7 +396,7 @@ describe('the call-centre report of a day sent as webhooks, through local mode',
       rings: [{ employee: E3, at: 3 }],
       answer: { employee: E3, at: 10, talk: 50 },
     }),
-    // b2, B: E3 rung, missed, ended 14:00:15; nobody calls back: pending.
+    // b2, B: E3 rung, missed, ended 14:00:15; nobody calls back: not called back, its window long passed.
     incomingBodies({
       id: 'day-b2',
       city: B,
@@ -495,6 +498,7 @@ describe('the call-centre report of a day sent as webhooks, through local mode',
         within24h: 0,
         later: 1, // a5, 93 600 s
         customerCalledAgain: 1, // a4, 7 200 s
+        notCalledBack: 0,
         pending: 0,
         medianSeconds: 7_200, // of 900, 7 200, 93 600
       },
@@ -516,7 +520,9 @@ describe('the call-centre report of a day sent as webhooks, through local mode',
         within24h: 1, // b1, 21 600 s
         later: 0,
         customerCalledAgain: 0,
-        pending: 1, // b2
+        // b2: nobody called back, and the day is long past its window.
+        notCalledBack: 1,
+        pending: 0,
         medianSeconds: 21_600,
       },
     };
@@ -537,7 +543,8 @@ describe('the call-centre report of a day sent as webhooks, through local mode',
         within24h: 1,
         later: 1,
         customerCalledAgain: 1,
-        pending: 1,
+        notCalledBack: 1,
+        pending: 0,
         medianSeconds: (7_200 + 21_600) / 2, // of 900, 7 200, 21 600, 93 600
       },
     };

@@ -132,8 +132,9 @@ const EXPECTED: Record<
       { Employee: E2, BeganAt: '2026-03-10T08:59:30Z', EndedAt: '2026-03-10T09:00:00Z', Answered: false },
     ],
     EventCount: 6,
-    CallbackStatus: 'pending',
-    PendingCallback: 'pending',
+    // Played long after the day: its call-back window has passed with nobody calling back.
+    CallbackStatus: 'not-called-back',
+    MissedCustomerNumber: '+79990001234',
   },
   // Employee 1 calls the customer at 08:58:57; 63 s in all, the last 41 in conversation.
   'outgoing-answered': {
@@ -188,8 +189,9 @@ const EXPECTED: Record<
       { Employee: E2, BeganAt: '2026-03-10T08:59:45Z', EndedAt: '2026-03-10T09:00:00Z', Answered: false },
     ],
     EventCount: 6,
-    CallbackStatus: 'pending',
-    PendingCallback: 'pending',
+    // Played long after the day: its call-back window has passed with nobody calling back.
+    CallbackStatus: 'not-called-back',
+    MissedCustomerNumber: '+79990001234',
   },
 };
 
@@ -229,7 +231,7 @@ describe('CallCompleted', () => {
       expect(event?.time).toBe('2026-03-10T09:00:00Z');
       expect(event?.detail).toEqual({
         ...(await recordOf(sessionId)),
-        EventId: `${sessionId}/CallCompleted`,
+        EventId: `${sessionId}/CallCompleted/${event?.detail.Outcome}`,
       });
     },
   );
@@ -244,7 +246,7 @@ describe('CallCompleted', () => {
         (line) => JSON.parse(line) as { 'detail-type': string; detail: { EventId: string; Outcome: string } },
       );
     expect(delivered.map((e) => e.detail.EventId).sort()).toEqual(
-      [`${idOf('missed')}/CallCompleted`, `${idOf('redelivery')}/CallCompleted`].sort(),
+      [`${idOf('missed')}/CallCompleted/missed`, `${idOf('redelivery')}/CallCompleted/missed`].sort(),
     );
     expect(delivered.map((e) => [e['detail-type'], e.detail.Outcome])).toEqual([
       ['CallCompleted', 'missed'],

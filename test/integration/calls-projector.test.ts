@@ -117,7 +117,7 @@ describe('projecting calls', () => {
     expect(changes.map((c) => c.after?.Version)).toEqual(changes.map((_, i) => i + 1));
     expect(changes.at(-1)?.after?.Version).toBe(Version);
     const completed = changes.flatMap((c) => callLevelEvents(c.after, c.before));
-    expect(completed.map((e) => e.detail.EventId)).toEqual([`${sessionId}/CallCompleted`]);
+    expect(completed.map((e) => e.detail.EventId)).toEqual([`${sessionId}/CallCompleted/answered`]);
   }, 30_000);
 
   it('a replay of the whole stream batch writes nothing new', async () => {

@@ -11,6 +11,7 @@ import {
   completedIdOf,
   eventIdOf,
   isCallEvent,
+  kindOfEventId,
   startTestRuntime,
   type TestRuntime,
   tally,
@@ -42,7 +43,7 @@ const publishedIds = (sessions: ReadonlySet<string>, callEvents = true) =>
   tally(
     t.received
       .filter((e) => isCallEvent(e) === callEvents && sessions.has(String(e.detail.SessionID)))
-      .map((e) => String(e.detail.EventId)),
+      .map((e) => kindOfEventId(String(e.detail.EventId))),
   );
 
 it(`the same event posted ${SAME_EVENT_TIMES} times at once: one accepted, the rest duplicates, one delivery`, async () => {
@@ -66,8 +67,14 @@ it(`the same event posted ${SAME_EVENT_TIMES} times at once: one accepted, the r
   expect(publishedIds(new Set([sessionId]))).toEqual(new Map([[eventIdOf(item), 1]]));
   const delivered = t.deliveries('MissedIncCall', sessionId);
   expect(delivered.map((e) => e.detail.EventId)).toEqual([eventIdOf(item)]);
-  // A call known only by its MissedIncCall is an ended, missed call: one CallCompleted.
-  expect(publishedIds(new Set([sessionId]), false)).toEqual(new Map([[completedIdOf(sessionId), 1]]));
+  // A call known only by its MissedIncCall is an ended, missed call: one CallCompleted; the spec's
+  // example is of 2021, long past its call-back window, so nobody called back in time.
+  expect(publishedIds(new Set([sessionId]), false)).toEqual(
+    new Map([
+      [completedIdOf(sessionId), 1],
+      [`${sessionId}/MissedCallNotCalledBack`, 1],
+    ]),
+  );
 }, 60_000);
 
 it(`${CALLS} calls with all their events posted at once: each event stored once and published once`, async () => {
@@ -114,6 +121,6 @@ it(`${CALLS} calls with all their events posted at once: each event stored once 
         ? calls.filter((call) => call.name === 'missed').map((call) => completedIdOf(call.sessionId))
         : items.filter((item) => item.HookType === hookType).map(eventIdOf);
     expect(expected.length).toBeGreaterThan(0);
-    expect(delivered.map((e) => String(e.detail.EventId)).sort()).toEqual(expected.sort());
+    expect(delivered.map((e) => kindOfEventId(String(e.detail.EventId))).sort()).toEqual(expected.sort());
   }
 }, 60_000);

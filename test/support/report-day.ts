@@ -228,15 +228,18 @@ export const script: { id: string; events: CallEventRecord[]; stuck?: true }[] =
 /**
  * Every write of every call, as the product makes them: each call's events stored, then projected
  * by `projectCall` (which settles call-backs) over the in-memory Calls store, in script order; the
- * call that never ends marked stuck as the sweep marks it.
+ * call that never ends marked stuck as the sweep marks it; `now` is when (by default the
+ * evening after the day, with every call-back window still open).
  */
-export async function projectScript(): Promise<StoredCall[]> {
+export async function projectScript(now = NOW): Promise<StoredCall[]> {
   const store = new MemoryCallsStore();
   const deps: ProjectDeps = {
     calls: store,
     events: store,
     fold: {},
     callbackWindowHours: SETTINGS.callbackWindowHours.default,
+    // The evening after the day: in-12's window is still open.
+    now: () => now,
     logger: { info() {}, warn() {}, error() {} },
     metrics: { addMetric() {} },
   };
@@ -250,6 +253,9 @@ export async function projectScript(): Promise<StoredCall[]> {
   }
   return store.writes;
 }
+
+/** When the scripted day is projected: the evening after it. */
+export const NOW = new Date('2021-01-29T20:00:00Z');
 
 /** The scripted day. */
 export const DAY = { from: '2021-01-28', to: '2021-01-28' };

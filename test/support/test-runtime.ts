@@ -173,8 +173,18 @@ export function tally(values: readonly string[]): Map<string, number> {
 export const isCallEvent = (event: EventEnvelope): boolean =>
   (HOOK_TYPES as readonly string[]).includes(event['detail-type']);
 
-/** The EventId of a call's CallCompleted: `<SessionID>/CallCompleted`. */
+/** A call's CallCompleted as `kindOfEventId` gives it: `<SessionID>/CallCompleted`, whatever the Outcome. */
 export const completedIdOf = (sessionId: string): string => `${sessionId}/CallCompleted`;
+
+/**
+ * A call-level EventId without the state it announces (`<SessionID>/CallCompleted/missed` →
+ * `<SessionID>/CallCompleted`), to count the events of each kind of a call; a raw event's as it is.
+ */
+export const kindOfEventId = (eventId: string): string =>
+  eventId.replace(
+    /^([^/]+\/(?:CallCompleted|MissedCallResolved|MissedCallReopened|MissedCallNotCalledBack|CallStuck))\/.*$/,
+    '$1',
+  );
 
 /** The EventId consumers de-duplicate on, of a stored item or a published event's detail. */
 export const eventIdOf = (item: Record<string, unknown>): string => `${item.SessionID}/${item.EventKey}`;

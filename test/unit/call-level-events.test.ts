@@ -1,14 +1,15 @@
 /**
- * The call-level events of a Calls write: CallCompleted when a call first becomes ended,
- * MissedCallResolved when a missed call is resolved, CallStuck when a call is marked stuck;
- * published from the Calls table's stream.
+ * The call-level events of a Calls write follow the record: CallCompleted when a call becomes
+ * ended or its Outcome changes, MissedCallResolved / MissedCallReopened / MissedCallNotCalledBack
+ * when a missed call's callback changes, CallStuck when a call is marked stuck; each with an
+ * EventId naming the state it announces; published from the Calls table's stream.
  */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { CALL_LEVEL_EVENTS, callLevelEvents } from '../../lambda/calls/call-level-events';
-import { initialCallback, resolveMissedCall, withCallback } from '../../lambda/calls/callbacks';
+import { callbackOf, isMissedCall, settledMissedCall, withCallback } from '../../lambda/calls/callbacks';
 import { foldCall } from '../../lambda/calls/fold-call';
 import { nextCall } from '../../lambda/calls/project-calls';
 import type { StoredCall } from '../../lambda/calls/store';
@@ -62,14 +63,14 @@ function setup(fail = false) {
 }
 
 describe('callLevelEvents', () => {
-  it('is CallCompleted, with the record as detail and a stable EventId, when a call becomes ended', () => {
+  it('is CallCompleted, with the record as detail and an EventId naming its Outcome, when a call becomes ended', () => {
     const [event, ...rest] = callLevelEvents(ended, open);
     expect(rest).toEqual([]);
     const { ExpiresAt: _ttl, ...record } = ended;
     expect(event).toEqual({
       detailType: 'CallCompleted',
       time: ended.EndedAt,
-      detail: { ...record, EventId: 'c-1/CallCompleted' },
+      detail: { ...record, EventId: 'c-1/CallCompleted/missed' },
     });
     expect(callLevelEvents(ended, undefined).map((e) => e.detailType)).toEqual(['CallCompleted']);
   });
@@ -82,13 +83,42 @@ describe('callLevelEvents', () => {
   });
 });
 
+describe('CallCompleted again when the Outcome changes', () => {
+  const answeredEnd = storedEvent(
+    call('EndIncCall', {
+      EndTime: '2021-01-28 14:15:59',
+      Duration: 5,
+      ResultCode: '200',
+      Called: '80052002651',
+    }),
+  );
+  const answered = nextCall(ended, foldCall([create, missed, answeredEnd])) as StoredCall;
+
+  it('a missed call found answered: CallCompleted with the record as it now is and the Outcome it corrects', () => {
+    expect(answered.Outcome).toBe('answered');
+    const events = callLevelEvents(answered, ended);
+    expect(events.map((e) => e.detailType)).toEqual(['CallCompleted']);
+    expect(events[0]?.detail).toMatchObject({
+      Outcome: 'answered',
+      PreviousOutcome: 'missed',
+      EventId: 'c-1/CallCompleted/answered',
+    });
+  });
+
+  it('and back: each state has its own EventId, and the same state re-published keeps it', () => {
+    const back = callLevelEvents(ended, answered);
+    expect(back[0]?.detail).toMatchObject({ Outcome: 'missed', PreviousOutcome: 'answered' });
+    expect(back[0]?.detail.EventId).toBe(callLevelEvents(ended, open)[0]?.detail.EventId);
+  });
+});
+
 describe('MissedCallResolved', () => {
   const resolution = {
     CallbackStatus: 'called-back',
     CallbackSessionID: 'out-9',
     CallbackAfterSeconds: 610,
   } as const;
-  const resolved = resolveMissedCall(ended, resolution);
+  const resolved = settledMissedCall(ended, resolution);
 
   it('is published when a pending missed call is resolved: the resolution as detail, timed at the resolving call', () => {
     expect(ended.CallbackStatus).toBe('pending');
@@ -103,7 +133,7 @@ describe('MissedCallResolved', () => {
           CallbackSessionID: 'out-9',
           CallbackAfterSeconds: 610,
           CustomerNumber: '+79582412128',
-          EventId: 'c-1/MissedCallResolved',
+          EventId: 'c-1/MissedCallResolved/out-9/610',
         },
       },
     ]);
@@ -112,10 +142,11 @@ describe('MissedCallResolved', () => {
   it('comes with CallCompleted when the call is written ended and already resolved (its resolver was stored first)', () => {
     const first = withCallback(
       ended,
-      initialCallback(
+      callbackOf(
         ended,
         [{ ...ended, SessionID: 'in-2', Outcome: 'answered', StartedAt: '2021-01-28T11:20:00Z' }],
         72,
+        new Date('2021-01-28T12:00:00Z'),
       ) as never,
     );
     expect(first.CallbackStatus).toBe('customer-called-again');
@@ -127,6 +158,57 @@ describe('MissedCallResolved', () => {
       'CallCompleted',
       'MissedCallResolved',
     ]);
+  });
+
+  it("is published again when another call turns out to resolve it, or the resolver's start moved", () => {
+    const earlier = settledMissedCall(resolved, {
+      CallbackStatus: 'customer-called-again',
+      CallbackSessionID: 'in-3',
+      CallbackAfterSeconds: 300,
+    });
+    expect(callLevelEvents(earlier, resolved).map((e) => e.detail)).toEqual([
+      {
+        SessionID: 'c-1',
+        CallbackStatus: 'customer-called-again',
+        CallbackSessionID: 'in-3',
+        CallbackAfterSeconds: 300,
+        PreviousCallbackSessionID: 'out-9',
+        CustomerNumber: '+79582412128',
+        EventId: 'c-1/MissedCallResolved/in-3/300',
+      },
+    ]);
+    const moved = settledMissedCall(resolved, { ...resolution, CallbackAfterSeconds: 595 });
+    const [event] = callLevelEvents(moved, resolved);
+    expect(event?.detail).toMatchObject({
+      CallbackAfterSeconds: 595,
+      EventId: 'c-1/MissedCallResolved/out-9/595',
+    });
+    expect(event?.detail).not.toHaveProperty('PreviousCallbackSessionID');
+  });
+
+  it('is MissedCallReopened when no call resolves it any more, and MissedCallNotCalledBack when its window passed', () => {
+    const reopened = settledMissedCall(resolved, { CallbackStatus: 'pending' });
+    expect(callLevelEvents(reopened, resolved)).toEqual([
+      {
+        detailType: 'MissedCallReopened',
+        time: ended.EndedAt,
+        detail: {
+          SessionID: 'c-1',
+          CallbackStatus: 'pending',
+          PreviousCallbackSessionID: 'out-9',
+          CustomerNumber: '+79582412128',
+          EventId: 'c-1/MissedCallReopened/out-9',
+        },
+      },
+    ]);
+    const expired = settledMissedCall(ended, { CallbackStatus: 'not-called-back' });
+    expect(callLevelEvents(expired, ended).map((e) => [e.detailType, e.detail.EventId])).toEqual([
+      ['MissedCallNotCalledBack', 'c-1/MissedCallNotCalledBack'],
+    ]);
+    // Resolved late after all: resolved, from not-called-back.
+    expect(callLevelEvents(settledMissedCall(expired, resolution), expired).map((e) => e.detailType)).toEqual(
+      ['MissedCallResolved'],
+    );
   });
 
   it('is nothing again for a later write of a resolved call, nor for a pending one', () => {
@@ -173,14 +255,16 @@ describe('callLevelEvents over any sequence of writes of one call', () => {
       }),
     ),
   ];
-  type Step = { fold: number } | { sweep: true } | { resolve: number };
+  type Step = { fold: number } | { sweep: true } | { resolve: number } | { reopen: true } | { expire: true };
   const step: fc.Arbitrary<Step> = fc.oneof(
     fc.record({ fold: fc.integer({ min: 0, max: pool.length - 1 }) }),
     fc.constant({ sweep: true as const }),
-    fc.record({ resolve: fc.integer({ min: 0, max: 3600 }) }),
+    fc.record({ resolve: fc.integer({ min: 0, max: 3 }) }),
+    fc.constant({ reopen: true as const }),
+    fc.constant({ expire: true as const }),
   );
 
-  /** Every record the Calls table holds in turn: the projector's, the sweep's and the resolver's writes. */
+  /** Every record the Calls table holds in turn: the projector's, the sweep's and the settling's writes. */
   function writes(steps: Step[]): StoredCall[] {
     const folded = new Set<CallEventRecord>();
     const written: StoredCall[] = [];
@@ -192,41 +276,65 @@ describe('callLevelEvents over any sequence of writes of one call', () => {
         next = nextCall(current, foldCall([...folded]));
       } else if ('sweep' in s) {
         next = current && markStuck(current);
-      } else if (current?.CallbackStatus === 'pending') {
-        next = resolveMissedCall(current, {
-          CallbackStatus: 'called-back',
-          CallbackSessionID: 'out-1',
-          CallbackAfterSeconds: s.resolve,
-        });
+      } else if (current && isMissedCall(current)) {
+        next = settledMissedCall(
+          current,
+          'resolve' in s
+            ? {
+                CallbackStatus: 'called-back',
+                CallbackSessionID: `out-${s.resolve}`,
+                CallbackAfterSeconds: 60 * s.resolve,
+              }
+            : { CallbackStatus: 'reopen' in s ? 'pending' : 'not-called-back' },
+        );
       }
       if (next) written.push(next);
     }
     return written;
   }
 
-  it('publishes each event once, on its transition, whatever the order of writes', () => {
+  it('publishes every change, so that the last event a consumer kept of each kind is the record as it ends', () => {
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 14 }), (steps) => {
+      fc.property(fc.array(step, { minLength: 1, maxLength: 16 }), (steps) => {
         const records = writes(steps);
         const published = records.map((after, i) => callLevelEvents(after, records[i - 1]));
         for (const events of published) {
           const types = events.map((e) => e.detailType);
           expect(new Set(types).size).toBe(types.length);
         }
-        const count = (type: string) => published.flat().filter((e) => e.detailType === type).length;
-        const ever = (test: (r: StoredCall) => boolean) => (records.some(test) ? 1 : 0);
-        // Once ended a call never leaves ended, so it completes once; stuck and resolved likewise.
-        expect(count(CALL_LEVEL_EVENTS.completed)).toBe(ever((r) => r.Status === 'ended'));
-        expect(count(CALL_LEVEL_EVENTS.stuck)).toBe(ever((r) => r.Status === 'stuck'));
-        expect(count(CALL_LEVEL_EVENTS.missedCallResolved)).toBe(
-          ever((r) => r.CallbackStatus === 'called-back'),
+        const final = records.at(-1);
+        const last = (...types: string[]) =>
+          published
+            .flat()
+            .filter((e) => types.includes(e.detailType))
+            .at(-1);
+        // What a consumer of CallCompleted last heard is the call's Outcome now.
+        if (final?.Status === 'ended')
+          expect(last(CALL_LEVEL_EVENTS.completed)?.detail.Outcome).toBe(final.Outcome);
+        else expect(last(CALL_LEVEL_EVENTS.completed)).toBeUndefined();
+        // What a consumer of the callback events last heard is the missed call's callback now.
+        const callback = last(
+          CALL_LEVEL_EVENTS.missedCallResolved,
+          CALL_LEVEL_EVENTS.missedCallReopened,
+          CALL_LEVEL_EVENTS.missedCallNotCalledBack,
+        );
+        if (final && isMissedCall(final) && final.CallbackStatus !== 'pending')
+          expect(callback?.detail).toMatchObject({
+            CallbackStatus: final.CallbackStatus,
+            ...(final.CallbackSessionID ? { CallbackSessionID: final.CallbackSessionID } : {}),
+          });
+        if (final && isMissedCall(final) && final.CallbackStatus === 'pending' && callback)
+          expect(callback.detailType).toBe(CALL_LEVEL_EVENTS.missedCallReopened);
+        expect(published.flat().filter((e) => e.detailType === CALL_LEVEL_EVENTS.stuck).length).toBe(
+          records.some((r) => r.Status === 'stuck') ? 1 : 0,
         );
         // The same write seen twice (a re-delivered stream record compared with itself) is nothing.
         for (const r of records) expect(callLevelEvents(r, r)).toEqual([]);
-        // Every EventId is the call's and its type's.
-        for (const e of published.flat()) expect(e.detail.EventId).toBe(`c-1/${e.detailType}`);
+        // Every EventId is the call's and its type's, then the state it announces.
+        for (const e of published.flat())
+          expect(e.detail.EventId.startsWith(`c-1/${e.detailType}`)).toBe(true);
       }),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
   });
 });
@@ -255,7 +363,7 @@ describe('publishing the Calls stream', () => {
     });
     expect(JSON.parse(entries[0]?.Detail as string)).toMatchObject({
       SessionID: 'c-1',
-      EventId: 'c-1/CallCompleted',
+      EventId: 'c-1/CallCompleted/missed',
       Outcome: 'missed',
       Version: 2,
     });

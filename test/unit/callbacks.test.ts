@@ -4,12 +4,13 @@
  * and how the projector's `nextCall` keeps the callback fields, `stuck` and the index keys.
  */
 import {
+  type CallbackFields,
+  callbackOf,
   candidateStartRange,
-  initialCallback,
-  missedCallsResolvedBy,
+  hasCallback,
   resolvableEndRange,
-  resolveMissedCall,
   resolves,
+  settledMissedCall,
   withCallback,
   withCallbackFields,
 } from '../../lambda/calls/callbacks';
@@ -117,71 +118,60 @@ describe('resolves', () => {
   });
 });
 
-describe('initialCallback: a call that has just become missed', () => {
-  it('is pending when no resolving call is stored yet', () => {
-    expect(initialCallback(missed, [], WINDOW)).toEqual({ CallbackStatus: 'pending' });
+describe("callbackOf: a missed call's callback, from its customer's calls as stored", () => {
+  const NOW = new Date(MISSED_END + 3600_000);
+  const AFTER_WINDOW = new Date(MISSED_END + WINDOW * 3600_000 + 1000);
+
+  it('is pending while the window lasts and no stored call resolves it', () => {
+    expect(callbackOf(missed, [], WINDOW, NOW)).toEqual({ CallbackStatus: 'pending' });
     expect(
-      initialCallback(missed, [callBack('late', WINDOW * 3600 + 5), callsAgain('in-x', 10, false)], WINDOW),
-    ).toEqual({
+      callbackOf(missed, [callBack('late', WINDOW * 3600 + 5), callsAgain('in-x', 10, false)], WINDOW, NOW),
+    ).toEqual({ CallbackStatus: 'pending' });
+  });
+
+  it('is not-called-back once the window has passed, and still resolved by a call in it that arrives late', () => {
+    expect(callbackOf(missed, [], WINDOW, AFTER_WINDOW)).toEqual({ CallbackStatus: 'not-called-back' });
+    // The window's very last second still counts.
+    expect(callbackOf(missed, [], WINDOW, new Date(MISSED_END + WINDOW * 3600_000))).toEqual({
       CallbackStatus: 'pending',
+    });
+    expect(callbackOf(missed, [callBack('out-late', 3600)], WINDOW, AFTER_WINDOW)).toEqual({
+      CallbackStatus: 'called-back',
+      CallbackSessionID: 'out-late',
+      CallbackAfterSeconds: 3600,
     });
   });
 
-  it('is resolved by the earliest resolving call already stored (out of order), in any order given', () => {
+  it('is resolved by the earliest resolving call, whatever order the calls were stored or are given in', () => {
     const candidates = [callsAgain('in-b', 900), callBack('out-c', 300), callBack('out-a', 1200), missed];
     const expected = { CallbackStatus: 'called-back', CallbackSessionID: 'out-c', CallbackAfterSeconds: 300 };
-    expect(initialCallback(missed, candidates, WINDOW)).toEqual(expected);
-    expect(initialCallback(missed, [...candidates].reverse(), WINDOW)).toEqual(expected);
+    expect(callbackOf(missed, candidates, WINDOW, NOW)).toEqual(expected);
+    expect(callbackOf(missed, [...candidates].reverse(), WINDOW, NOW)).toEqual(expected);
   });
 
   it('breaks a tie on StartedAt by the smaller SessionID', () => {
     const tie = [callBack('out-z', 300), callsAgain('in-m', 300), callBack('out-n', 300)];
-    expect(initialCallback(missed, tie, WINDOW)).toMatchObject({
+    expect(callbackOf(missed, tie, WINDOW, NOW)).toMatchObject({
       CallbackSessionID: 'in-m',
       CallbackStatus: 'customer-called-again',
     });
-    expect(initialCallback(missed, [...tie].reverse(), WINDOW)).toMatchObject({ CallbackSessionID: 'in-m' });
+    expect(callbackOf(missed, [...tie].reverse(), WINDOW, NOW)).toMatchObject({ CallbackSessionID: 'in-m' });
   });
 
   it('is nothing for a call that is not missed', () => {
-    expect(initialCallback(callsAgain('in-a', 0), [callBack('out-1', 60)], WINDOW)).toBeUndefined();
-  });
-});
-
-describe('missedCallsResolvedBy: a newly answered call', () => {
-  const missedAt = (id: string, start: string, customer = '9161234567') => ({
-    ...recordOf(incomingEvents({ id, customer, start, missedAt: 30 })),
-    CallbackStatus: 'pending' as const,
+    expect(callbackOf(callsAgain('in-a', 0), [callBack('out-1', 60)], WINDOW, NOW)).toBeUndefined();
   });
 
-  it('resolves every pending missed call of that customer in its window, each with its own wait', () => {
-    const pending = [
-      missedAt('m-1', '2021-01-28 10:00:00'), // ended 10:00:30, 4 h 25 min 22 s before
-      missedAt('m-2', '2021-01-28 14:15:22'), // ended 14:15:52, the missed call above
-      missedAt('m-old', '2021-01-24 10:00:00'), // outside the 72 h window
-      missedAt('m-other', '2021-01-28 13:00:00', '9161234568'), // another customer
-      { ...missedAt('m-done', '2021-01-28 12:00:00'), CallbackStatus: 'called-back' as const },
-    ];
-    const resolver = callBack('out-1', 600); // starts 14:25:52 Moscow
-    const resolved = missedCallsResolvedBy(resolver, pending, WINDOW);
-    expect(resolved.map(({ missed: m, resolution }) => [m.SessionID, resolution])).toEqual([
-      [
-        'm-1',
-        {
-          CallbackStatus: 'called-back',
-          CallbackSessionID: 'out-1',
-          CallbackAfterSeconds: 4 * 3600 + 25 * 60 + 22,
-        },
-      ],
-      ['m-2', { CallbackStatus: 'called-back', CallbackSessionID: 'out-1', CallbackAfterSeconds: 600 }],
-    ]);
-  });
-
-  it('writes each as its next Version, out of the PendingCallbacks index', () => {
+  it("is written as the missed call's next Version, out of the PendingCallbacks index, still in MissedCallsByCustomer", () => {
     const pending = nextCall(undefined, foldCall(missedEvents)) as StoredCall;
-    expect(pending).toMatchObject({ CallbackStatus: 'pending', PendingCallback: 'pending', Version: 1 });
-    const [first] = missedCallsResolvedBy(callsAgain('in-2', 120), [pending], WINDOW);
-    const written = resolveMissedCall(pending, first?.resolution as never);
+    expect(pending).toMatchObject({
+      CallbackStatus: 'pending',
+      PendingCallback: 'pending',
+      MissedCustomerNumber: '+79161234567',
+      Version: 1,
+    });
+    const fields = callbackOf(pending, [callsAgain('in-2', 120)], WINDOW, NOW) as CallbackFields;
+    const written = settledMissedCall(pending, fields);
     const { PendingCallback: _key, ...rest } = pending;
     expect(written).toEqual({
       ...rest,
@@ -190,11 +180,16 @@ describe('missedCallsResolvedBy: a newly answered call', () => {
       CallbackAfterSeconds: 120,
       Version: 2,
     });
+    expect(hasCallback(written, fields)).toBe(true);
+    expect(hasCallback(pending, fields)).toBe(false);
+    const expired = settledMissedCall(pending, { CallbackStatus: 'not-called-back' });
+    expect(expired).not.toHaveProperty('PendingCallback');
+    expect(expired.MissedCustomerNumber).toBe('+79161234567');
   });
 });
 
 describe('the lookups the projector makes', () => {
-  it('asks for candidates starting in the window after the end, and pending missed calls ending in the window before the start', () => {
+  it('asks for candidates starting in the window after the end, and missed calls ending in the window before the start', () => {
     expect(candidateStartRange(missed, 2)).toEqual({
       from: '2021-01-28T11:15:52Z',
       to: '2021-01-28T13:15:52Z',
@@ -234,7 +229,7 @@ describe('nextCall keeps what the fold does not own', () => {
   });
 
   it('a resolved missed call keeps its resolution when a late event is folded', () => {
-    const resolved = resolveMissedCall(missed, resolution);
+    const resolved = settledMissedCall(missed, resolution);
     const next = nextCall(resolved, foldCall([...missedEvents, lateAttemptEnd])) as StoredCall;
     expect(next).toMatchObject({ ...resolution, Version: 3, EventCount: 3 });
     expect(next.PendingCallback).toBeUndefined();
@@ -243,7 +238,7 @@ describe('nextCall keeps what the fold does not own', () => {
   });
 
   it('a missed call that a late End shows was answered loses its callback fields', () => {
-    const resolved = resolveMissedCall(missed, resolution);
+    const resolved = settledMissedCall(missed, resolution);
     const answeredEnd = storedEvent(
       ev('EndIncCall', {
         EndTime: '2021-01-28 14:15:53',

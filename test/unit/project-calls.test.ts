@@ -56,6 +56,7 @@ function setup(store = new MemoryCalls()) {
     events: store,
     fold: { timeZone: 'Europe/Moscow', defaultCountry: 'RU' },
     callbackWindowHours: 72,
+    now: () => new Date('2021-01-29T12:00:00Z'),
     logger,
     metrics: metric,
   };
@@ -81,6 +82,7 @@ describe('projectCalls', () => {
       ...foldCall(missedCall(1)),
       CallbackStatus: 'pending',
       PendingCallback: 'pending',
+      MissedCustomerNumber: '+79582412128',
       Version: 1,
     });
     expect(metricValue('CallsProjected')).toBe(2);

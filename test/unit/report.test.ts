@@ -49,6 +49,7 @@ describe('callCentreReport', () => {
       within24h: 0,
       later: 0,
       customerCalledAgain: 1, // in-5
+      notCalledBack: 0,
       pending: 1, // in-12
       medianSeconds: (600 + 10_800) / 2,
     },
@@ -70,6 +71,7 @@ describe('callCentreReport', () => {
       within24h: 1, // in-9, 7 200 s
       later: 1, // in-7, 93 600 s
       customerCalledAgain: 0,
+      notCalledBack: 0,
       pending: 0,
       medianSeconds: (7_200 + 93_600) / 2,
     },
@@ -91,6 +93,7 @@ describe('callCentreReport', () => {
       within24h: 1,
       later: 1,
       customerCalledAgain: 1,
+      notCalledBack: 0,
       pending: 1,
       medianSeconds: (7_200 + 10_800) / 2, // of 600, 7 200, 10 800, 93 600
     },
@@ -154,6 +157,15 @@ describe('callCentreReport', () => {
     expect([twoDays.total.offered, twoDays.total.outgoing, twoDays.byEmployee[E2]?.outgoing]).toEqual([
       12, 4, 1,
     ]);
+  });
+
+  it('counts a missed call nobody returned within its window as not called back, no longer pending', async () => {
+    const weekLater = await projectScript(new Date('2021-02-05T00:00:00Z'));
+    const { callbacks } = callCentreReport(weekLater, DAY).total;
+    expect([callbacks.notCalledBack, callbacks.pending]).toEqual([1, 0]); // in-12
+    // Every other figure is the same as the evening after.
+    const { total } = callCentreReport(history, DAY);
+    expect({ ...callbacks, notCalledBack: 0, pending: 1 }).toEqual(total.callbacks);
   });
 
   it('is all zeros over no calls', () => {

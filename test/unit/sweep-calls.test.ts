@@ -85,7 +85,7 @@ describe('sweepCalls', () => {
     );
     const store = new MemoryCallsStore([ended, back]);
     expect(store.calls.get('ended')).toMatchObject({ CallbackStatus: 'pending' });
-    expect(await sweepCalls(deps(store))).toMatchObject({ resolved: 1, pendingChecked: 1 });
+    expect(await sweepCalls(deps(store))).toMatchObject({ settled: 1, pendingChecked: 1 });
     expect(store.calls.get('ended')).toMatchObject({
       CallbackStatus: 'called-back',
       CallbackSessionID: 'back',
