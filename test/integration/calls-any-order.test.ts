@@ -10,7 +10,6 @@ import fc from 'fast-check';
 import { DynamoDbCallEvents, DynamoDbCallsStore } from '../../lambda/calls/dynamodb-store';
 import { type ProjectDeps, projectCall } from '../../lambda/calls/project-calls';
 import type { StoredCall } from '../../lambda/calls/store';
-import { PROJECT_ENV } from '../../lambda/config/environment';
 import type { CallEventRecord } from '../../lambda/contract';
 import { incomingEvents, outgoingEvents } from '../support/calls';
 import { createLocalStack, type LocalStack } from '../support/local-stack';
@@ -20,11 +19,7 @@ let tables: { callEvents: string; calls: string };
 
 beforeAll(async () => {
   stack = await createLocalStack();
-  const env = stack.environmentWith(PROJECT_ENV.callsTable);
-  tables = {
-    callEvents: env[PROJECT_ENV.callEventsTable] as string,
-    calls: env[PROJECT_ENV.callsTable] as string,
-  };
+  tables = stack.callsTables();
 }, 60_000);
 
 afterAll(() => stack?.client.destroy());

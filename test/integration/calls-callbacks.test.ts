@@ -11,7 +11,6 @@ import { type ProjectDeps, projectCall } from '../../lambda/calls/project-calls'
 import type { CallRecord } from '../../lambda/calls/record';
 import type { StoredCall } from '../../lambda/calls/store';
 import { sweepCalls } from '../../lambda/calls/sweep-calls';
-import { PROJECT_ENV } from '../../lambda/config/environment';
 import type { CallEventRecord } from '../../lambda/contract';
 import { callOf, storedEvent } from '../support/call-events';
 import { createLocalStack, type LocalStack } from '../support/local-stack';
@@ -23,11 +22,7 @@ let store: DynamoDbCallsStore;
 
 beforeAll(async () => {
   stack = await createLocalStack();
-  const env = stack.environmentWith(PROJECT_ENV.callsTable);
-  tables = {
-    callEvents: env[PROJECT_ENV.callEventsTable] as string,
-    calls: env[PROJECT_ENV.callsTable] as string,
-  };
+  tables = stack.callsTables();
   store = new DynamoDbCallsStore(stack.doc, tables.calls);
 }, 60_000);
 

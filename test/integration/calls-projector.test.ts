@@ -12,7 +12,6 @@ import { foldCall } from '../../lambda/calls/fold-call';
 import { nextCall, type ProjectDeps, projectCall, projectCalls } from '../../lambda/calls/project-calls';
 import type { CallRecord } from '../../lambda/calls/record';
 import type { StoredCall } from '../../lambda/calls/store';
-import { PROJECT_ENV } from '../../lambda/config/environment';
 import type { CallEventRecord } from '../../lambda/contract';
 import { callOf, storedEvent } from '../support/call-events';
 import { createLocalStack, type LocalStack } from '../support/local-stack';
@@ -23,11 +22,7 @@ let tables: { callEvents: string; calls: string };
 
 beforeAll(async () => {
   stack = await createLocalStack();
-  const env = stack.environmentWith(PROJECT_ENV.callsTable);
-  tables = {
-    callEvents: env[PROJECT_ENV.callEventsTable] as string,
-    calls: env[PROJECT_ENV.callsTable] as string,
-  };
+  tables = stack.callsTables();
 }, 60_000);
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };

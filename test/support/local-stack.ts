@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PROJECT_ENV } from '../../lambda/config/environment';
 import { synthesizeTemplate } from '../../local/synth';
 import {
   type CfnTemplate,
@@ -22,6 +23,8 @@ export interface LocalStack {
   /** The environment of the stack's function that is configured with the given variable. */
   environmentWith(variable: string): Record<string, string>;
   streamArn(tableName: string): string;
+  /** The tables the projector reads and writes, by the names its environment gives them. */
+  callsTables(): { callEvents: string; calls: string };
   token: string;
 }
 
@@ -50,7 +53,7 @@ export async function createLocalStack(context: Record<string, unknown> = {}): P
     if (created.TableDescription?.LatestStreamArn) streams[name] = created.TableDescription.LatestStreamArn;
   }
   const functions = resourcesOfType(template, 'AWS::Lambda::Function');
-  return {
+  const stack: LocalStack = {
     template,
     client,
     doc: DynamoDBDocumentClient.from(client),
@@ -65,10 +68,18 @@ export async function createLocalStack(context: Record<string, unknown> = {}): P
       if (!found) throw new Error(`No function of the stack is configured with ${variable}`);
       return functionEnvironment(template, found[0], (ref) => tables[ref]);
     },
+    callsTables() {
+      const env = stack.environmentWith(PROJECT_ENV.callsTable);
+      return {
+        callEvents: env[PROJECT_ENV.callEventsTable] as string,
+        calls: env[PROJECT_ENV.callsTable] as string,
+      };
+    },
     streamArn(tableName) {
       const arn = streams[tableName];
       if (!arn) throw new Error(`${tableName} has no stream`);
       return arn;
     },
   };
+  return stack;
 }
