@@ -1,24 +1,19 @@
 /**
  * The calls layer's surface for the tools (scripts/, local/, bench/): the Calls table's one read
- * model, the in-memory stand-in the bench projects a month into, the projector and the sweep as
- * the functions run them, the customer's number, local periods, and the record's types. The
+ * model and the events' reader, the in-memory stand-in the bench projects a month into, the
+ * projector and the stuck-call mark as the functions apply them, the customer's number, local
+ * periods, and the record's types. The
  * functions' handlers import the modules they need directly; everything else here is the layer's own.
  */
 export { CALL_LEVEL_EVENTS, type CallLevelEvent, callLevelEvents } from './call-level-events';
-export { readProjectConfig, readSweepConfig } from './config';
-export {
-  DynamoDbCallEvents,
-  DynamoDbCallsStore,
-  type PeriodQuery,
-  type ReadCount,
-  type ReadOptions,
-} from './dynamodb-store';
+export { readProjectConfig } from './config';
+export { DynamoDbCallEvents, DynamoDbCallsStore, type PeriodQuery, type ReadOptions } from './dynamodb-store';
 export type { FoldOptions } from './fold-call';
 export { MemoryCallsStore } from './memory-store';
 export { datesOf, isLocalDate, localPeriod, type UtcRange } from './period';
 export { type CountryCode, customerNumber } from './phone';
 export { type ProjectDeps, projectCall } from './project-calls';
 export type { CallAttempt, CallbackStatus, CallOutcome, CallRecord, CallStatus } from './record';
-export type { CallEventsSource, CallsStore, StoredCall } from './store';
+export type { StoredCall } from './store';
 export { markStuck } from './stuck';
 export { CALLS_INDEXES, CALLS_KEYS, CALLS_SPARSE_INDEXES } from './table';

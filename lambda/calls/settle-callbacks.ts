@@ -83,13 +83,17 @@ export async function settleAround(
   after: StoredCall,
   deps: SettleDeps,
 ): Promise<number> {
-  const missedIds = new Set<string>();
+  // One lookup per customer and start: a write that moved neither (a late event) queries once.
+  const lookups = new Map<string, { customer: string; from: string; to: string }>();
   for (const call of [before, after]) {
     if (!call || !isAnsweredCall(call) || call.CustomerNumber === undefined) continue;
     const range = resolvableEndRange(call, deps.windowHours);
-    for (const missed of await deps.calls.customerMissedCalls(call.CustomerNumber, range.from, range.to))
-      if (missed.SessionID !== after.SessionID) missedIds.add(missed.SessionID);
+    lookups.set(`${call.CustomerNumber} ${call.StartedAt}`, { customer: call.CustomerNumber, ...range });
   }
+  const missedIds = new Set<string>();
+  for (const { customer, from, to } of lookups.values())
+    for (const missed of await deps.calls.customerMissedCalls(customer, from, to))
+      if (missed.SessionID !== after.SessionID) missedIds.add(missed.SessionID);
   let written = 0;
   for (const id of [...missedIds].sort()) if (await settleMissedCall(id, deps, after)) written++;
   return written;
