@@ -16,6 +16,10 @@ export const RUNTIME_FILE = '.local/runtime.json';
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 export const runtimeFileSchema = z.object({
+  /** The `npm start` process serving it: the tools trust the file only while it runs. */
+  pid: z.int().positive(),
+  /** Set by `npm start` when it stops: the file then describes a local mode that is gone. */
+  stoppedAt: z.iso.datetime().optional(),
   /** The local webhook, e.g. `http://127.0.0.1:3000/call-events`. */
   webhookUrl: httpUrl,
   /** The token the local webhook accepts (in `X-Webhook-Token`). */
@@ -31,6 +35,8 @@ export const runtimeFileSchema = z.object({
   }),
   /** Directory of the NDJSON files, one per rule, that local EventBridge targets append to. */
   deliveriesDir: z.string().min(1),
+  /** Every event accepted onto a local bus, routed or not, one per line (what `npm run tail` follows). */
+  eventsFile: z.string().min(1),
   /** The functions' time zone, bus and source, as the stack sets them. */
   timeZone: z.string().min(1),
   eventBusName: z.string().min(1),
@@ -49,6 +55,7 @@ const optional = <K extends string, V>(key: K, value: V | undefined) =>
 /** The file's content for a running local runtime. */
 export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
   return {
+    pid: process.pid,
     webhookUrl: runtime.webhookUrl,
     token: runtime.token,
     region: runtime.region,
@@ -56,6 +63,7 @@ export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
     eventbridgeEndpoint: runtime.eventbridgeEndpoint,
     tables: runtime.tables,
     deliveriesDir: runtime.deliveriesDir,
+    eventsFile: runtime.eventsFile,
     // What the operator tools (simulate, calls, republish, requeue-rejected) need to act as the functions do.
     timeZone: required(runtime.environments.ingest, INGEST_ENV.timeZone),
     eventBusName: required(runtime.environments.publish, PUBLISH_ENV.eventBusName),
@@ -74,8 +82,44 @@ export class RuntimeFileError extends Error {
   override name = 'RuntimeFileError';
 }
 
-/** The local runtime's description, or undefined when `npm start` is not running (no file). */
+/** What every local tool says when it needs local mode and none is running. */
+export const NOT_RUNNING = 'local mode is not running (start it with npm start)';
+
+/** Whether a process with this pid runs (signal 0 tests without sending anything). */
+export function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The running local mode's description, or undefined when none runs: no file, a file that
+ * `npm start` marked stopped when it stopped, or one whose process is gone (`kill -9`).
+ */
 export function readRuntimeFile(path: string = RUNTIME_FILE): RuntimeFile | undefined {
+  const file = readRuntimeFileAsWritten(path);
+  return file && file.stoppedAt === undefined && processRuns(file.pid) ? file : undefined;
+}
+
+/** The running local mode's description; throws {@link NOT_RUNNING} when none runs. */
+export function requireRuntimeFile(path: string = RUNTIME_FILE): RuntimeFile {
+  const file = readRuntimeFile(path);
+  if (!file) throw new RuntimeFileError(NOT_RUNNING);
+  return file;
+}
+
+/** Marks the file stopped, as `npm start` does when it stops, so that no tool takes it for running. */
+export function markRuntimeFileStopped(path: string, at: Date = new Date()): void {
+  const file = readRuntimeFileAsWritten(path);
+  if (file) writeRuntimeFile(path, { ...file, stoppedAt: at.toISOString() });
+}
+
+/** The file as it was last written, running or not; undefined when there is none. */
+export function readRuntimeFileAsWritten(path: string = RUNTIME_FILE): RuntimeFile | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

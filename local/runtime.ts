@@ -71,6 +71,8 @@ export interface LocalRuntime {
   tables: { callEvents: string; rejectedEvents: string; calls: string };
   stateDir: string;
   deliveriesDir: string;
+  /** Every event accepted onto a bus, routed or not, one JSON line each. */
+  eventsFile: string;
   failedFile: string;
   eventBridge: LocalEventBridge;
   /** The stack's rules, as the local EventBridge evaluates them. */
@@ -160,6 +162,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const log = options.log ?? (() => {});
   const stateDir = resolve(options.stateDir ?? '.local');
   const deliveriesDir = join(stateDir, 'deliveries');
+  const eventsFile = join(stateDir, 'events.ndjson');
   const failedFile = join(stateDir, 'failed', 'stream.ndjson');
   const logsDir = join(stateDir, 'logs');
   for (const dir of [stateDir, logsDir, deliveriesDir]) mkdirSync(dir, { recursive: true });
@@ -378,6 +381,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       stateDir,
       deliveriesDir,
+      eventsFile,
       failedFile,
       eventBridge,
       rules,

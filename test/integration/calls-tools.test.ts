@@ -77,6 +77,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'calls-tools-'));
   runtimeFile = join(dir, 'runtime.json');
   const runtime: RuntimeFile = {
+    pid: process.pid,
     webhookUrl: 'http://127.0.0.1:3000/call-events',
     token: 'unused',
     region: 'us-east-1',
@@ -84,6 +85,7 @@ beforeAll(async () => {
     eventbridgeEndpoint: 'http://127.0.0.1:4010',
     tables: { callEvents: 'unused', rejectedEvents: 'unused', calls: table },
     deliveriesDir: dir,
+    eventsFile: join(dir, 'events.ndjson'),
     timeZone: MOSCOW,
     eventBusName: 'call-events',
     eventSource: 'telephony.call-events',

@@ -24,6 +24,7 @@ function captured() {
 }
 
 const runtime: RuntimeFile = {
+  pid: process.pid,
   webhookUrl: 'http://127.0.0.1:3000/call-events',
   token: 't',
   region: 'us-east-1',
@@ -35,6 +36,7 @@ const runtime: RuntimeFile = {
     calls: 'Calls-local',
   },
   deliveriesDir: '.local/deliveries',
+  eventsFile: '.local/events.ndjson',
   timeZone: 'Asia/Yekaterinburg',
   eventBusName: 'call-events',
   eventSource: 'telephony.call-events',

@@ -72,6 +72,7 @@ describe('the timeline', () => {
 });
 
 const runtime: RuntimeFile = {
+  pid: process.pid,
   webhookUrl: 'http://127.0.0.1:3000/call-events',
   token: 't',
   region: 'us-east-1',
@@ -83,6 +84,7 @@ const runtime: RuntimeFile = {
     calls: 'Calls-local',
   },
   deliveriesDir: '.local/deliveries',
+  eventsFile: '.local/events.ndjson',
   timeZone: 'Europe/Moscow',
   eventBusName: 'call-events',
   eventSource: 'telephony.call-events',

@@ -342,6 +342,7 @@ describe('playing scenarios against a webhook', () => {
 
 function runtime(overrides: Partial<RuntimeFile> = {}): RuntimeFile {
   return {
+    pid: process.pid,
     webhookUrl: 'http://127.0.0.1:3000/call-events',
     token: 'local-token',
     region: 'us-east-1',
@@ -349,6 +350,7 @@ function runtime(overrides: Partial<RuntimeFile> = {}): RuntimeFile {
     eventbridgeEndpoint: 'http://127.0.0.1:4010',
     tables: { callEvents: 'CallEvents', rejectedEvents: 'RejectedCallEvents', calls: 'Calls' },
     deliveriesDir: '.local/deliveries',
+    eventsFile: '.local/events.ndjson',
     timeZone: 'Europe/Moscow',
     eventBusName: 'call-events',
     eventSource: 'telephony.call-events',
