@@ -1,22 +1,30 @@
 /**
  * Starts, supervises and stops DynamoDB Local, AWS's own emulator (a Java program whose jar
  * ships in the `amplify-dynamodb-simulator` npm package, of which only the jar and its
- * libraries are fetched, on first use, into a cache), on a free loopback port. If it dies,
- * it is restarted on the same port and data directory; when that cannot be (in memory, or the
- * restart fails) the owner is told, so that local mode stops rather than run half alive.
+ * libraries are fetched, on first use, into a cache), on a loopback port. It is started through
+ * `local/java/LoopbackDynamoDbLocal.java`, which makes it listen on 127.0.0.1 alone (it has no
+ * option of its own for that) and stop once local mode is gone. If it dies, it is restarted on
+ * the same port and data directory; when that cannot be (in memory, or the restart fails) the
+ * owner is told, so that local mode stops rather than run half alive.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ensurePackage, type PinnedPackage } from './npm-package-cache';
+import { cacheRoot, ensurePackage, type PinnedPackage } from './npm-package-cache';
 import { writeFileAtomic } from './state-file';
 
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /**
+   * False when the loopback launcher could not be compiled (a Java without its compiler
+   * module) and the emulator answers on every interface; the owner says so.
+   */
+  loopbackOnly: boolean;
   /** The emulator's current process (a new one after a restart). */
   process(): ChildProcess;
   stop(): Promise<void>;
@@ -26,7 +34,10 @@ export interface DynamoDbLocalOptions {
   /** Keep tables in memory only; otherwise in `dataDir`. */
   inMemory?: boolean;
   dataDir?: string;
+  /** @default a free port */
   port?: number;
+  /** Told what is not as it should be but does not stop it (e.g. a leftover emulator stopped). @default nothing */
+  onNotice?: (message: string) => void;
   /** Told once per death that was followed by a successful restart. @default nothing */
   onRestart?: (message: string) => void;
   /** Told when it died and could not be restarted: it is gone for good. @default nothing */
@@ -105,13 +116,14 @@ const pidFileOf = (dataDir: string) => join(dataDir, 'dynamodb-local.pid');
  * Stops an emulator left running on this data directory by a local mode that was killed
  * (`kill -9` leaves its children behind): two emulators must never share one database.
  */
-async function stopLeftover(dataDir: string): Promise<void> {
+export async function stopLeftover(dataDir: string): Promise<number | undefined> {
   let pid: number;
   try {
     pid = Number(readFileSync(pidFileOf(dataDir), 'utf8').trim());
   } catch {
-    return;
+    return undefined;
   }
+  let stopped: number | undefined;
   const command =
     Number.isInteger(pid) && pid > 0 ? spawnSync('ps', ['-o', 'command=', '-p', String(pid)]) : undefined;
   if (command?.status === 0 && command.stdout.toString().includes('DynamoDBLocal.jar')) {
@@ -127,8 +139,52 @@ async function stopLeftover(dataDir: string): Promise<void> {
     const running = () => spawnSync('ps', ['-p', String(pid)]).status === 0;
     while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (running()) signal('SIGKILL');
+    stopped = pid;
   }
   rmSync(pidFileOf(dataDir), { force: true });
+  return stopped;
+}
+
+const LAUNCHER_SOURCE = join(__dirname, 'java', 'LoopbackDynamoDbLocal.java');
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+
+/**
+ * The launcher compiled once per version of its source into the cache (a second faster at every
+ * start than Java's compile-on-launch), with the compiler module every JDK and Debian's JRE carry;
+ * undefined when this Java has none.
+ */
+function compiledLauncher(emulator: string): string | undefined {
+  const source = readFileSync(LAUNCHER_SOURCE);
+  const key = createHash('sha256').update(source).update(emulator).digest('hex').slice(0, 16);
+  const dir = join(cacheRoot(), 'dynamodb-local-launcher', key);
+  if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
+  mkdirSync(join(cacheRoot(), 'dynamodb-local-launcher'), { recursive: true });
+  const building = mkdtempSync(`${dir}.`);
+  const compiled = spawnSync(
+    'java',
+    [
+      '-m',
+      'jdk.compiler/com.sun.tools.javac.Main',
+      '-nowarn',
+      '-cp',
+      join(emulator, 'DynamoDBLocal.jar'),
+      '-d',
+      building,
+      LAUNCHER_SOURCE,
+    ],
+    { stdio: 'ignore' },
+  );
+  if (compiled.status !== 0) {
+    rmSync(building, { recursive: true, force: true });
+    return undefined;
+  }
+  try {
+    renameSync(building, dir);
+  } catch {
+    // Another start compiled it meanwhile.
+    rmSync(building, { recursive: true, force: true });
+  }
+  return dir;
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
@@ -137,15 +193,22 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       'DynamoDB Local needs Java 17 or later: install a JRE (e.g. `apt-get install openjdk-17-jre-headless`)',
     );
   }
-  const port = options.port ?? (await freePort());
+  const port = options.port || (await freePort());
   const dir = await emulatorDir();
   const dataDir = resolve(options.dataDir ?? '.local/dynamodb');
   const persistent = options.inMemory === false;
   const storage = persistent ? ['-dbPath', dataDir] : ['-inMemory'];
   if (persistent) {
     mkdirSync(dataDir, { recursive: true });
-    await stopLeftover(dataDir);
+    const leftover = await stopLeftover(dataDir);
+    if (leftover !== undefined)
+      options.onNotice?.(
+        `stopped DynamoDB Local (pid ${leftover}) left running on ${dataDir} by a local mode that was killed`,
+      );
   }
+  const launcher = compiledLauncher(dir);
+  const classpath = [join(dir, 'DynamoDBLocal.jar'), ...(launcher ? [launcher] : [])].join(':');
+  const main = launcher ? ['-cp', classpath, LAUNCHER_CLASS] : ['-jar', join(dir, 'DynamoDBLocal.jar')];
   const endpoint = `http://127.0.0.1:${port}`;
   let stopping = false;
   let stderr = '';
@@ -155,8 +218,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       'java',
       [
         `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-        '-jar',
-        join(dir, 'DynamoDBLocal.jar'),
+        ...main,
         '-port',
         String(port),
         '-sharedDb',
@@ -229,6 +291,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   return {
     endpoint,
     port,
+    loopbackOnly: launcher !== undefined,
     process: () => current,
     async stop() {
       stopping = true;

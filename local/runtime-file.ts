@@ -75,7 +75,8 @@ export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
 
 /** Writes the file as `npm start` does, for the tools to read: whole, or not at all. */
 export function writeRuntimeFile(path: string, file: RuntimeFile): void {
-  writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
+  // It holds the token: readable by its owner alone.
+  writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
 }
 
 export class RuntimeFileError extends Error {

@@ -5,7 +5,7 @@
  * front door. Everything is read from the synthesized template; nothing is restated here.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -19,11 +19,12 @@ import { readSetting } from '../lambda/shared/env';
 import { type DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local';
 import { busesFromTemplate, type LocalRule, rulesFromTemplate } from './eventbridge/rules';
 import { type EventEnvelope, type LocalEventBridge, startLocalEventBridge } from './eventbridge/server';
+import { acquireInstanceLock } from './instance-lock';
 import { type LocalFunction, startFunction } from './lambda-runner';
 import { type LocalSchedule, scheduleRateMs, startSchedule } from './schedules';
 import { readCheckpoints, writeFileAtomic } from './state-file';
 import { mappingSettings, type StreamPoller, startStreamPoller } from './stream-poller';
-import { synthesizeBundled } from './synth';
+import { synthesizeBundledReusing } from './synth';
 import { createStackTables } from './tables';
 import {
   type CfnResource,
@@ -33,11 +34,18 @@ import {
   localName,
   resourcesOfType,
 } from './template';
-import { startWebhookServer, type WebhookServer } from './webhook-server';
+import { type RequestSummary, startWebhookServer, type WebhookServer } from './webhook-server';
 
 export interface LocalRuntimeOptions {
-  /** Webhook port on 127.0.0.1; 0 picks a free one. */
+  /** Webhook port; 0 picks a free one. */
   port: number;
+  /** The webhook's address. @default '127.0.0.1': nothing but this machine reaches it */
+  host?: string;
+  /** DynamoDB Local's port on 127.0.0.1. @default 0: a free one */
+  dynamodbPort?: number;
+  /** The local EventBridge's port on 127.0.0.1. @default 0: a free one */
+  eventbridgePort?: number;
+  /** @default the one kept in `<stateDir>/token` from the previous start, else a new one kept there */
   token?: string;
   inMemory: boolean;
   /** Where state, bundles, logs, deliveries and failures go. */
@@ -45,6 +53,8 @@ export interface LocalRuntimeOptions {
   /** cdk.json context overrides (e.g. timeZone). */
   context?: Record<string, unknown>;
   log?: (line: string) => void;
+  /** Told of every webhook request once answered (`npm start` prints the request log). @default nothing */
+  onRequest?: (summary: RequestSummary) => void;
   /** Every event the local EventBridge accepts onto a bus, routed or not. @default nothing */
   onEvent?: (event: EventEnvelope) => void;
   /**
@@ -64,6 +74,10 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   webhookUrl: string;
+  /** The webhook's address, as asked for. */
+  host: string;
+  /** Whether the bundles and template of the previous start were reused (nothing they are built from changed). */
+  reusedBuild: boolean;
   token: string;
   region: string;
   dynamodbEndpoint: string;
@@ -158,6 +172,22 @@ function bundlePath(outdir: string, fn: CfnResource & { Metadata?: Record<string
   return join(outdir, asset, `${file}.mjs`);
 }
 
+/**
+ * The webhook token of the previous start, else a new one, kept (owner-only) beside the data:
+ * a restart keeps the URL and token that a provider, a saved curl or a tunnel already use.
+ */
+function keptToken(file: string): string {
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept.length >= 16) return kept;
+  } catch {
+    // None yet.
+  }
+  const token = randomBytes(24).toString('base64url');
+  writeFileAtomic(file, `${token}\n`, 0o600);
+  return token;
+}
+
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? (() => {});
   const stateDir = resolve(options.stateDir ?? '.local');
@@ -165,12 +195,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const eventsFile = join(stateDir, 'events.ndjson');
   const failedFile = join(stateDir, 'failed', 'stream.ndjson');
   const logsDir = join(stateDir, 'logs');
-  for (const dir of [stateDir, logsDir, deliveriesDir]) mkdirSync(dir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
+  // Before anything is touched: a second local mode on this directory changes nothing of the first.
+  const lock = acquireInstanceLock(stateDir, (holder) =>
+    log(`  ! local mode (PID ${holder.pid}) ended without stopping (killed?); taking over ${stateDir}`),
+  );
+  const stops: (() => Promise<void>)[] = [async () => lock.release()];
+  for (const dir of [logsDir, deliveriesDir]) mkdirSync(dir, { recursive: true });
   // A write a killed run was making when it died: never read, only in the way.
   for (const file of readdirSync(stateDir))
     if (file.endsWith('.tmp')) rmSync(join(stateDir, file), { force: true });
-  const token = options.token ?? randomBytes(24).toString('base64url');
-  const stops: (() => Promise<void>)[] = [];
+  const token = options.token ?? keptToken(join(stateDir, 'token'));
   let fail: (message: string) => void = () => {};
   const failure = new Promise<string>((resolve) => {
     let told = false;
@@ -187,18 +222,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
 
   try {
-    log('Synthesizing the stack and bundling the functions…');
     const outdir = join(stateDir, 'cdk.out');
-    rmSync(outdir, { recursive: true, force: true });
-    const template = synthesizeBundled(
+    const build = synthesizeBundledReusing(
       { ...options.context, webhookTokenSha256: createHash('sha256').update(token).digest('hex') },
       outdir,
+    );
+    const template = build.template;
+    log(
+      build.reused
+        ? 'Reusing the stack and bundles of the previous start (nothing they are built from changed)'
+        : 'Synthesized the stack and bundled the functions',
     );
 
     log('Starting DynamoDB Local…');
     const ddb: DynamoDbLocal = await startDynamoDbLocal({
       inMemory: options.inMemory,
       dataDir: join(stateDir, 'dynamodb'),
+      ...(options.dynamodbPort ? { port: options.dynamodbPort } : {}),
+      onNotice: (message) => log(`  ! ${message}`),
       onRestart: (message) => log(`  ! ${message}`),
       onFatal: (message) =>
         fail(`${message}: local mode cannot go on; stop it (Ctrl-C) and run ${restartHint}`),
@@ -231,7 +272,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const busNames = busesFromTemplate(template);
     const rules = rulesFromTemplate(template, (id: string) => busNames[id]);
     const eventBridge = await startLocalEventBridge({
-      port: 0,
+      port: options.eventbridgePort ?? 0,
       region: REGION,
       buses: Object.values(busNames),
       rules,
@@ -353,6 +394,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const expectedToken = 'sha256' in ingestConfig.token ? ingestConfig.token.sha256 : undefined;
     const server: WebhookServer = await startWebhookServer({
       port: options.port,
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
       path: `/${WEBHOOK_PATH}`,
       invoke: (event: APIGatewayProxyEvent) => ingest.invoke<APIGatewayProxyResult>(event),
       maxBodyBytes: ingestConfig.maxBodyBytes,
@@ -367,9 +410,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         : {}),
     });
     stops.push(server.close);
+    lock.describe(server.url);
 
     return {
       webhookUrl: server.url,
+      host: options.host ?? '127.0.0.1',
+      reusedBuild: build.reused,
       token,
       region: REGION,
       dynamodbEndpoint: ddb.endpoint,

@@ -1,94 +1,152 @@
 /**
  * `npm start [-- --in-memory] [-c key=value …]`: the whole pipeline on this machine, with the
- * stack's context (cdk.json, and `-c` over it as `cdk synth -c` takes it). Prints the webhook URL,
- * the token and the local endpoints once ready; Ctrl-C stops everything.
+ * stack's context (cdk.json, and `-c` over it as `cdk synth -c` takes it). Refuses at once when
+ * local mode already runs in this checkout; prints the webhook URL, the token and the local
+ * endpoints once ready, then one line per webhook request; Ctrl-C (or `npm run stop`) stops
+ * everything and marks `.local/runtime.json` stopped.
  */
 
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { javaAvailable } from './dynamodb-local';
-import { startLocalRuntime } from './runtime';
-import { runtimeFileOf, writeRuntimeFile } from './runtime-file';
-import { parseStartArgs, type StartArgs } from './start-args';
+import { runningLocalMode } from './instance-lock';
+import { quietSdkNodeWarning } from './node-support';
+import { portFree, portInUseMessage } from './port-holder';
+import { formatRequest, useColor } from './request-log';
+import { type LocalRuntime, startLocalRuntime } from './runtime';
+import { markRuntimeFileStopped, runtimeFileOf, writeRuntimeFile } from './runtime-file';
+import { parseStartArgs, portFromEnv, START_HELP, type StartArgs } from './start-args';
+
+const STATE_DIR = resolve('.local');
+// Before any AWS SDK client exists, in this process or the workers it starts.
+const nodeNotice = quietSdkNodeWarning();
 
 function fail(message: string): never {
   console.error(`npm start: ${message}`);
   process.exit(1);
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-      .once('error', () => resolve(false))
-      .once('listening', () => probe.close(() => resolve(true)))
-      .listen(port, '127.0.0.1');
-  });
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** The banner's lines for what differs from a plain `npm start`, so that nobody forgets a setting in force. */
+function nonDefaults(args: StartArgs, env: NodeJS.ProcessEnv): string[] {
+  const lines = Object.entries(args.context).map(([key, value]) => `-c ${key}=${value}`);
+  for (const variable of ['PORT', 'HOST', 'DYNAMODB_PORT', 'EVENTBRIDGE_PORT'])
+    if (env[variable]) lines.push(`${variable}=${env[variable]}`);
+  if (env.WEBHOOK_TOKEN) lines.push('WEBHOOK_TOKEN (set)');
+  if (args.inMemory) lines.push('--in-memory');
+  return lines;
 }
 
-async function main(): Promise<void> {
-  let args: StartArgs = { inMemory: false, context: {} };
-  try {
-    args = parseStartArgs(process.argv.slice(2));
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  const { inMemory, context } = args;
-  const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    fail(`PORT must be a port number, got ${process.env.PORT}`);
-  if (!javaAvailable())
-    fail(
-      'Java is missing: DynamoDB Local needs Java 17+ (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless)',
-    );
-  if (port !== 0 && !(await portFree(port)))
-    fail(`port ${port} is in use: stop what uses it or run PORT=${port + 1} npm start`);
-
-  const runtime = await startLocalRuntime({
-    port,
-    inMemory,
-    ...(process.env.WEBHOOK_TOKEN ? { token: process.env.WEBHOOK_TOKEN } : {}),
-    context,
-    log: (line) => console.log(line),
-  });
-  writeRuntimeFile(join(runtime.stateDir, 'runtime.json'), runtimeFileOf(runtime));
-
-  console.log(`
-Call-events pipeline running locally${inMemory ? ' (in memory)' : ` (data in ${runtime.stateDir})`}
+function banner(runtime: LocalRuntime, args: StartArgs, env: NodeJS.ProcessEnv): string {
+  const changed = nonDefaults(args, env);
+  const warnings = [
+    ...(nodeNotice ? [`! ${nodeNotice}`] : []),
+    ...(LOOPBACK.has(runtime.host)
+      ? []
+      : [
+          `! The webhook listens on ${runtime.host}: other machines that reach this one can send it events (with the token).`,
+        ]),
+    ...(runtime.dynamodb.loopbackOnly
+      ? []
+      : [
+          '! DynamoDB Local answers on every interface of this machine (this Java has no compiler module to',
+          '  build its loopback launcher): anyone who reaches this machine can read the tables. Install a full',
+          '  JDK or JRE 17+ (e.g. openjdk-17-jre-headless) to keep it to 127.0.0.1.',
+        ]),
+  ];
+  return `
+Call-events pipeline running locally${args.inMemory ? ' (in memory)' : ` (data in ${runtime.stateDir})`}
 
   Webhook URL   ${runtime.webhookUrl}
   Token         ${runtime.token}
   DynamoDB      ${runtime.dynamodbEndpoint}   tables ${runtime.tables.callEvents}, ${runtime.tables.rejectedEvents}, ${runtime.tables.calls}
   EventBridge   ${runtime.eventbridgeEndpoint}
-  Deliveries    ${runtime.deliveriesDir}/<rule>.ndjson
+  Deliveries    ${runtime.deliveriesDir}/<rule>.ndjson   every event: ${runtime.eventsFile}
+  Logs          ${join(runtime.stateDir, 'logs')}/<function>.log${
+    changed.length > 0 ? `\n  Not default   ${changed.join('  ')}` : ''
+  }${warnings.length > 0 ? `\n\n${warnings.map((w) => `  ${w}`).join('\n')}` : ''}
 
-Try:   npm run simulate          (plays every call scenario)
-       npm run calls -- <SessionID>        (the call's record and its events)
-       npm run calls -- --number <phone>   (a customer's calls)
-       npm run console           (browse the tables)
-Ctrl-C stops everything.
-`);
+Try:   npm run send -- EndIncCall      (one valid event)
+       npm run simulate                (plays every call scenario)
+       npm run tail                    (every event on the bus)
+       npm run calls -- <SessionID>    (the call's record and its events)
+       npm run console                 (browse the tables, read-only)
+Ctrl-C or npm run stop stops everything. Requests:
+`;
+}
+
+async function main(): Promise<void> {
+  let args: StartArgs = { help: false, inMemory: false, context: {} };
+  let ports = { webhook: 3000, dynamodb: 8000, eventbridge: 4010 };
+  try {
+    args = parseStartArgs(process.argv.slice(2));
+    ports = {
+      webhook: portFromEnv(process.env, 'PORT', ports.webhook),
+      dynamodb: portFromEnv(process.env, 'DYNAMODB_PORT', ports.dynamodb),
+      eventbridge: portFromEnv(process.env, 'EVENTBRIDGE_PORT', ports.eventbridge),
+    };
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (args.help) {
+    console.log(START_HELP);
+    return;
+  }
+  const host = process.env.HOST || '127.0.0.1';
+  // Before anything else: the running one is left exactly as it is.
+  const running = runningLocalMode(STATE_DIR);
+  if (running) {
+    fail(
+      `local mode already runs in this checkout (PID ${running.pid}${
+        running.webhookUrl ? `, webhook ${running.webhookUrl}` : ', still starting'
+      }): use it, or stop it first with npm run stop`,
+    );
+  }
+  if (!javaAvailable())
+    fail(
+      'Java is missing: DynamoDB Local needs Java 17+ (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless)',
+    );
+  const wanted: [number, string, string][] = [
+    [ports.webhook, 'PORT', host],
+    [ports.dynamodb, 'DYNAMODB_PORT', '127.0.0.1'],
+    [ports.eventbridge, 'EVENTBRIDGE_PORT', '127.0.0.1'],
+  ];
+  for (const [port, variable, on] of wanted)
+    if (port !== 0 && !(await portFree(port, on))) fail(portInUseMessage(port, variable));
+
+  const color = useColor(process.stdout);
+  const runtime = await startLocalRuntime({
+    port: ports.webhook,
+    host,
+    dynamodbPort: ports.dynamodb,
+    eventbridgePort: ports.eventbridge,
+    inMemory: args.inMemory,
+    stateDir: STATE_DIR,
+    ...(process.env.WEBHOOK_TOKEN ? { token: process.env.WEBHOOK_TOKEN } : {}),
+    context: args.context,
+    log: (line) => console.log(line),
+    onRequest: (summary) => console.log(`  ${formatRequest(summary, { color })}`),
+  });
+  const runtimeFile = join(runtime.stateDir, 'runtime.json');
+  writeRuntimeFile(runtimeFile, runtimeFileOf(runtime));
+  console.log(banner(runtime, args, process.env));
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping…`);
+    if (why) console.log(`\n${why}: stopping…`);
     const force = setTimeout(() => process.exit(1), 8000);
+    // First: no tool takes a local mode that is going away for a running one.
+    markRuntimeFileStopped(runtimeFile);
     await runtime.stop();
     clearTimeout(force);
-    process.exit(0);
+    process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => void shutdown(signal, 0));
   // A part that died and could not be brought back (already printed): stop, never run half alive.
-  void runtime.failure.then(async () => {
-    if (stopping) return;
-    stopping = true;
-    const force = setTimeout(() => process.exit(1), 8000);
-    await runtime.stop();
-    clearTimeout(force);
-    process.exit(1);
-  });
+  void runtime.failure.then(() => shutdown('', 1));
 }
 
 main().catch((error: Error) => fail(error.message.split('\n')[0] ?? String(error)));

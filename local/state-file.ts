@@ -7,10 +7,11 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export function writeFileAtomic(path: string, content: string): void {
+/** `mode` (e.g. `0o600` for a secret) applies from the first byte written, not after. */
+export function writeFileAtomic(path: string, content: string, mode = 0o644): void {
   const aside = `${path}.${process.pid}.tmp`;
   try {
-    const fd = openSync(aside, 'w');
+    const fd = openSync(aside, 'w', mode);
     try {
       writeSync(fd, content);
       fsyncSync(fd);

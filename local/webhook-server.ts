@@ -1,6 +1,6 @@
 /**
  * Stands in for API Gateway (REST, Lambda proxy, binary media type `*\/*`): an HTTP server on
- * 127.0.0.1 that turns each request to the webhook path into the proxy event API Gateway would
+ * 127.0.0.1 (or the host asked for) that turns each request to the webhook path into the proxy event API Gateway would
  * send, the exact body bytes base64-encoded, and answers with what the function returns.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,8 +11,23 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 /** API Gateway's own payload limit; the function enforces the product's smaller one. */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
+/** One answered request, for the request log: what was asked and how it was answered. */
+export interface RequestSummary {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  /** The body's HookType and SessionID when it is a JSON object carrying them as strings. */
+  hookType?: string;
+  sessionId?: string;
+  /** The answer's `status` and `reason` (e.g. `accepted`, `rejected contract`), when it has them. */
+  outcome?: string;
+}
+
 export interface WebhookServerOptions {
   port: number;
+  /** The address to listen on. @default '127.0.0.1' */
+  host?: string;
   /** Resource path, e.g. `/call-events`. */
   path: string;
   invoke: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -28,7 +43,7 @@ export interface WebhookServerOptions {
    * @default every request is read
    */
   authorized?: (req: IncomingMessage, url: URL) => boolean;
-  onRequest?: (summary: { method: string; status: number; ms: number }) => void;
+  onRequest?: (summary: RequestSummary) => void;
 }
 
 export interface WebhookServer {
@@ -109,21 +124,61 @@ export function proxyEvent(
   };
 }
 
+/** What to print as a request's text: short, one line, no control characters. */
+const printable = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== ''
+    ? [...value.slice(0, 64)].map((c) => (c < ' ' || c === '\u007f' ? '?' : c)).join('')
+    : undefined;
+
+/** The HookType and SessionID of a JSON body, for the log; nothing else of it (no phone numbers). */
+function identityOf(body: Buffer): Pick<RequestSummary, 'hookType' | 'sessionId'> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return {};
+  }
+  if (typeof json !== 'object' || json === null) return {};
+  const hookType = printable((json as Record<string, unknown>).HookType);
+  const sessionId = printable((json as Record<string, unknown>).SessionID);
+  return { ...(hookType ? { hookType } : {}), ...(sessionId ? { sessionId } : {}) };
+}
+
+/** The answer's `status` and `reason` (`accepted`, `duplicate`, `rejected contract`, …), or its `message`. */
+function outcomeOf(body: string): string | undefined {
+  try {
+    const json = JSON.parse(body) as { status?: unknown; reason?: unknown; message?: unknown };
+    const parts = [printable(json.status), printable(json.reason)].filter(Boolean);
+    return parts.length > 0 ? parts.join(' ') : printable(json.message);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const limit = Math.min(options.maxBodyBytes ?? API_GATEWAY_MAX_BYTES, API_GATEWAY_MAX_BYTES);
   const server: Server = createServer((req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    let status = 500;
+    let asked: Pick<RequestSummary, 'hookType' | 'sessionId'> = {};
     const answer = (code: number, body: string, headers: Record<string, string> = {}) => {
-      status = code;
       // Whatever of the body is still unread is discarded, not buffered.
       const unread = !req.complete;
       send(res, code, body, unread ? { ...headers, connection: 'close' } : headers);
       if (unread) req.resume();
-      options.onRequest?.({ method: req.method ?? '', status, ms: Date.now() - started });
+      if (!options.onRequest) return;
+      const outcome = outcomeOf(body);
+      options.onRequest({
+        method: req.method ?? '',
+        path: url.pathname,
+        status: code,
+        ms: Date.now() - started,
+        ...asked,
+        ...(outcome ? { outcome } : {}),
+      });
     };
     const invoke = async (body: Buffer) => {
+      if (options.onRequest && body.length <= limit) asked = identityOf(body);
       try {
         const result = await options.invoke(proxyEvent(req, url, body, options.path));
         answer(result.statusCode, result.body, (result.headers ?? {}) as Record<string, string>);
@@ -163,11 +218,14 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  // A wildcard address is not one a client can use: this machine's loopback reaches it.
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://127.0.0.1:${port}${options.path}`,
+    url: `http://${urlHost}:${port}${options.path}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

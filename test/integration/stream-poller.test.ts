@@ -261,3 +261,38 @@ describe('stream poller', () => {
     expect(delivered).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });
+
+describe('a fresh table', () => {
+  it('its first read, opened before the first write, is not reported as a failure; its records arrive', async () => {
+    // Fresh tables: DynamoDB Local refuses an iterator opened on a shard before its first record.
+    const fresh = await createLocalStack();
+    const [tableId] = Object.keys(fresh.tables).filter(
+      (id) => id.includes('CallEvents') && !id.includes('Rejected'),
+    );
+    const freshTable = fresh.tables[tableId as string] as string;
+    const errors: (Error | undefined)[] = [];
+    const delivered: DynamoDBRecord[] = [];
+    poller = startStreamPoller({
+      streamArn: fresh.streamArn(freshTable),
+      settings: stackSettings(),
+      invoke: async (event) => {
+        delivered.push(...event.Records);
+      },
+      failedFile: join(dir, 'failed', 'stream.ndjson'),
+      region: 'us-east-1',
+      idlePollMs: 50,
+      onStreamError: (error) => errors.push(error),
+    });
+    // Let it open its iterators on the empty stream first.
+    await poller.drained(10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 3; i++)
+      await fresh.doc.send(
+        new PutCommand({ TableName: freshTable, Item: { SessionID: 'fresh', EventKey: `k${i}`, n: i } }),
+      );
+    await poller.drained(10_000);
+    expect(numbers(delivered)).toEqual([0, 1, 2]);
+    expect(errors).toEqual([]);
+    fresh.client.destroy();
+  }, 60_000);
+});
