@@ -6,8 +6,8 @@
  * fail with `Runtime.ExitError`, like any failed invocation, and their callers retry them.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { type BoundedAppender, createBoundedAppender } from './bounded-file';
 
 export interface LocalFunctionOptions {
   name: string;
@@ -57,7 +57,7 @@ interface Worker {
 }
 
 /** Starts one worker process and resolves once the bundle is imported (its init is done). */
-async function startWorker(options: LocalFunctionOptions, log: WriteStream): Promise<Worker> {
+async function startWorker(options: LocalFunctionOptions, log: BoundedAppender): Promise<Worker> {
   const child: ChildProcess = fork(join(__dirname, 'lambda-worker.mjs'), [], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -73,8 +73,7 @@ async function startWorker(options: LocalFunctionOptions, log: WriteStream): Pro
     // not every worker at once in the middle of an invocation.
     detached: true,
   });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
+  for (const stream of [child.stdout, child.stderr]) if (stream) appendLines(stream, log);
   const pending = new Map<number, Waiter>();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
@@ -110,10 +109,29 @@ async function startWorker(options: LocalFunctionOptions, log: WriteStream): Pro
   return { child, pending, exited };
 }
 
+/**
+ * A worker's output into the function's log file a whole line at a time, so that rotating the
+ * file (past its size bound) never splits a JSON log line in two.
+ */
+function appendLines(stream: NodeJS.ReadableStream, log: BoundedAppender): void {
+  let partial = '';
+  const append = (text: string) => void log.append(text).catch(() => {});
+  stream.on('data', (chunk: Buffer) => {
+    const text = partial + chunk.toString('utf8');
+    const end = text.lastIndexOf('\n') + 1;
+    partial = text.slice(end);
+    if (end > 0) append(text.slice(0, end));
+  });
+  stream.on('end', () => {
+    if (partial) append(`${partial}\n`);
+    partial = '';
+  });
+}
+
 const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
 export async function startFunction(options: LocalFunctionOptions): Promise<LocalFunction> {
-  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const log = createBoundedAppender(options.logFile);
   let nextId = 1;
   let stopping = false;
   let restarts = 0;
@@ -188,7 +206,6 @@ export async function startFunction(options: LocalFunctionOptions): Promise<Loca
         await exited;
         clearTimeout(force);
       }
-      log.end();
     },
   };
 }

@@ -273,6 +273,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const rules = rulesFromTemplate(template, (id: string) => busNames[id]);
     const eventBridge = await startLocalEventBridge({
       port: options.eventbridgePort ?? 0,
+      eventsFile,
+      // Rules a user made with PutRule, kept across restarts.
+      userRulesFile: join(stateDir, 'eventbridge-rules.json'),
       region: REGION,
       buses: Object.values(busNames),
       rules,

@@ -1,7 +1,8 @@
 /**
  * EventBridge event-pattern matching, as the EventBridge User Guide documents it ("Creating
  * event patterns", "Comparison operators", "Arrays", "Null values and empty strings"), so that
- * local mode routes exactly the events that the deployed rules would.
+ * local mode routes exactly the events that the deployed rules would. Where the guide is silent,
+ * it follows what EventBridge's engine (Event Ruler) documents, and says so.
  *
  * A pattern is compiled once (validating it the way PutRule would) into a plain predicate.
  * Matching follows the flattened view EventBridge itself takes of an event: a field's
@@ -9,23 +10,69 @@
  * elements; an object is not a leaf, so it neither matches values nor counts for `exists`.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { MAX_WILDCARD_COMPLEXITY, wildcardComplexity } from './wildcard-complexity';
 
 /** An event pattern as written in a rule: fields → arrays of allowed values, or nested patterns. */
 export type EventPattern = { readonly [field: string]: unknown };
 
-/** Thrown for a pattern EventBridge would refuse (PutRule's "Event pattern is not valid"). */
+/** Thrown for a pattern EventBridge would refuse; the message reads as InvalidEventPatternException's. */
 export class InvalidEventPatternError extends Error {
   constructor(path: string, reason: string) {
-    super(`Event pattern is not valid: ${path ? `${path}: ` : ''}${reason}`);
+    super(`Event pattern is not valid. Reason: ${path ? `${path}: ` : ''}${reason}`);
     this.name = 'InvalidEventPatternError';
   }
 }
 
 export type EventMatcher = (event: object) => boolean;
 
+/**
+ * The User Guide ("Comparison operators", `$or` matching): PutRule and TestEventPattern refuse a
+ * pattern whose `$or` arrays make more than 1,000 combinations.
+ */
+export const MAX_OR_COMBINATIONS = 1000;
+
+/**
+ * Names that cannot be a field inside a `$or` branch (Event Ruler's
+ * `RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP`): in a branch, `{"prefix": [...]}` is far more likely
+ * a misplaced operator than a field, so EventBridge refuses it rather than guess.
+ */
+export const RESERVED_IN_OR: ReadonlySet<string> = new Set([
+  'exactly',
+  'equals-ignore-case',
+  'prefix',
+  'suffix',
+  'anything-but',
+  'exists',
+  'wildcard',
+  'numeric',
+  'cidr',
+  '=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'regex',
+  'not-wildcard',
+  'not-equals-ignore-case',
+  'date-after',
+  'date-on-or-after',
+  'date-before',
+  'date-on-or-before',
+  'in-date-range',
+  'ip-address-in-range',
+  'ip-address-not-in-range',
+]);
+
 /** Validates `pattern` and returns a predicate over events; use it when one pattern meets many events. */
 export function compilePattern(pattern: unknown): EventMatcher {
-  return compileObject(pattern, '');
+  if (!isPlainObject(pattern)) throw new InvalidEventPatternError('', 'a pattern must be a JSON object');
+  const branches = expandObject(pattern, [], [new Map()], false);
+  refuseComplexWildcards(branches);
+  const matchers = branches.map((branch) => compileNode(treeOf(branch)));
+  return (event) => {
+    const view = nestDottedKeys(event);
+    return matchers.some((matches) => matches(view));
+  };
 }
 
 /** Throws {@link InvalidEventPatternError} when EventBridge would refuse `pattern` in a rule. */
@@ -43,6 +90,15 @@ type ObjectMatcher = (value: unknown) => boolean;
 type LeavesMatcher = (leaves: readonly unknown[]) => boolean;
 type LeafTest = (leaf: unknown) => boolean;
 
+/** One field's array of values, compiled; `wildcards` feed the complexity check. */
+interface CompiledField {
+  leaves: LeavesMatcher;
+  wildcards: string[];
+}
+
+/** One way the pattern can match: every field named by its flattened name (`detail.state`). */
+type Branch = Map<string, CompiledField>;
+
 const OR = '$or';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -55,41 +111,133 @@ function fieldOf(value: unknown, field: string): unknown {
 
 const join = (path: string, field: string) => (path ? `${path}.${field}` : field);
 
-// ── structure: objects, nested fields, $or ────────────────────────────────────────────────
+// ── structure: fields flattened by name, $or expanded into branches ───────────────────────
 
-function compileObject(pattern: unknown, path: string): ObjectMatcher {
-  if (!isPlainObject(pattern)) throw new InvalidEventPatternError(path, 'a pattern must be a JSON object');
+/**
+ * Walks one pattern object in its key order, as Event Ruler's compiler does: a field is written
+ * into every branch under its flattened name (the enclosing fields joined with "."), replacing
+ * an earlier field of the same name, and `$or` forks each branch once per alternative. So the
+ * field written last wins, in each branch: a field inside a `$or` alternative replaces the same
+ * field written before the `$or`, and one written after the `$or` replaces it in every branch
+ * (the User Guide: "if you include a key more than once the last reference will be the one
+ * used"). Key order is JavaScript's: names that are integers come first, whatever the text said.
+ */
+function expandObject(
+  pattern: Record<string, unknown>,
+  prefix: readonly string[],
+  branches: Branch[],
+  insideOr: boolean,
+): Branch[] {
+  const path = prefix.join('.');
   const entries = Object.entries(pattern);
   if (entries.length === 0) {
     throw new InvalidEventPatternError(path, 'a pattern must name at least one field');
   }
-  const fields = entries.map(([field, value]) => compileField(field, value, join(path, field)));
-  return (value) => fields.every((matches) => matches(value));
+  let current = branches;
+  for (const [field, value] of entries) {
+    if (field === OR) {
+      current = expandOr(value, prefix, current);
+      continue;
+    }
+    const fieldPath = join(path, field);
+    if (insideOr && RESERVED_IN_OR.has(field)) {
+      throw new InvalidEventPatternError(
+        fieldPath,
+        `"${field}" is a reserved word and cannot be a field name inside "$or"`,
+      );
+    }
+    if (Array.isArray(value)) {
+      const compiled = compileField(value, fieldPath);
+      for (const branch of current) branch.set(fieldPath, compiled);
+    } else if (isPlainObject(value)) {
+      current = expandObject(value, [...prefix, field], current, insideOr);
+    } else {
+      throw new InvalidEventPatternError(
+        fieldPath,
+        `expected an array of values or a nested pattern, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  return current;
 }
 
-function compileField(field: string, value: unknown, path: string): ObjectMatcher {
-  if (field === OR) return compileOr(value, path);
-  if (Array.isArray(value)) {
-    const leaves = compileLeaves(value, path);
-    return (parent) => leaves(leavesOf(fieldOf(parent, field)));
-  }
-  if (isPlainObject(value)) {
-    const nested = compileObject(value, path);
-    return (parent) => matchesNested(nested, fieldOf(parent, field));
-  }
-  throw new InvalidEventPatternError(
-    path,
-    `expected an array of values or a nested pattern, got ${JSON.stringify(value)}`,
-  );
-}
-
-/** `$or` sits beside ordinary fields and matches when any of its sub-patterns matches the same object. */
-function compileOr(value: unknown, path: string): ObjectMatcher {
+/** `$or` sits beside ordinary fields: each alternative continues every branch built so far. */
+function expandOr(value: unknown, prefix: readonly string[], branches: Branch[]): Branch[] {
+  const path = join(prefix.join('.'), OR);
   if (!Array.isArray(value) || value.length < 2) {
     throw new InvalidEventPatternError(path, '"$or" takes an array of at least two patterns');
   }
-  const alternatives = value.map((alternative, i) => compileObject(alternative, `${path}[${i}]`));
-  return (parent) => alternatives.some((matches) => matches(parent));
+  const expanded: Branch[] = [];
+  value.forEach((alternative, i) => {
+    if (!isPlainObject(alternative)) {
+      throw new InvalidEventPatternError(`${path}[${i}]`, 'a pattern must be a JSON object');
+    }
+    const copies = branches.map((branch) => new Map(branch));
+    expanded.push(...expandObject(alternative, prefix, copies, true));
+    if (expanded.length > MAX_OR_COMBINATIONS) {
+      throw new InvalidEventPatternError(
+        path,
+        `"$or" makes more than ${MAX_OR_COMBINATIONS} combinations (the number of alternatives of each "$or", multiplied)`,
+      );
+    }
+  });
+  return expanded;
+}
+
+/** Every wildcard a field is matched against, whichever branch names it, measured together. */
+function refuseComplexWildcards(branches: readonly Branch[]): void {
+  const byField = new Map<string, Set<string>>();
+  for (const branch of branches) {
+    for (const [name, field] of branch) {
+      for (const wildcard of field.wildcards) {
+        const set = byField.get(name) ?? new Set<string>();
+        set.add(wildcard);
+        byField.set(name, set);
+      }
+    }
+  }
+  for (const [name, wildcards] of byField) {
+    const complexity = wildcardComplexity([...wildcards]);
+    if (complexity > MAX_WILDCARD_COMPLEXITY) {
+      throw new InvalidEventPatternError(
+        name,
+        `Rule is too complex: its wildcards can match a value in more than ${MAX_WILDCARD_COMPLEXITY} ways at once; use fewer "*", or fewer repeated characters after one`,
+      );
+    }
+  }
+}
+
+/** A branch's fields as nested nodes again, one level per "." of their flattened names. */
+interface Node {
+  leaves?: LeavesMatcher;
+  children: Map<string, Node>;
+}
+
+function treeOf(branch: Branch): Node {
+  const root: Node = { children: new Map() };
+  for (const [name, field] of branch) {
+    let node = root;
+    for (const segment of name.split('.')) {
+      const child = node.children.get(segment) ?? { children: new Map() };
+      node.children.set(segment, child);
+      node = child;
+    }
+    node.leaves = field.leaves;
+  }
+  return root;
+}
+
+/** A name can be both a leaf field (`a`) and the parent of another (`a.b`): each must then match. */
+function compileNode(node: Node): ObjectMatcher {
+  const fields = [...node.children].map(([segment, child]): ObjectMatcher => {
+    const nested = child.children.size > 0 ? compileNode(child) : undefined;
+    const { leaves } = child;
+    return (parent) => {
+      const value = fieldOf(parent, segment);
+      return (!leaves || leaves(leavesOf(value))) && (!nested || matchesNested(nested, value));
+    };
+  });
+  return (value) => fields.every((matches) => matches(value));
 }
 
 /**
@@ -109,14 +257,73 @@ function leavesOf(value: unknown): readonly unknown[] {
   return values.filter((v) => !isPlainObject(v));
 }
 
+// ── an event's keys with dots ─────────────────────────────────────────────────────────────
+
+/**
+ * Event Ruler joins nested names with "." and does not tell a dot in a key from one between
+ * keys ("Compiled rules and JSON keys with dots" in its README): `{"state.status": "running"}`
+ * and `{"state": {"status": "running"}}` are the same field to it. Patterns get that from their
+ * flattened names; an event gets it here, its dotted keys nested (merged with what is already
+ * there, values side by side when both are set). An event without dotted keys is used as is.
+ */
+function nestDottedKeys(event: object): unknown {
+  return hasDottedKey(event) ? nestKeys(event) : event;
+}
+
+function hasDottedKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasDottedKey);
+  if (!isPlainObject(value)) return false;
+  return Object.entries(value).some(([key, child]) => key.includes('.') || hasDottedKey(child));
+}
+
+/** Built on null-prototype objects, so that a key such as `__proto__` stays an ordinary field. */
+function nestKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(nestKeys);
+  if (!isPlainObject(value)) return value;
+  let out: unknown = Object.create(null);
+  for (const [key, child] of Object.entries(value)) {
+    const wrapped = key
+      .split('.')
+      .reduceRight<unknown>(
+        (inner, segment) => Object.assign(Object.create(null), { [segment]: inner }),
+        nestKeys(child),
+      );
+    out = mergeValues(out, wrapped);
+  }
+  return out;
+}
+
+function mergeValues(into: unknown, value: unknown): unknown {
+  if (isPlainObject(into) && isPlainObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      into[key] = Object.hasOwn(into, key) ? mergeValues(into[key], child) : child;
+    }
+    return into;
+  }
+  const list = (v: unknown) => (Array.isArray(v) ? v : [v]);
+  return [...list(into), ...list(value)];
+}
+
 // ── leaves: an array of allowed values and operators, OR-ed ───────────────────────────────
 
-function compileLeaves(values: readonly unknown[], path: string): LeavesMatcher {
+function compileField(values: readonly unknown[], path: string): CompiledField {
   if (values.length === 0) {
     throw new InvalidEventPatternError(path, 'an array of allowed values must not be empty');
   }
   const alternatives = values.map((value, i) => compileValue(value, `${path}[${i}]`));
-  return (leaves) => alternatives.some((matches) => matches(leaves));
+  return {
+    leaves: (leaves) => alternatives.some((matches) => matches(leaves)),
+    wildcards: values.flatMap(wildcardsOf),
+  };
+}
+
+/** The wildcard strings of one (already validated) value: `wildcard` and `anything-but` `wildcard`. */
+function wildcardsOf(value: unknown): string[] {
+  const strings = (operand: unknown) => (Array.isArray(operand) ? operand : [operand]).map(String);
+  if (!isPlainObject(value)) return [];
+  if (Object.hasOwn(value, 'wildcard')) return strings(value.wildcard);
+  const excluded = value['anything-but'];
+  return isPlainObject(excluded) && Object.hasOwn(excluded, 'wildcard') ? strings(excluded.wildcard) : [];
 }
 
 function compileValue(value: unknown, path: string): LeavesMatcher {
@@ -147,6 +354,7 @@ function singleOperator(value: Record<string, unknown>, path: string): [string, 
 
 /** Exact match, character by character for strings; `null` only matches a null value. */
 function compileExact(value: unknown, path: string): LeafTest {
+  if (typeof value === 'number') requireDouble(value, path);
   if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
     return (leaf) => leaf === value;
   }
@@ -186,6 +394,18 @@ function compileOperator(operator: string, operand: unknown, path: string): Leaf
   const compile = Object.hasOwn(OPERATORS, operator) ? OPERATORS[operator] : undefined;
   if (!compile) throw new InvalidEventPatternError(path, `unknown operator "${operator}"`);
   return compile(operand, path);
+}
+
+/**
+ * Event Ruler compares numbers as IEEE 754 doubles and refuses one that is not ("Cannot compare
+ * number"). JSON text such as `1e400` reaches us already turned into Infinity, which no JSON can
+ * carry back out (it would be stored as `null`), so it is refused wherever a pattern has a number.
+ */
+function requireDouble(value: number, path: string): number {
+  if (!Number.isFinite(value)) {
+    throw new InvalidEventPatternError(path, `${value} is not a number a 64-bit double can hold`);
+  }
+  return value;
 }
 
 function requireString(operand: unknown, path: string, operator: string): string {
@@ -259,7 +479,7 @@ function compileNumeric(operand: unknown, path: string): LeafTest {
   for (let i = 0; i < operand.length; i += 2) {
     const [op, bound] = [operand[i], operand[i + 1]];
     if (typeof op !== 'string' || !Object.hasOwn(COMPARE, op) || typeof bound !== 'number') throw invalid();
-    conditions.push([op as Comparison, bound]);
+    conditions.push([op as Comparison, requireDouble(bound, path)]);
   }
   const [lower, upper] = conditions;
   if (
@@ -294,11 +514,18 @@ function compileExcludedValues(operand: unknown, path: string): LeafTest {
       '"anything-but" takes a string, a number, or a list of only strings or only numbers',
     );
   }
+  if (allNumbers) for (const v of values) requireDouble(v as number, path);
   const excluded = new Set<unknown>(values);
   return (leaf) => excluded.has(leaf);
 }
 
 const ANYTHING_BUT_FORMS = ['prefix', 'suffix', 'equals-ignore-case', 'wildcard'];
+
+/**
+ * Only a prefix or suffix must not be empty here (Event Ruler: "Null prefix/suffix not
+ * allowed"): anything but "" ignoring case, or anything but the wildcard "", is a fine rule.
+ */
+const NON_EMPTY_FORMS = new Set(['prefix', 'suffix']);
 
 function compileExcludedForm(operand: Record<string, unknown>, path: string): LeafTest {
   const [form, value] = singleOperator(operand, path);
@@ -309,10 +536,11 @@ function compileExcludedForm(operand: Record<string, unknown>, path: string): Le
     );
   }
   const values: unknown[] = Array.isArray(value) ? value : [value];
-  if (values.length === 0 || !values.every((v) => typeof v === 'string' && v !== '')) {
+  const allowed = (v: unknown) => typeof v === 'string' && (v !== '' || !NON_EMPTY_FORMS.has(form));
+  if (values.length === 0 || !values.every(allowed)) {
     throw new InvalidEventPatternError(
       path,
-      `"anything-but": { "${form}": ... } takes a non-empty string or a list of them`,
+      `"anything-but": { "${form}": ... } takes a ${NON_EMPTY_FORMS.has(form) ? 'non-empty ' : ''}string or a list of them`,
     );
   }
   const tests = values.map((v) => compileOperator(form, v, path));

@@ -1,14 +1,15 @@
 /**
- * A local EventBridge endpoint: PutEvents over the AWS JSON 1.1 protocol on 127.0.0.1, each
- * accepted event evaluated against its bus's rules and every match delivered to an NDJSON
- * file per rule (and a hook). Signatures and credentials are not checked.
+ * A local EventBridge endpoint over the AWS JSON 1.1 protocol on 127.0.0.1: PutEvents, each
+ * accepted event written to the bus's events file and evaluated against its bus's rules, every
+ * match delivered to an NDJSON file per rule (and a hook); and the rule actions users write their
+ * own rules with (rule-calls.ts). Signatures and credentials are not checked.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { compilePattern, type EventMatcher } from './event-pattern';
+import { type BoundedAppender, createBoundedAppender } from '../bounded-file';
 import {
   type AcceptedEntry,
   AwsJsonError,
@@ -19,6 +20,7 @@ import {
   isFailed,
   parsePutEventsRequest,
 } from './put-events';
+import { createRuleCalls, type RuleCall } from './rule-calls';
 import { DEFAULT_EVENT_BUS, type LocalRule } from './rules';
 
 export type { EventEnvelope } from './put-events';
@@ -31,8 +33,23 @@ export interface LocalEventBridgeOptions {
   rules: readonly LocalRule[];
   /** Buses PutEvents accepts besides `default` and the rules' own buses. @default [] */
   buses?: readonly string[];
-  /** Each rule's matches are appended to `<deliveriesDir>/<rule name>.ndjson`, one event per line. */
+  /**
+   * Each rule's matches are appended to `<deliveriesDir>/<rule name>.ndjson`, one event per line,
+   * the stack's rules and users' enabled rules with a target alike (rotated past `maxFileBytes`).
+   */
   deliveriesDir: string;
+  /**
+   * Every event accepted onto a bus, routed or not, is appended here as one line (its envelope),
+   * before its deliveries: what `npm run tail` follows. @default not written
+   */
+  eventsFile?: string;
+  /**
+   * The rules and targets users add with PutRule / PutTargets, kept across restarts (read at
+   * start, written at each change). @default kept in memory only
+   */
+  userRulesFile?: string;
+  /** The size past which the events and deliveries files are rotated. @default 16 MiB (local/bounded-file.ts) */
+  maxFileBytes?: number;
   /** @default 'us-east-1' */
   region?: string;
   /** Called after each delivery is written; local mode prints {@link formatDelivery}. @default nothing */
@@ -76,7 +93,8 @@ export function formatDelivery(ruleName: string, event: EventEnvelope): string {
   return `→ ${ruleName} ${event['detail-type']}${typeof sessionId === 'string' ? ` ${sessionId}` : ''}`;
 }
 
-const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
+/** The AWS JSON protocol names an action `AWSEvents.<Action>` in the X-Amz-Target header. */
+const TARGET_PREFIX = 'AWSEvents.';
 
 /** Injected failures still to come, and which entries they hit (any when `detailTypes` is absent). */
 interface Fault {
@@ -92,37 +110,42 @@ const targeted = (injected: Fault, entry: unknown): boolean =>
   injected.detailTypes === undefined ||
   injected.detailTypes.has(String((entry as { DetailType?: unknown } | null)?.DetailType));
 
-interface CompiledRule {
-  name: string;
-  eventBusName: string;
-  matches: EventMatcher;
-}
-
 export async function startLocalEventBridge(options: LocalEventBridgeOptions): Promise<LocalEventBridge> {
-  const rules = options.rules.map(compileRule);
   const knownBuses = new Set([
     DEFAULT_EVENT_BUS,
     ...(options.buses ?? []),
-    ...rules.map((r) => r.eventBusName),
+    ...options.rules.map((r) => r.eventBusName),
   ]);
   const region = options.region ?? 'us-east-1';
+  const ruleCalls = createRuleCalls({
+    stackRules: options.rules,
+    knownBuses,
+    region,
+    ...(options.userRulesFile === undefined ? {} : { userRulesFile: options.userRulesFile }),
+  });
   const onDelivery = options.onDelivery ?? (() => {});
   const stats: LocalEventBridgeStats = { received: 0, delivered: 0, unmatched: 0, failedEntries: 0 };
   const faults: { calls: Fault; entries: Fault } = { calls: { left: 0 }, entries: { left: 0 } };
   await mkdir(options.deliveriesDir, { recursive: true });
+  const fileOptions = options.maxFileBytes === undefined ? {} : { maxBytes: options.maxFileBytes };
+  const eventsFile =
+    options.eventsFile === undefined ? undefined : createBoundedAppender(options.eventsFile, fileOptions);
+  const deliveryFiles = new Map<string, BoundedAppender>();
+  const deliveryFile = (rule: string) => {
+    const existing = deliveryFiles.get(rule);
+    if (existing) return existing;
+    const created = createBoundedAppender(join(options.deliveriesDir, `${rule}.ndjson`), fileOptions);
+    deliveryFiles.set(rule, created);
+    return created;
+  };
 
   async function deliver(accepted: AcceptedEntry): Promise<void> {
-    const matching = rules.filter(
-      (r) => r.eventBusName === accepted.eventBusName && r.matches(accepted.envelope),
-    );
+    const line = `${JSON.stringify(accepted.envelope)}\n`;
+    await eventsFile?.append(line);
+    const matching = ruleCalls.routes(accepted.eventBusName).filter((r) => r.matches(accepted.envelope));
     if (matching.length === 0) stats.unmatched++;
     for (const rule of matching) {
-      // Created again if removed while running (e.g. a test clearing its deliveries).
-      await mkdir(options.deliveriesDir, { recursive: true });
-      await appendFile(
-        join(options.deliveriesDir, `${rule.name}.ndjson`),
-        `${JSON.stringify(accepted.envelope)}\n`,
-      );
+      await deliveryFile(rule.name).append(line);
       stats.delivered++;
       onDelivery(rule.name, accepted.envelope);
     }
@@ -159,8 +182,12 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     };
   }
 
+  const actions: Actions = {
+    ...ruleCalls.calls,
+    PutEvents: putEvents,
+  };
   const server = createServer((req, res) => {
-    handle(req, res, putEvents).catch((error: unknown) => sendError(res, internalError(error)));
+    handle(req, res, actions).catch((error: unknown) => sendError(res, internalError(error)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -187,28 +214,22 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   };
 }
 
-function compileRule(rule: LocalRule): CompiledRule {
-  try {
-    return { name: rule.name, eventBusName: rule.eventBusName, matches: compilePattern(rule.eventPattern) };
-  } catch (error) {
-    throw new Error(`Rule ${rule.name}: ${(error as Error).message}`, { cause: error });
-  }
-}
+/** Each action the endpoint answers, by its name in X-Amz-Target; its body in, its answer out. */
+type Actions = Readonly<Record<string, RuleCall | ((body: string) => Promise<object>)>>;
 
-async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  putEvents: (body: string) => Promise<object>,
-): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, actions: Actions): Promise<void> {
   const target = req.headers['x-amz-target'];
   const body = await readBody(req);
-  if (req.method !== 'POST' || target !== PUT_EVENTS_TARGET) {
+  const action =
+    typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+  const run = req.method === 'POST' && Object.hasOwn(actions, action) ? actions[action] : undefined;
+  if (!run) {
     throw new AwsJsonError(
       'UnknownOperationException',
       `Operation ${String(target)} is not supported by the local EventBridge`,
     );
   }
-  sendJson(res, 200, await putEvents(body));
+  sendJson(res, 200, await run(body));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -231,7 +231,7 @@ describe('local EventBridge', () => {
 
     const response = await fetch(bridge.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutRule' },
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.CreateEventBus' },
       body: '{}',
     });
 
@@ -241,5 +241,66 @@ describe('local EventBridge', () => {
       __type: 'UnknownOperationException',
       message: expect.any(String),
     });
+  });
+});
+
+describe('local EventBridge: the events file', () => {
+  async function startWithEventsFile(maxFileBytes?: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'local-eventbridge-events-'));
+    const bridge = await startLocalEventBridge({
+      port: 0,
+      rules: RULES,
+      buses: [BUS],
+      deliveriesDir: join(dir, 'deliveries'),
+      eventsFile: join(dir, 'events.ndjson'),
+      region: REGION,
+      ...(maxFileBytes === undefined ? {} : { maxFileBytes }),
+    });
+    started.push({ bridge, dir });
+    const client = new EventBridgeClient({
+      endpoint: bridge.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const lines = (file: string): EventEnvelope[] =>
+      existsSync(join(dir, file))
+        ? readFileSync(join(dir, file), 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as EventEnvelope)
+        : [];
+    return { client, lines };
+  }
+
+  it('holds every accepted event, routed or not, in order; a failed entry is not an event', async () => {
+    const { client, lines } = await startWithEventsFile();
+
+    const response = await client.send(
+      new PutEventsCommand({
+        Entries: [entry('CreateIncCall'), entry('MissedIncCall'), entry('EndIncCall', { Detail: 'nope' })],
+      }),
+    );
+
+    const ids = (response.Entries ?? []).slice(0, 2).map((e) => e.EventId);
+    expect(lines('events.ndjson').map((e) => [e.id, e['detail-type']])).toEqual([
+      [ids[0], 'CreateIncCall'],
+      [ids[1], 'MissedIncCall'],
+    ]);
+    expect(lines('deliveries/MissedCalls.ndjson').map((e) => e.id)).toEqual([ids[1]]);
+  });
+
+  it('rotates the events and deliveries files past maxFileBytes, keeping whole lines', async () => {
+    const size = Buffer.byteLength(`${JSON.stringify({ ...detail('MissedIncCall') })}\n`) + 300;
+    const { client, lines } = await startWithEventsFile(2 * size);
+
+    for (let i = 0; i < 5; i++)
+      await client.send(new PutEventsCommand({ Entries: [entry('MissedIncCall')] }));
+
+    const all = [...lines('events.ndjson.1'), ...lines('events.ndjson')];
+    expect(lines('events.ndjson.1').length).toBeGreaterThan(0);
+    expect(all.length).toBeLessThan(5);
+    expect(all.every((e) => e['detail-type'] === 'MissedIncCall')).toBe(true);
+    expect(lines('deliveries/MissedCalls.ndjson.1').length).toBeGreaterThan(0);
   });
 });

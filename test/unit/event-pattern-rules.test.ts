@@ -85,7 +85,9 @@ describe('rulesFromTemplate', () => {
     const template = {
       Resources: { BadRuleABCDEF12: rule({ EventPattern: { source: 'telephony.call-events' } }) },
     };
-    expect(() => rulesFromTemplate(template)).toThrow(/BadRuleABCDEF12: Event pattern is not valid: source:/);
+    expect(() => rulesFromTemplate(template)).toThrow(
+      /BadRuleABCDEF12: Event pattern is not valid. Reason: source:/,
+    );
   });
 
   it('fails naming the rule when its bus cannot be resolved locally', () => {

@@ -770,3 +770,204 @@ describe('validatePattern: what EventBridge refuses', () => {
     expect(() => matchesPattern(EC2_EVENT, { source: 'aws.ec2' })).toThrow(InvalidEventPatternError);
   });
 });
+
+// Event Ruler, the engine EventBridge's patterns run on, README "Compiled rules and JSON keys with dots"
+// (github.com/aws/event-ruler): names are joined with "." when compiled, so a dot in a key and one
+// between nested keys are the same field, in patterns and in events. The User Guide says nothing of it.
+describe('keys with dots: the same field as the nested keys', () => {
+  const nested = { detail: { state: { status: 'running' } } };
+  const dotted = { detail: { 'state.status': 'running' } };
+  expectMatches([
+    [
+      'a dotted pattern key matches the nested event',
+      { detail: { 'state.status': ['running'] } },
+      nested,
+      true,
+    ],
+    [
+      'a nested pattern matches an event whose key has a dot',
+      { detail: { state: { status: ['running'] } } },
+      dotted,
+      true,
+    ],
+    ['dotted matches dotted', { detail: { 'state.status': ['running'] } }, dotted, true],
+    ['…and still compares the value', { detail: { 'state.status': ['stopped'] } }, nested, false],
+    ['a dot at the top level', { 'detail.state.status': ['running'] }, nested, true],
+    ['exists on a dotted key', { detail: { 'state.status': [{ exists: true }] } }, dotted, true],
+    [
+      'the same field written twice, dotted then nested: the last one counts',
+      { detail: { 'state.status': ['stopped'], state: { status: ['running'] } } },
+      nested,
+      true,
+    ],
+    [
+      '…so the first one is not required',
+      { detail: { state: { status: ['running'] }, 'state.status': ['stopped'] } },
+      nested,
+      false,
+    ],
+    ['an event with both forms has both values', { a: { b: [2] } }, { a: { b: 1 }, 'a.b': 2 }, true],
+    ['…either of them matches', { a: { b: [1] } }, { a: { b: 1 }, 'a.b': 2 }, true],
+    [
+      'a field and its dotted child are two fields',
+      { a: ['x'], 'a.b': ['y'] },
+      { a: ['x', { b: 'y' }] },
+      true,
+    ],
+    ['a dotted "__proto__" key is an ordinary field', { 'x.__proto__': ['p'] }, { 'x.__proto__': 'p' }, true],
+  ]);
+});
+
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html (Equals ignore
+// case, Wildcard): both take any string, the empty one too; only anything-but prefix/suffix refuse ""
+// (Event Ruler's compiler: "Null prefix/suffix not allowed").
+describe('"" in wildcard and in equals-ignore-case', () => {
+  expectMatches([
+    ['wildcard "" matches the empty string', field('f', [{ wildcard: '' }]), field('f', ''), true],
+    ['…and nothing else', field('f', [{ wildcard: '' }]), field('f', 'x'), false],
+    [
+      'equals-ignore-case "" matches the empty string',
+      field('f', [{ 'equals-ignore-case': '' }]),
+      field('f', ''),
+      true,
+    ],
+    [
+      'anything-but equals-ignore-case "" matches a non-empty string',
+      field('f', [{ 'anything-but': { 'equals-ignore-case': '' } }]),
+      field('f', 'x'),
+      true,
+    ],
+    [
+      '…and not the empty one',
+      field('f', [{ 'anything-but': { 'equals-ignore-case': '' } }]),
+      field('f', ''),
+      false,
+    ],
+    ['anything-but wildcard ""', field('f', [{ 'anything-but': { wildcard: '' } }]), field('f', 'x'), true],
+  ]);
+
+  it.each([
+    ['anything-but prefix ""', { prefix: '' }],
+    ['anything-but suffix ""', { suffix: [''] }],
+  ])('still refuses %s', (_name, form) => {
+    expect(() => validatePattern(field('f', [{ 'anything-but': form }]))).toThrow(/non-empty string/);
+  });
+});
+
+// Event Ruler's compiler (JsonRuleCompiler) expands "$or" into one sub-rule per alternative, each a copy
+// of the fields written before the "$or", and writes a field into every sub-rule, replacing the one of
+// the same name: the User Guide's note "if you include a key more than once the last reference will be
+// the one used" (eb-create-pattern-operators.html), applied per alternative.
+describe('$or and a field written outside it', () => {
+  const sourceThenOr = { source: ['a'], $or: [{ source: ['b'] }, { x: ['1'] }] };
+  const orThenSource = { $or: [{ source: ['b'] }, { x: ['1'] }], source: ['a'] };
+  expectMatches([
+    ['the alternative replaces the field before it: source b alone', sourceThenOr, { source: 'b' }, true],
+    ['…not AND-ed with it', sourceThenOr, { source: 'a' }, false],
+    ['the other alternative keeps the field', sourceThenOr, { source: 'a', x: '1' }, true],
+    [
+      'a field after the $or replaces it in every alternative: source b fails',
+      orThenSource,
+      { source: 'b' },
+      false,
+    ],
+    ['…and source a alone now satisfies the first one', orThenSource, { source: 'a' }, true],
+    [
+      'nested: the alternative replaces detail.state',
+      { detail: { state: ['x'], $or: [{ state: ['y'] }, { n: [1] }] } },
+      { detail: { state: 'y' } },
+      true,
+    ],
+  ]);
+});
+
+describe('what EventBridge refuses, beyond the syntax', () => {
+  // Event Ruler's RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP: "… is Ruler reserved fieldName which cannot be used inside $or."
+  it.each(['prefix', 'numeric', 'exists', 'anything-but', 'wildcard', '>=', 'cidr'])(
+    'an operator name, %s, as a field inside $or',
+    (name) => {
+      const pattern = { $or: [{ [name]: ['a'] }, { b: ['c'] }] };
+      expect(() => validatePattern(pattern)).toThrow(InvalidEventPatternError);
+      expect(() => validatePattern(pattern)).toThrow(`"${name}" is a reserved word`);
+    },
+  );
+
+  it('…at any depth inside the $or, but not outside it', () => {
+    expect(() => validatePattern({ $or: [{ detail: { exists: ['x'] } }, { b: ['c'] }] })).toThrow(
+      /detail\.exists: "exists" is a reserved word/,
+    );
+    expect(matchesPattern({ detail: { prefix: 'a' } }, { detail: { prefix: ['a'] } })).toBe(true);
+  });
+
+  // eb-create-pattern-operators.html: InvalidEventPatternException "if the use of $or results in over 1000
+  // rule combinations"; the number of combinations is the product of each $or array's arguments.
+  const alternatives = (n: number, name: string) =>
+    Array.from({ length: n }, (_, i) => ({ [`${name}${i}`]: ['v'] }));
+  it('accepts 10 × 10 × 10 = 1000 combinations', () => {
+    const pattern = {
+      a: { $or: alternatives(10, 'x') },
+      b: { $or: alternatives(10, 'y') },
+      c: { $or: alternatives(10, 'z') },
+    };
+    expect(() => validatePattern(pattern)).not.toThrow();
+    expect(matchesPattern({ a: { x3: 'v' }, b: { y9: 'v' }, c: { z0: 'v' } }, pattern)).toBe(true);
+    expect(matchesPattern({ a: { x3: 'v' }, b: { y9: 'v' } }, pattern)).toBe(false);
+  });
+
+  it('refuses one more $or of 2: 2000 combinations', () => {
+    const pattern = {
+      a: { $or: alternatives(10, 'x') },
+      b: { $or: alternatives(10, 'y') },
+      c: { $or: alternatives(10, 'z') },
+      d: { $or: alternatives(2, 'w') },
+    };
+    expect(() => validatePattern(pattern)).toThrow(/more than 1000 combinations/);
+  });
+
+  // eb-create-pattern-operators.html, "Wildcards and event pattern complexity": a rule too complex is refused
+  // with InvalidEventPatternException; its example to simplify, and its simpler form.
+  it("refuses the User Guide's complex wildcard *:*:*:*:*:event-bus/*", () => {
+    expect(() => validatePattern({ EventBusArn: [{ wildcard: '*:*:*:*:*:event-bus/*' }] })).toThrow(
+      /EventBusArn: Rule is too complex/,
+    );
+  });
+
+  it('accepts its simpler form arn:aws:events:us-east-1:*:event-bus/*', () => {
+    expect(() =>
+      validatePattern({ EventBusArn: [{ wildcard: 'arn:aws:events:us-east-1:*:event-bus/*' }] }),
+    ).not.toThrow();
+  });
+
+  it("measures a field's wildcards together, anything-but wildcards included", () => {
+    const stack = (name: string) => ({ wildcard: `*:stack/${name}/*` });
+    expect(() => validatePattern({ id: [stack('Shared'), stack('Compute'), stack('Data')] })).not.toThrow();
+    expect(() =>
+      validatePattern({ id: [stack('Shared'), stack('Compute'), stack('Data'), stack('Monitoring')] }),
+    ).toThrow(/Rule is too complex/);
+    expect(() =>
+      validatePattern({
+        id: [
+          stack('Shared'),
+          stack('Compute'),
+          stack('Data'),
+          { 'anything-but': { wildcard: '*:stack/M/*' } },
+        ],
+      }),
+    ).toThrow(/Rule is too complex/);
+  });
+
+  // Event Ruler compares numbers as IEEE 754 doubles and refuses one that does not fit ("Cannot compare number").
+  it.each([
+    ['as an exact value', '{"n":[1e400]}'],
+    ['in numeric', '{"n":[{"numeric":["<",1e400]}]}'],
+    ['as a negative bound', '{"n":[{"numeric":[">",-1e400,"<",0]}]}'],
+    ['in anything-but', '{"n":[{"anything-but":[1,1e400]}]}'],
+  ])('a number that does not fit a double, %s', (_name, text) => {
+    expect(() => validatePattern(JSON.parse(text))).toThrow(/is not a number a 64-bit double can hold/);
+  });
+
+  it('accepts the largest double', () => {
+    const pattern = JSON.parse('{"n":[1.7976931348623157e308, {"numeric":["<=",1.7976931348623157e308]}]}');
+    expect(matchesPattern({ n: Number.MAX_VALUE }, pattern)).toBe(true);
+  });
+});
