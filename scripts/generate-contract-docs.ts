@@ -18,10 +18,12 @@ import {
   localTimeToUtcIso,
   PROVIDER_FIELDS,
   parseCallEvent,
+  parseJsonBody,
   RESULT_CODES,
   SERVICE_FIELDS,
   webhookJsonSchemas,
 } from '../lambda/contract';
+import { specExamplePayload } from '../lambda/contract/spec-examples';
 import { runWhenMain } from './lib/cli';
 
 export const DOCS_PATH = join(__dirname, '..', 'docs', 'CONTRACT.md');
@@ -191,6 +193,126 @@ function readingRules(): string[] {
   ];
 }
 
+/** A spec example with fields replaced; `undefined` takes a field away. */
+function changed(hookType: HookType, changes: Record<string, unknown>): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...specExamplePayload(hookType), ...changes };
+  for (const [field, value] of Object.entries(changes)) if (value === undefined) delete body[field];
+  return body;
+}
+
+/**
+ * One rejected body per kind of problem, each shown with what the contract answers: the issue
+ * wording is the contract's (lambda/contract/issues.ts), never typed here.
+ */
+export const ISSUE_EXAMPLES: readonly {
+  problem: string;
+  body: string;
+  text: () => string;
+  shown?: (message: string) => string;
+}[] = [
+  {
+    problem: 'a required field missing',
+    body: '`CreateIncCall` without `SessionID`',
+    text: () => JSON.stringify(changed('CreateIncCall', { SessionID: undefined })),
+  },
+  {
+    problem: '`null` in a required field',
+    body: '`EndIncCall` with `"Caller": null`',
+    text: () => JSON.stringify(changed('EndIncCall', { Caller: null })),
+  },
+  {
+    problem: 'a wrong type',
+    body: '`CreateIncCall` with `"SessionID": 42`',
+    text: () => JSON.stringify(changed('CreateIncCall', { SessionID: 42 })),
+  },
+  {
+    problem: 'an empty string',
+    body: '`CreateIncCall` with `"SessionID": ""`',
+    text: () => JSON.stringify(changed('CreateIncCall', { SessionID: '' })),
+  },
+  {
+    problem: 'too long',
+    body: '`CreateIncCall` with a `Caller` of 65 digits',
+    text: () => JSON.stringify(changed('CreateIncCall', { Caller: '9'.repeat(65) })),
+  },
+  {
+    problem: 'a time in another format',
+    body: '`CreateIncCall` with `"StartTime": "2021-01-28T14:15:22"`',
+    text: () => JSON.stringify(changed('CreateIncCall', { StartTime: '2021-01-28T14:15:22' })),
+  },
+  {
+    problem: 'no such date',
+    body: '`CreateIncCall` with `"StartTime": "2021-02-30 14:15:22"`',
+    text: () => JSON.stringify(changed('CreateIncCall', { StartTime: '2021-02-30 14:15:22' })),
+  },
+  {
+    problem: 'not one of the forms a tolerant field takes',
+    body: '`EndIncCall` with `"Duration": "26 s"`',
+    text: () => JSON.stringify(changed('EndIncCall', { Duration: '26 s' })),
+  },
+  {
+    problem: 'a number out of range',
+    body: '`EndIncCall` with `"Duration": -1`',
+    text: () => JSON.stringify(changed('EndIncCall', { Duration: -1 })),
+  },
+  {
+    problem: 'an unknown HookType',
+    body: '`EndIncCall` with `"HookType": "TransferIncCall"`',
+    text: () => JSON.stringify(changed('EndIncCall', { HookType: 'TransferIncCall' })),
+  },
+  {
+    problem: 'no event time',
+    body: '`EndOutCall` without `StartTime` and `EndTime`',
+    text: () => JSON.stringify(changed('EndOutCall', { StartTime: undefined, EndTime: undefined })),
+  },
+  {
+    problem: 'a field that cannot be stored',
+    body: '`EndIncCall` with `"constructor": 1`',
+    text: () => JSON.stringify(changed('EndIncCall', { constructor: 1 })),
+  },
+  { problem: 'not an object', body: '`[1, 2]`', text: () => '[1, 2]' },
+  { problem: 'no body', body: 'an empty body', text: () => '' },
+  {
+    problem: 'not JSON',
+    body: '`{"SessionID": "a",`',
+    text: () => '{"SessionID": "a",',
+    // The JSON parser's own words differ between Node.js versions; the page must not.
+    shown: (message) => message.replace(/ \(.*\)$/s, " (then the JSON parser's words on where it stopped)"),
+  },
+];
+
+/** The issues the contract gives a body's text: as JSON, then against the contract. */
+function issuesOf(text: string): { path: string; message: string }[] {
+  const json = parseJsonBody(text);
+  if (!json.ok) return json.issues;
+  const result = parseCallEvent(json.value);
+  if (result.ok) throw new Error(`The example body must be rejected: ${text}`);
+  return result.issues;
+}
+
+/** How a rejected body is told why, with an example of each kind of problem, computed. */
+function issueWording(): string[] {
+  return [
+    '## What a rejected body is told',
+    '',
+    'A body the contract rejects is answered `400` with `issues`, one per problem: the `path` of its field',
+    '(empty for the body as a whole) and a `message` in one of three patterns, `Required: <field>`,',
+    '`Must be <rule>: <field>` or `Must not <rule>: <field>`, where `<field>` is the field’s name and what it',
+    'is, in the words that open its description below. What was found follows in parentheses where it',
+    'helps: its type, never its content (a body’s strings may be phone numbers), except a rejected HookType.',
+    '',
+    '| Problem | Body | `path` | `message` |',
+    '|---|---|---|---|',
+    ...ISSUE_EXAMPLES.flatMap(({ problem, body, text, shown = (message) => message }) =>
+      issuesOf(text()).map(
+        (issue) =>
+          `| ${cell(problem)} | ${cell(body)} | ${issue.path ? code(issue.path) : '(empty)'} | ${cell(shown(issue.message))} |`,
+      ),
+    ),
+    '',
+  ];
+}
+
 /** The whole of docs/CONTRACT.md, from the contract alone. Pure, so tests can compare it. */
 export function renderContractDocs(): string {
   const webhook = webhookJsonSchemas();
@@ -206,6 +328,7 @@ export function renderContractDocs(): string {
     '`npm run docs -- --check` fails when this page is out of date.',
     '',
     ...readingRules(),
+    ...issueWording(),
     '## HookTypes',
     '',
     '| HookType | Direction | Rank | Event time | Description |',

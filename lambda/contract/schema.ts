@@ -9,11 +9,13 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 
-// zod/mini sets no locale: the contract's messages are zod's English ones.
+// zod/mini sets no locale. The contract's issues are worded by its own error map (issues.ts);
+// English stays the wording of any other schema in the process that has none of its own.
 z.config(en());
 
-import { describe } from './describe';
+import { describe, describeField, type FieldWording, wordingOf } from './describe';
 import { HOOK_TYPE_INFO, type HookType, isHookType, type SpecField } from './hook-types';
+import { contractErrorMap, issueText, REQUEST_BODY, subjectOf } from './issues';
 import { isValidLocalTime, LOCAL_TIME_PATTERN } from './local-time';
 import { PROVIDER_FIELDS, SERVICE_FIELDS } from './service-attributes';
 
@@ -23,62 +25,57 @@ const RESULT_CODE_MAX_LENGTH = 32;
 /** DynamoDB allows 32 levels of nesting; unknown fields are held well inside that. */
 export const MAX_NESTING_DEPTH = 16;
 
-const sessionId = describe(
-  z.string().check(z.minLength(1), z.maxLength(SESSION_ID_MAX_LENGTH)),
-  'Call identifier, the same for every event of one call (a UUID in practice).',
-);
+const sessionId = describeField(z.string().check(z.minLength(1), z.maxLength(SESSION_ID_MAX_LENGTH)), {
+  title: "the call's identifier",
+  note: 'The same for every event of one call (a UUID in practice).',
+});
 
-const localTime = (description: string) =>
-  describe(
-    z
-      .string()
-      .check(
-        z.regex(new RegExp(LOCAL_TIME_PATTERN), 'Expected a time as YYYY-MM-DD HH:mm:ss'),
-        z.refine(isValidLocalTime, 'Not a real calendar date and time'),
-      ),
-    `${description} Local wall-clock time YYYY-MM-DD HH:mm:ss, no zone.`,
+/** A time field: `title` names what the time is of, `note` what the provider does with it. */
+const localTime = (title: string, note?: string) =>
+  describeField(
+    z.string().check(
+      // A string that is not shaped like a time says so once, not also that it is no real date.
+      z.regex(new RegExp(LOCAL_TIME_PATTERN), { abort: true }),
+      z.refine(isValidLocalTime, { params: { mustBe: 'a real calendar date and time' } }),
+    ),
+    {
+      title,
+      accepts: 'a time as YYYY-MM-DD HH:mm:ss',
+      note: [note, 'Local wall-clock time YYYY-MM-DD HH:mm:ss, no zone.'].filter(Boolean).join(' '),
+    },
   );
 
-const phone = (description: string) =>
-  describe(z.string().check(z.maxLength(PHONE_MAX_LENGTH)), `${description} Kept exactly as sent.`);
+const phone = (title: string) =>
+  describeField(z.string().check(z.maxLength(PHONE_MAX_LENGTH)), { title, note: 'Kept exactly as sent.' });
 
 /** Typed integer by the spec, sent as a string in its examples (`"200"`, `"603-S"`). */
-const resultCode = describe(
+const resultCode = describeField(
   z.codec(
-    z.union([z.string().check(z.minLength(1), z.maxLength(RESULT_CODE_MAX_LENGTH)), z.int()], {
-      error: 'Expected a result code: a string such as "200" or "603-S", or an integer',
-    }),
+    z.union([z.string().check(z.minLength(1), z.maxLength(RESULT_CODE_MAX_LENGTH)), z.int()]),
     z.string(),
     {
       decode: (value) => String(value),
       encode: (value) => value,
     },
   ),
-  'Result of the call (200 successful, 486 busy, 603-S cancelled…); stored as a string.',
+  {
+    title: "the call's result code",
+    accepts: 'a string such as "200" or "603-S", or an integer',
+    note: 'For example 200 successful, 486 busy, 603-S cancelled; stored as a string.',
+  },
 );
 
 /** Typed integer by the spec; a string of digits is accepted too. */
-const duration = describe(
+const duration = describeField(
   z.codec(
-    z.union(
-      [
-        z.int().check(z.minimum(0)),
-        z.string().check(z.regex(/^\d{1,9}$/, 'Expected a whole number of seconds')),
-      ],
-      {
-        error: (issue) =>
-          issue.input === undefined
-            ? 'Required: the conversation length in seconds'
-            : 'Expected a whole number of seconds: an integer or a string of digits',
-      },
-    ),
+    z.union([z.int().check(z.minimum(0)), z.string().check(z.regex(/^\d{1,9}$/))]),
     z.int().check(z.minimum(0)),
     {
       decode: (value) => Number(value),
       encode: (value) => value,
     },
   ),
-  'Conversation length in seconds.',
+  { title: 'the conversation length in seconds', accepts: 'an integer ≥ 0 or a string of digits' },
 );
 
 /** What an optional field may hold that means "absent" (spec rule 10). */
@@ -96,17 +93,20 @@ function optional<T extends z.ZodMiniType>(schema: T) {
 }
 
 /** An optional time: absent, `null`, `""` (spec rule 10), or a local time. */
-const optionalTime = (description: string) => {
-  const wrapped = z.optional(localTime(description));
+const optionalTime = (title: string, note?: string) => {
+  const wrapped = z.optional(localTime(title, note));
   absentValues.set(wrapped, [null, '']);
   return wrapped;
 };
 
 const common = {
   SessionID: sessionId,
-  CityNumber: phone('The public multi-line number the call came to or went out from.'),
-  Caller: phone('The calling party.'),
+  CityNumber: phone('the public multi-line number the call came to or went out from'),
+  Caller: phone('the calling party'),
 };
+
+/** How issues name `HookType` whatever the body's HookType, known or not. */
+const HOOK_TYPE_WORDING: FieldWording = { title: 'the kind of event' };
 
 /** A HookType's schema; its fields must be exactly the spec's (SPEC_FIELDS), checked at compile time. */
 function hook<
@@ -114,7 +114,11 @@ function hook<
   S extends z.core.$ZodLooseShape & Record<Exclude<SpecField<T>, 'SessionID' | 'HookType'>, z.ZodMiniType>,
 >(hookType: T, shape: S & Record<Exclude<keyof S, SpecField<T>>, never>) {
   return describe(
-    z.looseObject({ SessionID: common.SessionID, HookType: z.literal(hookType), ...shape }),
+    z.looseObject({
+      SessionID: common.SessionID,
+      HookType: describeField(z.literal(hookType), HOOK_TYPE_WORDING),
+      ...shape,
+    }),
     HOOK_TYPE_INFO[hookType].description,
   );
 }
@@ -127,71 +131,71 @@ function hook<
 const HOOK_SCHEMA_BUILDERS = {
   CreateIncCall: () =>
     hook('CreateIncCall', {
-      StartTime: localTime('Call start.'),
+      StartTime: localTime("the call's start"),
       CityNumber: common.CityNumber,
       Caller: common.Caller,
-      Called: phone('The called party.'),
-      Redirecting: optional(phone('The forwarding number.')),
+      Called: phone('the called party'),
+      Redirecting: optional(phone('the forwarding number')),
     }),
   AttemptIncCallBegin: () =>
     hook('AttemptIncCallBegin', {
-      StartTime: localTime('Attempt start.'),
+      StartTime: localTime("the attempt's start"),
       CityNumber: common.CityNumber,
       Caller: common.Caller,
-      Called: phone('The employee number being rung.'),
+      Called: phone('the employee number being rung'),
     }),
   ChangeIncCall: () =>
     hook('ChangeIncCall', {
-      StartDuration: localTime('Conversation start.'),
+      StartDuration: localTime("the conversation's start"),
       CityNumber: common.CityNumber,
       Caller: common.Caller,
-      Called: phone('The number that answered.'),
+      Called: phone('the number that answered'),
     }),
   AttemptIncCallEnd: () =>
     hook('AttemptIncCallEnd', {
-      StartTime: optionalTime('Attempt start (often omitted).'),
-      EndTime: localTime('Attempt end.'),
+      StartTime: optionalTime("the attempt's start", 'Often omitted.'),
+      EndTime: localTime("the attempt's end"),
       CityNumber: common.CityNumber,
       Caller: common.Caller,
-      Called: phone('The employee number that was rung.'),
+      Called: phone('the employee number that was rung'),
     }),
   EndIncCall: () =>
     hook('EndIncCall', {
-      StartTime: optionalTime('Call start (often omitted).'),
-      EndTime: localTime('Call end.'),
+      StartTime: optionalTime("the call's start", 'Often omitted.'),
+      EndTime: localTime("the call's end"),
       Duration: duration,
       ResultCode: optional(resultCode),
       CityNumber: common.CityNumber,
       Caller: common.Caller,
-      Called: optional(phone('The number that held the call when it ended.')),
+      Called: optional(phone('the number that held the call when it ended')),
     }),
   MissedIncCall: () =>
     hook('MissedIncCall', {
-      StartTime: optionalTime('Call start (often omitted).'),
-      EndTime: localTime('Call end.'),
+      StartTime: optionalTime("the call's start", 'Often omitted.'),
+      EndTime: localTime("the call's end"),
       Duration: duration,
       ResultCode: optional(resultCode),
       CityNumber: common.CityNumber,
       Caller: common.Caller,
-      Called: optional(phone('The called party.')),
+      Called: optional(phone('the called party')),
     }),
   CreateOutCall: () =>
     hook('CreateOutCall', {
-      StartTime: localTime('Call start.'),
+      StartTime: localTime("the call's start"),
       CityNumber: common.CityNumber,
       Caller: common.Caller,
-      Called: phone('The called party.'),
+      Called: phone('the called party'),
     }),
   EndOutCall: () =>
     hook('EndOutCall', {
       // One of the two is required (spec rule 11): checked on the union, see eventTimeMissing.
-      StartTime: optionalTime('Call start (may be omitted when EndTime is sent).'),
-      EndTime: optionalTime('Call end (may be omitted when StartTime is sent).'),
+      StartTime: optionalTime("the call's start", 'May be omitted when EndTime is sent.'),
+      EndTime: optionalTime("the call's end", 'May be omitted when StartTime is sent.'),
       Duration: optional(duration),
       ResultCode: optional(resultCode),
       CityNumber: common.CityNumber,
       Caller: common.Caller,
-      Called: optional(phone('The called party.')),
+      Called: optional(phone('the called party')),
     }),
 } as const satisfies Record<HookType, () => z.ZodMiniType>;
 
@@ -203,6 +207,10 @@ interface BuiltHook {
   absent: Readonly<Record<string, readonly AbsentValue[]>>;
   /** The same, as a list: reading a body walks it. */
   absentEntries: [string, readonly AbsentValue[]][];
+  /** How issues name each spec field, as its schema was described. */
+  wording: Readonly<Record<string, FieldWording>>;
+  /** The error map a body of this HookType is parsed with. */
+  errorMap: z.core.$ZodErrorMap;
 }
 
 const built: Partial<Record<HookType, BuiltHook>> = {};
@@ -211,15 +219,33 @@ function builtHook(hookType: HookType): BuiltHook {
   let hook = built[hookType];
   if (!hook) {
     const schema = HOOK_SCHEMA_BUILDERS[hookType]();
-    const absentEntries = Object.entries(schema.def.shape).flatMap(([field, fieldSchema]) => {
-      const values = absentValues.get(fieldSchema as z.ZodMiniType);
+    const shape = Object.entries(schema.def.shape) as [string, z.ZodMiniType][];
+    const absentEntries = shape.flatMap(([field, fieldSchema]) => {
+      const values = absentValues.get(fieldSchema);
       return values ? [[field, values] as [string, readonly AbsentValue[]]] : [];
     });
-    hook = { schema, absent: Object.fromEntries(absentEntries), absentEntries };
+    const wording = Object.fromEntries(
+      shape.flatMap(([field, fieldSchema]) => {
+        const words = wordingOf(fieldSchema);
+        return words ? [[field, words] as const] : [];
+      }),
+    );
+    const errorMap = contractErrorMap((field) =>
+      Object.hasOwn(wording, field) ? wording[field] : undefined,
+    );
+    hook = { schema, absent: Object.fromEntries(absentEntries), absentEntries, wording, errorMap };
     built[hookType] = hook;
   }
   return hook;
 }
+
+/**
+ * A body whose HookType is none of the eight has only its HookType and its shape to be told
+ * about: its other fields belong to no schema.
+ */
+const unknownHookTypeErrorMap = contractErrorMap((field) =>
+  field === 'HookType' ? HOOK_TYPE_WORDING : undefined,
+);
 
 /** The schema of one HookType's body, built on first use. */
 export function hookSchema<T extends HookType>(hookType: T): HookSchema<T> {
@@ -234,27 +260,38 @@ export function absentValuesOf(hookType: HookType): Readonly<Record<string, read
   return builtHook(hookType).absent;
 }
 
+/**
+ * How issues name one of a HookType's spec fields, as its schema describes it (the same words
+ * open the field's description in the docs and the JSON Schemas).
+ */
+export function fieldWording(hookType: HookType, field: string): FieldWording | undefined {
+  const { wording } = builtHook(hookType);
+  return Object.hasOwn(wording, field) ? wording[field] : undefined;
+}
+
 /** zod and the DynamoDB marshaller both skip a `__proto__` key, so such a field would be lost. */
-const PROTO_FIELD_REASON = 'A field is named __proto__, which cannot be stored';
+const PROTO_FIELD = 'have a field named __proto__';
 /**
  * The DynamoDB marshaller tells a map from other types by `value.constructor.name`, so an
  * object with a `constructor` field fails to marshal (or is taken for a Set or a Map).
  */
-const CONSTRUCTOR_FIELD_REASON = 'A field is named constructor, which cannot be stored';
+const CONSTRUCTOR_FIELD = 'have a field named constructor';
+const CANNOT_BE_STORED = 'such a field cannot be stored';
 
 /**
  * Why unknown fields could not be stored as DynamoDB attributes (too deep, an empty field
- * name, `__proto__` or `constructor`), or undefined when they can.
+ * name, `__proto__` or `constructor`), as the issue that says so, or undefined when they can.
  */
 function unstorable(value: unknown, depth = 0): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth >= MAX_NESTING_DEPTH) return `Fields are nested deeper than ${MAX_NESTING_DEPTH} levels`;
+  if (depth >= MAX_NESTING_DEPTH)
+    return issueText.mustNot(`nest fields deeper than ${MAX_NESTING_DEPTH} levels`, REQUEST_BODY);
   const isArray = Array.isArray(value);
   // Keys rather than entries, and no call for a scalar: every event goes through this.
   for (const key of Object.keys(value)) {
-    if (key === '' && !isArray) return 'A field name is empty';
-    if (key === '__proto__') return PROTO_FIELD_REASON;
-    if (key === 'constructor') return CONSTRUCTOR_FIELD_REASON;
+    if (key === '' && !isArray) return issueText.mustNot('have a field with an empty name', REQUEST_BODY);
+    if (key === '__proto__') return issueText.mustNot(PROTO_FIELD, REQUEST_BODY, CANNOT_BE_STORED);
+    if (key === 'constructor') return issueText.mustNot(CONSTRUCTOR_FIELD, REQUEST_BODY, CANNOT_BE_STORED);
     const child = (value as Record<string, unknown>)[key];
     if (child === null || typeof child !== 'object') continue;
     const reason = unstorable(child, depth + 1);
@@ -319,7 +356,9 @@ export function checkedHookSchema(hookType: HookType): z.ZodMiniType {
 function eventTimeMissing(event: { HookType: HookType }): { path: string; message: string } | undefined {
   const from = HOOK_TYPE_INFO[event.HookType].eventTimeFrom;
   if (from.length < 2 || from.some((field) => Object.hasOwn(event, field))) return undefined;
-  return { path: from[0] as string, message: `Required: ${from.join(' or ')}` };
+  const { wording } = builtHook(event.HookType);
+  const subject = from.map((field) => subjectOf(field, wording[field])).join(', or ');
+  return { path: from[0] as string, message: issueText.required(subject) };
 }
 
 /**
@@ -377,33 +416,42 @@ const COMPILE_AFTER = 100;
 const compiled: Partial<Record<HookType, z.ZodMiniType>> = {};
 let parses = 0;
 
-/** The parser for a body: its HookType's schema (compiled once the process has seen enough events), else the union. */
-function parserFor(value: unknown): z.ZodMiniType {
+/**
+ * The parser for a body and the error map that words its issues: its HookType's schema (compiled
+ * once the process has seen enough events), else the union.
+ */
+function parserFor(value: unknown): { parser: z.ZodMiniType; errorMap: z.core.$ZodErrorMap } {
   const hookType =
     value !== null && typeof value === 'object' && Object.hasOwn(value, 'HookType')
       ? (value as { HookType: unknown }).HookType
       : undefined;
-  if (!isHookType(hookType)) return callEventSchema();
+  if (!isHookType(hookType)) return { parser: callEventSchema(), errorMap: unknownHookTypeErrorMap };
+  const { errorMap } = builtHook(hookType);
   if (parses < COMPILE_AFTER) {
     parses++;
-    return checkedHookSchema(hookType);
+    return { parser: checkedHookSchema(hookType), errorMap };
   }
   let parser = compiled[hookType];
   if (!parser) {
     parser = z.compile(checkedHookSchema(hookType));
     compiled[hookType] = parser;
   }
-  return parser;
+  return { parser, errorMap };
 }
 
-/** Validates a parsed JSON value. A failure is data (the list of issues), never an exception. */
+/**
+ * Validates a parsed JSON value. A failure is data (the list of issues, in the contract's words:
+ * issues.ts), never an exception.
+ */
 export function parseCallEvent(value: unknown): ParseResult {
   const normalised = normalise(value);
-  const result = parserFor(normalised).safeParse(normalised);
+  const { parser, errorMap } = parserFor(normalised);
+  const result = parser.safeParse(normalised, { error: errorMap });
   if (result.success) {
     // zod leaves a top-level `__proto__` out of its output: reject the body rather than drop the field.
     if (Object.hasOwn(value as object, '__proto__')) {
-      return { ok: false, issues: [{ path: '__proto__', message: PROTO_FIELD_REASON }] };
+      const message = issueText.mustNot(PROTO_FIELD, REQUEST_BODY, CANNOT_BE_STORED);
+      return { ok: false, issues: [{ path: '__proto__', message }] };
     }
     return { ok: true, event: result.data as CallEvent };
   }
@@ -424,10 +472,13 @@ export type JsonResult = { ok: true; value: unknown } | { ok: false; issues: Con
  */
 export function parseJsonBody(text: string): JsonResult {
   const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (json.trim() === '')
+    return { ok: false, issues: [{ path: '', message: issueText.required(REQUEST_BODY) }] };
   try {
-    if (json.trim() === '') throw new SyntaxError('the body is empty');
     return { ok: true, value: JSON.parse(json) };
   } catch (error) {
-    return { ok: false, issues: [{ path: '', message: `Not valid JSON: ${(error as Error).message}` }] };
+    // The parser's own account says where the JSON breaks; the provider may need it to find its bug.
+    const message = issueText.mustBe('valid JSON', REQUEST_BODY, (error as Error).message);
+    return { ok: false, issues: [{ path: '', message }] };
   }
 }

@@ -4,16 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { TOKEN_HEADER } from '../config/webhook';
-
-type Params = Readonly<Record<string, string | undefined>> | null | undefined;
-
-function header(headers: Params, name: string): string | undefined {
-  if (!headers) return undefined;
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === name) return value;
-  }
-  return undefined;
-}
+import { header, type Params } from './headers';
 
 /** The token from `X-Webhook-Token`, `Authorization: Bearer …`, or `?token=`, in that order. */
 export function presentedToken(headers: Params, query: Params): string | undefined {

@@ -3,6 +3,7 @@
  * ingest outcome becomes a response. No internals or stack traces leave here.
  */
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { tooLargeMessage } from './body-limit';
 import type { IngestOutcome, WebhookRequest } from './ingest-call-event';
 
 /** What the ingest needs of an API Gateway REST proxy event (local mode builds the same events). */
@@ -56,7 +57,8 @@ export function toHttpResponse(outcome: IngestOutcome): WebhookResponse {
       return json(413, {
         status: 'rejected',
         reason: 'too-large',
-        message: `The body is ${outcome.bytes} bytes; the limit is ${outcome.limit}`,
+        message: tooLargeMessage(outcome.limit, outcome.declaredBytes),
+        limitBytes: outcome.limit,
         requestId: outcome.requestId,
       });
     case 'unauthorized':

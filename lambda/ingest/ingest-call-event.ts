@@ -8,13 +8,17 @@ import { expiresAt } from '../config/tables';
 import {
   type CallEventRecord,
   type ContractIssue,
+  issueText,
   parseCallEvent,
   parseJsonBody,
+  REQUEST_BODY,
   SESSION_ID_MAX_LENGTH,
   toCallEventRecord,
 } from '../contract';
 import { presentedToken, tokenMatches } from './auth';
+import { declaredBodyBytes, tooLargeIssue } from './body-limit';
 import type { IngestConfig } from './config';
+import type { Params } from './headers';
 import {
   type CallEventStore,
   type RejectedCallEvent,
@@ -23,8 +27,6 @@ import {
   UnstorableEventError,
 } from './store';
 import type { TokenHashSource } from './token-source';
-
-type Params = Readonly<Record<string, string | undefined>> | null | undefined;
 
 /** How a text body ended: stored (or already there), or why not, with what could be read of it. */
 export type StoreResult =
@@ -68,7 +70,9 @@ export async function storeCallEventText(
     if (!(error instanceof UnstorableEventError)) throw error;
     return {
       kind: 'unstorable',
-      issues: [{ path: '', message: 'The event cannot be stored as sent' }],
+      issues: [
+        { path: '', message: issueText.mustBe('storable as sent', REQUEST_BODY, 'the table refused it') },
+      ],
       parsed,
     };
   }
@@ -94,7 +98,16 @@ export type IngestOutcome =
       requestId: string;
       hookType?: string;
     }
-  | { kind: 'too-large'; bytes: number; limit: number; requestId: string }
+  | {
+      kind: 'too-large';
+      /** The size limit, in bytes: what the answer states. */
+      limit: number;
+      /** The size the request declares, when believable (body-limit.ts); never a size measured here. */
+      declaredBytes?: number;
+      /** What reached the function, for the logs: locally the front door's limit + 1 bytes, not the body sent. */
+      receivedBytes: number;
+      requestId: string;
+    }
   | { kind: 'unauthorized' }
   | { kind: 'unavailable'; cause: unknown };
 
@@ -209,11 +222,9 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
   try {
     const body = readBody(request, config.maxBodyBytes);
     if (body.kind === 'too-large') {
-      const issue = {
-        path: '',
-        message: `The body is ${body.bytes} bytes; the limit is ${config.maxBodyBytes}`,
-      };
-      await quarantine('too-large', [issue], {
+      const limit = config.maxBodyBytes;
+      const declaredBytes = declaredBodyBytes(request.headers, limit);
+      await quarantine('too-large', [tooLargeIssue(limit, declaredBytes)], {
         text: body.kept,
         encoding: body.encoding,
         bytes: body.bytes,
@@ -221,13 +232,14 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
       });
       return {
         kind: 'too-large',
-        bytes: body.bytes,
-        limit: config.maxBodyBytes,
+        limit,
+        ...(declaredBytes === undefined ? {} : { declaredBytes }),
+        receivedBytes: body.bytes,
         requestId: request.requestId,
       };
     }
     if (body.kind === 'binary') {
-      const issue = { path: '', message: 'The body is not UTF-8 text' };
+      const issue = { path: '', message: issueText.mustBe('UTF-8 text', REQUEST_BODY) };
       return await reject('invalid-encoding', [issue], {
         text: body.base64,
         encoding: 'base64',

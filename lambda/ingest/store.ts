@@ -17,6 +17,10 @@ export interface RejectedCallEvent {
   /** The body as received, cut at the size limit when it was larger. */
   Body: string;
   BodyEncoding: 'utf8' | 'base64';
+  /**
+   * The bytes that reached the function. For a truncated body that is not the size sent: local
+   * mode's front door stops reading at the limit + 1 byte.
+   */
   BodyBytes: number;
   Truncated: boolean;
   HookType?: string;

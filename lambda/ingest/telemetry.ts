@@ -74,7 +74,9 @@ function log(logger: Logger, outcome: IngestOutcome, requestId: string, hookType
     case 'too-large':
       logger.warn('Call event over the size limit, quarantined truncated', {
         requestId,
-        bytes: outcome.bytes,
+        limitBytes: outcome.limit,
+        receivedBytes: outcome.receivedBytes,
+        declaredBytes: outcome.declaredBytes,
       });
       return;
     case 'unauthorized':

@@ -138,12 +138,20 @@ describe('the logs of both functions', () => {
   }, 60_000);
 });
 
-/** Sends the headers and the first part of a body that claims to be far larger; resolves with the answer. */
-function answerToPartialBody(headers: Record<string, string>, part: Buffer): Promise<Answer> {
+/**
+ * Sends the headers and the first part of a body that is far larger, declared by its Content-Length
+ * (10 MiB) or, chunked, by nothing; resolves with the answer.
+ */
+function answerToPartialBody(
+  headers: Record<string, string>,
+  part: Buffer,
+  framing: 'content-length' | 'chunked' = 'content-length',
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
+    const length = framing === 'chunked' ? {} : { 'content-length': String(10 * 1024 * 1024) };
     const req = request(t.runtime.webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024), ...headers },
+      headers: { 'content-type': 'application/json', ...length, ...headers },
     });
     req.on('error', reject);
     req.on('response', (res) => {
@@ -214,8 +222,46 @@ describe('the bytes the ingest sees', () => {
 
     const answer = await answerToPartialBody({ [TOKEN_HEADER]: t.runtime.token }, part);
 
-    expect(answer).toMatchObject({ status: 413, json: { reason: 'too-large' } });
-    expect(await quarantined(answer.json.requestId)).toMatchObject({ Reason: 'too-large', Truncated: true });
+    // The limit, and the size the request declares: not the limit + 1 bytes that reached the function.
+    expect(answer).toMatchObject({
+      status: 413,
+      json: {
+        reason: 'too-large',
+        message: `The body is over the limit of ${limit} bytes (${limit / 1024} KiB): its Content-Length is 10485760 bytes (10 MiB)`,
+        limitBytes: limit,
+      },
+    });
+    expect(await quarantined(answer.json.requestId)).toMatchObject({
+      Reason: 'too-large',
+      Truncated: true,
+      BodyBytes: limit + 1,
+    });
+  });
+
+  it('a chunked body over the limit, whose size nothing declares, is told the limit and no size', async () => {
+    const limit = Number(
+      t.runtime.environments.ingest[INGEST_ENV.maxBodyBytes] ?? SETTINGS.maxBodyBytes.default,
+    );
+    const part = Buffer.alloc(limit + 4096, 'x');
+
+    const answer = await answerToPartialBody({ [TOKEN_HEADER]: t.runtime.token }, part, 'chunked');
+
+    expect(answer).toMatchObject({
+      status: 413,
+      json: {
+        message: `The body is over the limit of ${limit} bytes (${limit / 1024} KiB)`,
+        limitBytes: limit,
+      },
+    });
+    expect(JSON.stringify(answer.json)).not.toContain(String(limit + 1));
+    expect(await quarantined(answer.json.requestId)).toMatchObject({
+      Reason: 'too-large',
+      Truncated: true,
+      Body: part
+        .subarray(0, limit + 1)
+        .toString('base64')
+        .slice(0, Math.ceil(limit / 3) * 4),
+    });
   });
 
   it('a body without the right token is answered 401 before any of it is read', async () => {

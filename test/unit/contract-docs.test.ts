@@ -41,9 +41,26 @@ describe('docs/CONTRACT.md', () => {
     expect(rendered.match(/^### Added to the published detail$/gm)).toHaveLength(8);
     expect(rendered).toContain('| `603-S` | Call cancelled |');
     expect(rendered).toContain(
-      '| `Duration` | integer ≥ 0, or string matching `^\\d{1,9}$` | yes | Conversation length in seconds. |',
+      '| `Duration` | integer ≥ 0, or string matching `^\\d{1,9}$` | yes | The conversation length in seconds. |',
     );
     expect(rendered).toContain('| `EventId` | string | yes |');
+  });
+
+  it('shows a rejected body’s issues in the contract’s words, each field named as its description opens', () => {
+    const section = rendered.slice(
+      rendered.indexOf('## What a rejected body is told'),
+      rendered.indexOf('## HookTypes'),
+    );
+    const rows = section.split('\n').filter((line) => /^\| (?!Problem|---)/.test(line));
+    expect(rows.length).toBeGreaterThanOrEqual(15);
+    for (const row of rows) expect(row).toMatch(/\| (Required|Must be .+|Must not .+): .+ \|$/);
+    expect(section).not.toMatch(/Invalid input|expected \w+, received|Too (small|big)/);
+    expect(section).toContain(
+      "| `CreateIncCall` without `SessionID` | `SessionID` | Required: SessionID, the call's identifier |",
+    );
+    expect(rendered).toContain(
+      "| `SessionID` | string (1–256 characters) | yes | The call's identifier. The same for every event",
+    );
   });
 
   it('marks required fields as the spec table does (EndIncCall: EndTime yes, StartTime no)', () => {

@@ -634,7 +634,11 @@ describe('JSON Schemas', () => {
         expect(schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
         expect(schema.type).toBe('object');
         expect(schema.additionalProperties).not.toBe(false);
-        expect(schema.properties?.HookType).toEqual({ type: 'string', enum: [hookType] });
+        expect(schema.properties?.HookType).toEqual({
+          type: 'string',
+          enum: [hookType],
+          description: 'The kind of event.',
+        });
       }
     });
 

@@ -339,8 +339,9 @@ describe('required and optional fields per HookType (spec table, rule 2)', () =>
   it.each<HookType>(['CreateIncCall', 'AttemptIncCallBegin', 'CreateOutCall'])(
     'StartTime is required for %s',
     (hookType) => {
+      const what = hookType === 'AttemptIncCallBegin' ? "the attempt's start" : "the call's start";
       expect(rejected(payload(hookType, { StartTime: undefined }))).toEqual([
-        { path: 'StartTime', message: 'Invalid input: expected string, received undefined' },
+        { path: 'StartTime', message: `Required: StartTime, ${what}` },
       ]);
     },
   );
@@ -376,7 +377,7 @@ describe('required and optional fields per HookType (spec table, rule 2)', () =>
     ['one absent, one null', { StartTime: undefined, EndTime: null }],
   ])('EndOutCall with neither StartTime nor EndTime (%s) is rejected, at one path', (_, changes) => {
     expect(rejected(payload('EndOutCall', changes))).toEqual([
-      { path: 'EndTime', message: 'Required: EndTime or StartTime' },
+      { path: 'EndTime', message: "Required: EndTime, the call's end, or StartTime, the call's start" },
     ]);
   });
 
@@ -436,7 +437,7 @@ describe('times (rule 4): YYYY-MM-DD HH:mm:ss naming a real date and time', () =
 
   it('an impossible date says why', () => {
     expect(rejected(payload('CreateIncCall', { StartTime: '2021-04-31 10:00:00' }))).toEqual([
-      { path: 'StartTime', message: 'Not a real calendar date and time' },
+      { path: 'StartTime', message: "Must be a real calendar date and time: StartTime, the call's start" },
     ]);
   });
 });
@@ -514,18 +515,27 @@ describe('unknown fields (rule 7) and HookType (rule 9)', () => {
 
   it('a ProviderFields map that cannot be stored is rejected like any unknown field', () => {
     expect(rejected(payload('EndIncCall', { Direction: { constructor: 1 } }))).toEqual([
-      { path: '', message: 'A field is named constructor, which cannot be stored' },
+      {
+        path: '',
+        message: 'Must not have a field named constructor: the request body (such a field cannot be stored)',
+      },
     ]);
   });
 
   it('a field named __proto__ is rejected, not silently dropped', () => {
     const top = JSON.parse(SPEC_EXAMPLES.EndIncCall.replace('{', '{"__proto__": {"x": 1},'));
     expect(rejected(top)).toEqual([
-      { path: '__proto__', message: 'A field is named __proto__, which cannot be stored' },
+      {
+        path: '__proto__',
+        message: 'Must not have a field named __proto__: the request body (such a field cannot be stored)',
+      },
     ]);
     const nested = payload('EndIncCall', { Extra: JSON.parse('{"a": {"__proto__": 1}}') });
     expect(rejected(nested)).toEqual([
-      { path: '', message: 'A field is named __proto__, which cannot be stored' },
+      {
+        path: '',
+        message: 'Must not have a field named __proto__: the request body (such a field cannot be stored)',
+      },
     ]);
   });
 });
@@ -663,7 +673,10 @@ describe('bodies that cannot be stored', () => {
     ['objects, far too deep', nest(500)],
   ])('over-deep nesting of %s is rejected', (_, deep) => {
     expect(rejected(payload('EndIncCall', { Deep: deep }))).toEqual([
-      { path: '', message: `Fields are nested deeper than ${MAX_NESTING_DEPTH} levels` },
+      {
+        path: '',
+        message: `Must not nest fields deeper than ${MAX_NESTING_DEPTH} levels: the request body`,
+      },
     ]);
   });
 
@@ -672,7 +685,9 @@ describe('bodies that cannot be stored', () => {
     ['nested', { Extra: { ok: 1, '': 'x' } }],
     ['in an object inside an array', { Extra: [{ '': 'x' }] }],
   ])('an empty field name %s is rejected', (_, extra) => {
-    expect(rejected(payload('EndIncCall', extra))).toEqual([{ path: '', message: 'A field name is empty' }]);
+    expect(rejected(payload('EndIncCall', extra))).toEqual([
+      { path: '', message: 'Must not have a field with an empty name: the request body' },
+    ]);
   });
 });
 

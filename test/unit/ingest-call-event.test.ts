@@ -83,8 +83,11 @@ describe('the webhook HTTP behaviour', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json).toMatchObject({ status: 'rejected', reason: 'contract', requestId: 'req-1' });
     expect(res.json.issues).toEqual([
-      { path: 'EndTime', message: 'Not a real calendar date and time' },
-      { path: 'Duration', message: expect.stringContaining('>=0') },
+      { path: 'EndTime', message: "Must be a real calendar date and time: EndTime, the call's end" },
+      {
+        path: 'Duration',
+        message: 'Must be at least 0: Duration, the conversation length in seconds (got -5)',
+      },
     ]);
     expect(store.events.size).toBe(0);
     expect(store.rejected).toEqual([
@@ -150,11 +153,18 @@ describe('the webhook HTTP behaviour', () => {
     const res = await send(request(body));
 
     expect(res.statusCode).toBe(413);
-    expect(res.json).toMatchObject({ status: 'rejected', reason: 'too-large' });
+    expect(res.json).toEqual({
+      status: 'rejected',
+      reason: 'too-large',
+      message: 'The body is over the limit of 2048 bytes (2 KiB)',
+      limitBytes: 2048,
+      requestId: 'req-1',
+    });
     expect(store.events.size).toBe(0);
     expect(store.rejected).toEqual([
       expect.objectContaining({
         Reason: 'too-large',
+        Issues: [{ path: '', message: 'Must be at most 2048 bytes (2 KiB): the request body' }],
         Body: body.slice(0, 2048),
         BodyBytes: Buffer.byteLength(body),
         Truncated: true,
@@ -293,7 +303,9 @@ describe('real traffic is never quarantined for a technicality', () => {
     const nullCaller = await send(request(JSON.stringify({ ...MISSED, Caller: null })));
     const emptyEnd = await send(request(JSON.stringify({ ...MISSED, EndTime: '' })));
     expect(nullCaller.statusCode).toBe(400);
-    expect(nullCaller.json.issues).toEqual([{ path: 'Caller', message: expect.any(String) }]);
+    expect(nullCaller.json.issues).toEqual([
+      { path: 'Caller', message: 'Required: Caller, the calling party (got null)' },
+    ]);
     expect(emptyEnd.statusCode).toBe(400);
     expect((emptyEnd.json.issues as { path: string }[]).map((i) => i.path)).toContain('EndTime');
     expect(store.rejected).toHaveLength(2);
@@ -309,7 +321,9 @@ describe('real traffic is never quarantined for a technicality', () => {
     const { EndTime: __, ...neither } = noStart;
     const bad = await send(request(JSON.stringify(neither)));
     expect(bad.statusCode).toBe(400);
-    expect(bad.json.issues).toEqual([{ path: 'EndTime', message: 'Required: EndTime or StartTime' }]);
+    expect(bad.json.issues).toEqual([
+      { path: 'EndTime', message: "Required: EndTime, the call's end, or StartTime, the call's start" },
+    ]);
     expect(store.events.size).toBe(1);
   });
 

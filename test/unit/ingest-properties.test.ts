@@ -693,7 +693,11 @@ describe('counterexamples found by the properties', () => {
 
       expect(res.statusCode).toBe(400);
       expect(JSON.parse(res.body).issues).toEqual([
-        { path: '', message: 'A field is named constructor, which cannot be stored' },
+        {
+          path: '',
+          message:
+            'Must not have a field named constructor: the request body (such a field cannot be stored)',
+        },
       ]);
       expect(store.rejected.map((r) => r.Body)).toEqual([body]);
 
