@@ -10,32 +10,76 @@ import {
   type CountryCode,
   customerNumber,
   DynamoDbCallsStore,
-  localPeriod,
   type StoredCall,
   type UtcRange,
 } from '../lambda/calls';
 import { INGEST_ENV, PROJECT_ENV } from '../lambda/config/environment';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
-import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
+import { type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
 import { formatRecordList, formatRecordSummary, orderedRecord } from './lib/call-records';
-import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
+import { type CityNumber, cityNumberCallsOf, cityNumberOf } from './lib/calls-source';
+import {
+  AWS_ENVIRONMENT,
+  defineCli,
+  errorLine,
+  localModeNotRunning,
+  type RuntimeFileIo,
+  runCli,
+  runWhenMain,
+  UsageError,
+} from './lib/cli';
+import { parsePeriodBound, resolvePeriod, wholeSecondUtc } from './lib/period-args';
 import { formatJson, formatTimeline, queryCallEvents } from './lib/timeline';
 
-const USAGE = `Usage:
-  npm run calls -- <SessionID> [--json]        the call: its record's summary above its events' timeline
-                                               (--json: the stored events, as a JSON array)
-  npm run calls -- <SessionID> --record [--json]            the call's record (--json: one JSON object)
-  npm run calls -- --number <phone> [--json]                a customer's calls, newest first
-  npm run calls -- --city-number <n> --date YYYY-MM-DD [--json]   a public number's calls of a local day
-Reads the local tables from ${RUNTIME_FILE} (written by \`npm start\`). With --aws, a deployed
-stack's, with the standard AWS environment:
-  --table NAME        the table the command reads: CallEventsTableName for <SessionID>, or
-                      CallsTableName for --record, --number and --city-number
-                      (else ${INGEST_ENV.callEventsTable} / ${PROJECT_ENV.callsTable})
-  --calls-table NAME  CallsTableName, for the record's summary above the timeline
-                      (else ${PROJECT_ENV.callsTable}; without either, the timeline alone)
---number reads the phone in any format as the projector does (defaultCountry); --date is a day
-in the stack's timeZone; with --aws both settings are this checkout's (cdk.json).`;
+export const CLI = defineCli({
+  name: 'calls',
+  synopsis: [
+    'npm run calls -- <SessionID> [--record] [--json]',
+    'npm run calls -- --number <phone> [--json]',
+    'npm run calls -- --city-number <n> --date YYYY-MM-DD [--json]',
+    '(each also with --aws [--table NAME] [--calls-table NAME])',
+  ],
+  about: `<SessionID>: the call, its record's summary above its events' timeline (--json: the stored
+events, as a JSON array); with --record, its record alone (--json: one JSON object).
+--number: a customer's calls, newest first; --city-number: a public number's calls of a local day
+(both --json: an array of records).
+Reads the tables of the running local mode (npm start); with --aws, or --table when local mode
+is not running, a deployed stack's. --number and --city-number read the phone in any format as the
+projector does (the stack's defaultCountry); --date is a day in the stack's timeZone; with --aws
+both settings are this checkout's (cdk.json).`,
+  positionals: true,
+  options: {
+    json: { type: 'boolean', default: false, help: 'JSON instead of text (see each form above)' },
+    record: { type: 'boolean', default: false, help: "the call's record alone" },
+    number: { type: 'string', value: 'PHONE', help: "a customer's calls, newest first (any format)" },
+    'city-number': {
+      type: 'string',
+      value: 'N',
+      help: "a public number's calls, with --date (any format: 4950665310,\n+7 495 066-53-10)",
+    },
+    date: {
+      type: 'string',
+      value: 'YYYY-MM-DD',
+      help: "the local day of --city-number, in the stack's timeZone",
+    },
+    aws: { type: 'boolean', default: false, help: 'a deployed stack, with the standard AWS environment' },
+    table: {
+      type: 'string',
+      value: 'NAME',
+      help: `the table the command reads: CallEventsTableName for <SessionID>, or\nCallsTableName for --record, --number and --city-number\n(else ${INGEST_ENV.callEventsTable} / ${PROJECT_ENV.callsTable})`,
+    },
+    'calls-table': {
+      type: 'string',
+      value: 'NAME',
+      help: `CallsTableName, for the record's summary above the timeline\n(else ${PROJECT_ENV.callsTable}; without either, the timeline alone)`,
+    },
+  },
+  environment: [
+    [INGEST_ENV.callEventsTable, 'with --aws: the CallEvents table, when --table does not name it'],
+    [PROJECT_ENV.callsTable, 'with --aws: the Calls table, when neither table flag names it'],
+    ...AWS_ENVIRONMENT,
+  ],
+});
 
 export type CallsIo = RuntimeFileIo & {
   /** The stack's settings for --aws. @default those of this checkout's cdk.json */
@@ -71,11 +115,7 @@ export function resolveSource(
     if (!table) throw new UsageError(`Pass ${flag} NAME or set ${TABLE_ENV[kind]} to read from AWS`);
     return { table, client: {}, where: 'AWS' };
   }
-  if (!runtime) {
-    throw new UsageError(
-      `No local runtime (${RUNTIME_FILE}): run \`npm start\` first, or pass --aws ${flag} NAME`,
-    );
-  }
+  if (!runtime) throw localModeNotRunning(`or pass --aws ${flag} NAME`);
   const credentials = {
     accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
     secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
@@ -87,24 +127,7 @@ export function resolveSource(
   };
 }
 
-const parse = (argv: string[]) =>
-  parseFlags({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      record: { type: 'boolean', default: false },
-      number: { type: 'string' },
-      'city-number': { type: 'string' },
-      date: { type: 'string' },
-      table: { type: 'string' },
-      'calls-table': { type: 'string' },
-      aws: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-
-type Values = ReturnType<typeof parse>['values'];
+type Values = ReturnType<typeof CLI.parse>['values'];
 
 /** What to show, from the flags; a combination that means nothing is a usage error. */
 export type Command =
@@ -119,22 +142,22 @@ export function commandOf(
 ): Command {
   const cityNumber = values['city-number'];
   const lists = [values.number, cityNumber].filter((v) => v !== undefined).length;
-  if (lists > 1) throw new UsageError('Give --number or --city-number, not both (see --help)');
+  if (lists > 1) throw new UsageError('give --number or --city-number, not both');
   if (values.date !== undefined && cityNumber === undefined)
-    throw new UsageError('--date goes with --city-number (see --help)');
+    throw new UsageError('--date goes with --city-number');
   if (lists === 1) {
     if (positionals.length > 0 || values.record)
-      throw new UsageError('--number and --city-number take no SessionID nor --record (see --help)');
+      throw new UsageError('--number and --city-number take no SessionID nor --record');
     if (values.number !== undefined) {
       if (values.number.trim() === '') throw new UsageError('--number needs a phone number');
       return { kind: 'number', phone: values.number };
     }
     if (!cityNumber || values.date === undefined)
-      throw new UsageError('--city-number needs a number and --date YYYY-MM-DD (see --help)');
+      throw new UsageError('--city-number needs a number and --date YYYY-MM-DD');
     return { kind: 'city', cityNumber, date: values.date };
   }
   const [sessionId, ...rest] = positionals;
-  if (!sessionId || rest.length > 0) throw new UsageError('Give exactly one SessionID (see --help)');
+  if (!sessionId || rest.length > 0) throw new UsageError('give exactly one SessionID');
   return { kind: values.record ? 'record' : 'call', sessionId };
 }
 
@@ -219,7 +242,7 @@ async function printRecord(sessionId: string, source: Source, json: boolean, io:
 
 /** The CLI, minus the process: returns the exit code. */
 export function main(argv: string[], io: CallsIo): Promise<number> {
-  return runCli(argv, io, { usage: USAGE, parse }, async ({ values, positionals }) => {
+  return runCli(argv, io, CLI, async ({ values, positionals }) => {
     const command = commandOf(values, positionals);
     const runtime = values.aws ? undefined : readRuntimeFile(io.runtimeFile);
     const aws = values.aws;
@@ -249,28 +272,29 @@ export function main(argv: string[], io: CallsIo): Promise<number> {
     if (command.kind === 'record') return printRecord(command.sessionId, source, values.json, io);
     const settings = settingsOf(runtime, io);
     // Worked out before reading, so that a bad date is a usage error, not a failed read.
-    const query: { customer: string } | { cityNumber: string; day: UtcRange } =
+    const country = settings.defaultCountry as CountryCode;
+    const query: { customer: string } | { city: CityNumber; day: UtcRange } =
       command.kind === 'number'
-        ? { customer: customerNumber(command.phone, settings.defaultCountry as CountryCode) }
-        : { cityNumber: command.cityNumber, day: dayRange(command.date, settings.timeZone) };
+        ? { customer: customerNumber(command.phone, country) }
+        : { city: cityNumberOf(command.cityNumber, country), day: dayRange(command.date, settings.timeZone) };
     return withTable(source, io, async (doc) => {
       const calls = new DynamoDbCallsStore(doc, source.table);
       const records =
         'customer' in query
           ? await calls.customerHistory(query.customer)
-          : await calls.cityNumberCalls(query.cityNumber, query.day);
+          : await cityNumberCallsOf(calls, query.city, query.day, country);
       io.out(values.json ? recordsJson(records) : formatRecordList(records));
       return 0;
     });
   });
 }
 
+/** --date read as every tool reads a date: a whole day in the stack's zone. */
 function dayRange(date: string, timeZone: string): UtcRange {
-  try {
-    return localPeriod(date, date, timeZone);
-  } catch (error) {
-    throw new UsageError(`--date: ${(error as Error).message}`);
-  }
+  const day = parsePeriodBound('--date', date);
+  if (day.kind !== 'date') throw new UsageError(`--date: a day YYYY-MM-DD, not a time (got ${date})`);
+  const { from, to } = resolvePeriod({ from: day, to: day, flags: ['--date', '--date'] }, timeZone);
+  return { from: wholeSecondUtc(from as Date), to: wholeSecondUtc(to as Date) };
 }
 
 runWhenMain(module, main);

@@ -4,6 +4,7 @@
  *
  *   npm run docs              regenerate docs/CONTRACT.md
  *   npm run docs -- --check   exit 1 when docs/CONTRACT.md differs from what would be generated
+ *   npm run docs -- --help
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -24,7 +25,7 @@ import {
   webhookJsonSchemas,
 } from '../lambda/contract';
 import { specExamplePayload } from '../lambda/contract/spec-examples';
-import { runWhenMain } from './lib/cli';
+import { type CliIo, defineCli, runCli, runWhenMain } from './lib/cli';
 
 export const DOCS_PATH = join(__dirname, '..', 'docs', 'CONTRACT.md');
 
@@ -352,32 +353,43 @@ export function renderContractDocs(): string {
   return `${lines.join('\n')}\n`;
 }
 
+export const CLI = defineCli({
+  name: 'docs',
+  synopsis: ['npm run docs [-- --check]'],
+  about: `Writes docs/CONTRACT.md from the zod contract in lambda/contract/ (its JSON Schemas, the
+HookTypes' facts and the result codes), so that the page cannot restate the contract by hand.`,
+  options: {
+    check: {
+      type: 'boolean',
+      default: false,
+      help: 'write nothing; exit 1 when docs/CONTRACT.md differs from what would be written',
+    },
+  },
+});
+
 /** Writes the docs, or with `--check` compares them; returns the exit code. */
-export function main(args: readonly string[]): number {
-  const unknown = args.filter((arg) => arg !== '--check');
-  if (unknown.length > 0) {
-    console.error(`Unknown argument ${unknown.join(' ')}. Usage: generate-contract-docs [--check]`);
-    return 2;
-  }
-  const shown = relative(process.cwd(), DOCS_PATH);
-  const rendered = renderContractDocs();
-  if (args.includes('--check')) {
-    const current = existsSync(DOCS_PATH) ? readFileSync(DOCS_PATH, 'utf8') : undefined;
-    if (current === rendered) {
-      console.log(`${shown} is up to date.`);
-      return 0;
+export function main(argv: string[], io: CliIo): Promise<number> {
+  return runCli(argv, io, CLI, async ({ values }) => {
+    const shown = relative(process.cwd(), DOCS_PATH);
+    const rendered = renderContractDocs();
+    if (values.check) {
+      const current = existsSync(DOCS_PATH) ? readFileSync(DOCS_PATH, 'utf8') : undefined;
+      if (current === rendered) {
+        io.out(`${shown} is up to date.`);
+        return 0;
+      }
+      io.err(
+        current === undefined
+          ? `${shown} is missing: run \`npm run docs\` and commit it.`
+          : `${shown} is out of date with lambda/contract/: run \`npm run docs\` and commit the result.`,
+      );
+      return 1;
     }
-    console.error(
-      current === undefined
-        ? `${shown} is missing: run \`npm run docs\` and commit it.`
-        : `${shown} is out of date with lambda/contract/: run \`npm run docs\` and commit the result.`,
-    );
-    return 1;
-  }
-  mkdirSync(dirname(DOCS_PATH), { recursive: true });
-  writeFileSync(DOCS_PATH, rendered);
-  console.log(`Wrote ${shown}.`);
-  return 0;
+    mkdirSync(dirname(DOCS_PATH), { recursive: true });
+    writeFileSync(DOCS_PATH, rendered);
+    io.out(`Wrote ${shown}.`);
+    return 0;
+  });
 }
 
 runWhenMain(module, main);

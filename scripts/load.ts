@@ -4,42 +4,57 @@
  * when every request was answered as planned and (locally) every accepted event was published.
  * The engine is `lib/load.ts`.
  */
-import { type CliIo, consoleIo, parseFlags, runCli, UsageError } from './lib/cli';
+import { AWS_ENVIRONMENT, type CliIo, consoleIo, defineCli, runCli, UsageError } from './lib/cli';
 import { formatReport, LOAD_DEFAULTS, type LoadOptions, runLoad } from './lib/load';
 import { stackSettings } from './lib/stack-settings';
 
-const USAGE = `Usage: npm run load -- [--events N] [--concurrency C] [--timeout-s S]
-                     [--url URL --token TOKEN [--aws --table NAME]]
-Plays N events (default ${LOAD_DEFAULTS.events}) as realistic calls of ~10 events each (answered, missed,
-outgoing; a few re-deliveries), each call's events in order, at most C requests in flight
-(default ${LOAD_DEFAULTS.concurrency}), then reports throughput and p50/p99 latency.
-By default it starts its own local mode (in memory, a temporary state directory, all stopped and
-removed afterwards), waits for the pipeline to drain and counts what was stored and delivered:
-'lost' (accepted events EventBridge never received) must be 0.
-With --url it loads that webhook and reports HTTP figures only: it cannot see the table or the
-deliveries (with --aws --table NAME, it counts this run's items in that table, standard AWS env).
-The whole run stops at --timeout-s (default ${LOAD_DEFAULTS.timeoutMs / 1000}) and prints what it has; Ctrl-C stops it cleanly.`;
+export const CLI = defineCli({
+  name: 'load',
+  synopsis: [
+    'npm run load [-- [--events N] [--concurrency C] [--timeout-s S]',
+    '                 [--url URL --token TOKEN [--aws --table NAME]]]',
+  ],
+  about: `Plays N events as realistic calls of ~10 events each (answered, missed, outgoing; a few
+re-deliveries), each call's events in order, at most C requests in flight, then reports
+throughput and p50/p99 latency. By default it starts its own local mode (in memory, a temporary
+state directory, all stopped and removed afterwards; a running npm start is not needed nor
+touched), waits for the pipeline to drain and counts what was stored and delivered: 'lost'
+(accepted events EventBridge never received) must be 0. With --url it loads that webhook and
+reports HTTP figures only: it cannot see the table or the deliveries (with --aws --table NAME,
+it counts this run's items in that table). Ctrl-C stops it cleanly.`,
+  options: {
+    events: {
+      type: 'string',
+      value: 'N',
+      help: `events to send, at least 10 (default ${LOAD_DEFAULTS.events})`,
+    },
+    concurrency: {
+      type: 'string',
+      value: 'C',
+      help: `requests in flight at most (default ${LOAD_DEFAULTS.concurrency})`,
+    },
+    'timeout-s': {
+      type: 'string',
+      value: 'S',
+      help: `the whole run stops then and prints what it has (default ${LOAD_DEFAULTS.timeoutMs / 1000})`,
+    },
+    url: { type: 'string', value: 'URL', help: 'a webhook to load instead of a local mode of its own' },
+    token: { type: 'string', value: 'TOKEN', help: "that webhook's token" },
+    aws: {
+      type: 'boolean',
+      default: false,
+      help: "with --url: count this run's items in the deployed table (standard AWS env)",
+    },
+    table: { type: 'string', value: 'NAME', help: 'with --aws: the CallEventsTableName output' },
+  },
+  environment: [['WEBHOOK_TOKEN', 'the token of --url, when --token is not given'], ...AWS_ENVIRONMENT],
+});
 
 export interface LoadIo extends CliIo {
   signal?: AbortSignal;
   /** @default runLoad */
   run?: typeof runLoad;
 }
-
-const parse = (argv: string[]) =>
-  parseFlags({
-    args: argv,
-    options: {
-      events: { type: 'string' },
-      concurrency: { type: 'string' },
-      url: { type: 'string' },
-      token: { type: 'string' },
-      aws: { type: 'boolean', default: false },
-      table: { type: 'string' },
-      'timeout-s': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 
 function positiveInt(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
@@ -49,7 +64,10 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
   return n;
 }
 
-export function loadOptions(values: ReturnType<typeof parse>['values'], env: NodeJS.ProcessEnv): LoadOptions {
+export function loadOptions(
+  values: ReturnType<typeof CLI.parse>['values'],
+  env: NodeJS.ProcessEnv,
+): LoadOptions {
   const options: LoadOptions = {
     events: positiveInt('events', values.events, LOAD_DEFAULTS.events, 10),
     concurrency: positiveInt('concurrency', values.concurrency, LOAD_DEFAULTS.concurrency),
@@ -73,7 +91,7 @@ export function loadOptions(values: ReturnType<typeof parse>['values'], env: Nod
 
 /** The CLI, minus the process: returns the exit code. */
 export function main(argv: string[], io: LoadIo): Promise<number> {
-  return runCli(argv, io, { usage: USAGE, parse }, async ({ values }) => {
+  return runCli(argv, io, CLI, async ({ values }) => {
     const options = loadOptions(values, io.env);
     const report = await (io.run ?? runLoad)({ ...options, signal: io.signal, log: io.out });
     io.out(formatReport(report));

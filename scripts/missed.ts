@@ -1,42 +1,73 @@
 /**
- * `npm run missed -- [--city-number N] [--json] [--aws --table NAME]`: the missed calls still
- * waiting for a callback, the longest-waiting first, from the sparse index PendingCallbacks.
+ * `npm run missed -- [--from DATE|TIME] [--to DATE|TIME] [--city-number N] [--json] [--aws --table NAME]`:
+ * the missed calls still waiting for a callback, the longest-waiting first, from the sparse index
+ * PendingCallbacks.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CALLS_SPARSE_INDEXES, type CallRecord, DynamoDbCallsStore } from '../lambda/calls';
 import { SETTINGS } from '../lambda/config/settings';
-import type { RuntimeFile } from '../local/runtime-file';
-import { RUNTIME_FILE, readRuntimeFile } from '../local/runtime-file';
-import { resolveCallsSource } from './lib/calls-source';
-import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain } from './lib/cli';
+import { cityNumberOf, isCityNumber, LOCAL_OR_AWS_TABLE, resolveCallsSource } from './lib/calls-source';
+import {
+  AWS_ENVIRONMENT,
+  defineCli,
+  errorLine,
+  type RuntimeFileIo,
+  requireLocalMode,
+  runCli,
+  runWhenMain,
+  UsageError,
+} from './lib/cli';
+import { inPeriod, parsePeriodArgs, periodHelp, resolvePeriod, wholeSecondUtc } from './lib/period-args';
 import { formatTable } from './lib/report-format';
 
-const USAGE = `Usage: npm run missed -- [--city-number N] [--json] [--aws --table NAME]
-Lists the missed calls still waiting for a callback (CallbackStatus pending), the longest-waiting
+export const CLI = defineCli({
+  name: 'missed',
+  synopsis: [
+    'npm run missed [-- [--from DATE|TIME] [--to DATE|TIME] [--city-number N] [--json]',
+    '                   [--aws --table NAME]]',
+  ],
+  about: `Lists the missed calls still waiting for a callback (CallbackStatus pending), the longest-waiting
 first, with how long each has waited since it ended. A missed call stays pending until an answered
 call with the same customer starts within ${SETTINGS.callbackWindowHours.default} hours (callbackWindowHours) of its end, and
 after that window too when none did. Reads the index ${CALLS_SPARSE_INDEXES.pendingCallbacks.indexName}, which holds only those calls.
-  --city-number N  only the calls to that public number, as sent (e.g. 4950665310)
-  --json           a JSON array of the records, each with WaitingSeconds (now - EndedAt)
-Defaults to the local mode (${RUNTIME_FILE}, written by \`npm start\`). With --aws: the table
-named by --table (the CallsTableName output), with the standard AWS environment.`;
+Reads the running local mode (npm start) unless --aws.`,
+  options: {
+    from: { type: 'string', value: 'DATE|TIME', help: 'only the calls that ended then or later' },
+    to: {
+      type: 'string',
+      value: 'DATE|TIME',
+      help: 'only the calls that ended before (a date: up to the end of that day)',
+    },
+    'city-number': {
+      type: 'string',
+      value: 'N',
+      help: "only the calls to that public number, in any format (4950665310,\n+7 495 066-53-10), read with the stack's defaultCountry",
+    },
+    json: {
+      type: 'boolean',
+      default: false,
+      help: 'a JSON array of the records, each with WaitingSeconds (now - EndedAt)',
+    },
+    aws: {
+      type: 'boolean',
+      default: false,
+      help: "a deployed stack, with the standard AWS environment; the stack's\ntimeZone and defaultCountry are then cdk.json's",
+    },
+    table: { type: 'string', value: 'NAME', help: 'the CallsTableName output (local mode: its own)' },
+  },
+  sections: [
+    [
+      'Dates and times (--from, --to)',
+      periodHelp("the stack's time zone (local mode's; with --aws, cdk.json's timeZone)"),
+    ],
+  ],
+  environment: AWS_ENVIRONMENT,
+});
 
 export interface MissedIo extends RuntimeFileIo {
   now?: () => Date;
 }
-
-const parse = (argv: string[]) =>
-  parseFlags({
-    args: argv,
-    options: {
-      'city-number': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      aws: { type: 'boolean', default: false },
-      table: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 
 export type WaitingCall = CallRecord & { WaitingSeconds: number };
 
@@ -78,14 +109,25 @@ export function formatMissedCalls(calls: readonly WaitingCall[]): string {
 
 /** The CLI, minus the process: returns the exit code. */
 export function main(argv: string[], io: MissedIo): Promise<number> {
-  return runCli(argv, io, { usage: USAGE, parse }, async ({ values }) => {
-    const runtime = values.aws ? undefined : (readRuntimeFile(io.runtimeFile) as RuntimeFile | undefined);
+  return runCli(argv, io, CLI, async ({ values }) => {
+    const periodArgs = parsePeriodArgs(values);
+    const given = values['city-number'];
+    if (given !== undefined && !/\d/.test(given))
+      throw new UsageError(`--city-number: not a phone number (got ${given})`);
+    const runtime = values.aws ? undefined : requireLocalMode(io.runtimeFile, LOCAL_OR_AWS_TABLE);
     const source = resolveCallsSource(values, runtime);
+    const period = resolvePeriod(periodArgs, source.timeZone);
+    const city = given === undefined ? undefined : cityNumberOf(given, source.defaultCountry);
     const client = new DynamoDBClient(source.client);
     try {
       const store = new DynamoDbCallsStore(DynamoDBDocumentClient.from(client), source.table);
-      const city = values['city-number'];
-      const records = await store.pendingCallbacks(city === undefined ? {} : { cityNumber: city });
+      // The index holds only the pending calls: few enough to match the number as the calls layer reads it.
+      const records = (
+        await store.pendingCallbacks(period.from ? { endedFrom: wholeSecondUtc(period.from) } : {})
+      ).filter(
+        (record) =>
+          inPeriod(record.EndedAt, period) && (!city || isCityNumber(record, city, source.defaultCountry)),
+      );
       const calls = withWaiting(records, io.now?.() ?? new Date());
       io.out(values.json ? JSON.stringify(calls, null, 2) : formatMissedCalls(calls));
       return 0;

@@ -1,79 +1,145 @@
 /**
- * `npm run report -- --from YYYY-MM-DD --to YYYY-MM-DD [--city-number N] [--answer-within S]
+ * `npm run report -- --from DATE|TIME --to DATE|TIME [--city-number N] [--answer-within S]
  * [--json] [--aws --table NAME]`: the call-centre report of a period, read from the Calls table
- * through its indexes (`lib/call-queries.ts`) and computed by `callCentreReport`.
+ * through its indexes (`DynamoDbCallsStore`) and computed by `callCentreReport`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CALLS_INDEXES, DynamoDbCallsStore, isLocalDate } from '../lambda/calls';
-import type { RuntimeFile } from '../local/runtime-file';
-import { RUNTIME_FILE, readRuntimeFile } from '../local/runtime-file';
-import { resolveCallsSource } from './lib/calls-source';
-import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
+import { CALLS_INDEXES, DynamoDbCallsStore, isLocalDate, type StoredCall } from '../lambda/calls';
+import {
+  type CallsSource,
+  type CityNumber,
+  cityNumberCallsOf,
+  cityNumberOf,
+  LOCAL_OR_AWS_TABLE,
+  resolveCallsSource,
+} from './lib/calls-source';
+import {
+  AWS_ENVIRONMENT,
+  defineCli,
+  errorLine,
+  type RuntimeFileIo,
+  requireLocalMode,
+  runCli,
+  runWhenMain,
+  UsageError,
+} from './lib/cli';
+import {
+  inPeriod,
+  localDatesOf,
+  type Period,
+  type PeriodArgs,
+  parsePeriodArgs,
+  periodHelp,
+  resolvePeriod,
+  wholeSecondUtc,
+} from './lib/period-args';
 import { type CallCentreReport, callCentreReport, DEFAULT_ANSWER_WITHIN_SECONDS } from './lib/report';
 import { formatReport } from './lib/report-format';
 
-const USAGE = `Usage: npm run report -- --from YYYY-MM-DD --to YYYY-MM-DD [--city-number N]
-                       [--answer-within S] [--json] [--aws --table NAME]
-The call-centre report of the calls that started on the local days --from to --to (both included,
-in the stack's time zone): offered, answered and missed calls, missed rate, service level, ring and
-talk times, outgoing and stuck calls, how missed calls were called back, and per employee. Reads the
-Calls table through its indexes, never a scan: ${CALLS_INDEXES.byDay.indexName} (one query per day), or with --city-number
-${CALLS_INDEXES.byCityNumber.indexName}. Every figure is defined in docs/CALLS.md ("The report").
-  --city-number N    only the calls of that public number, as sent (e.g. 4950665310)
-  --answer-within S  the service level counts answered calls rung at most S seconds
-                     (default ${DEFAULT_ANSWER_WITHIN_SECONDS})
-  --json             one JSON object (total, byCityNumber, byEmployee), figures unrounded
-Defaults to the local mode (${RUNTIME_FILE}, written by \`npm start\`) and its time zone. With
---aws: the table named by --table (the CallsTableName output), the stack's timeZone (from
-cdk.json), with the standard AWS environment.`;
+export const CLI = defineCli({
+  name: 'report',
+  synopsis: [
+    'npm run report -- --from DATE|TIME --to DATE|TIME [--city-number N] [--answer-within S]',
+    '                  [--json] [--aws --table NAME]',
+  ],
+  about: `The call-centre report of the calls that started in the period: offered, answered and missed
+calls, missed rate, service level, ring and talk times, outgoing and stuck calls, how missed calls
+were called back, and per employee. Reads the Calls table through its indexes, never a scan:
+${CALLS_INDEXES.byDay.indexName} (one query per day), or with --city-number ${CALLS_INDEXES.byCityNumber.indexName} (one query per way the
+number may be spelt). Every figure is defined in docs/CALLS.md ("The report").
+Reads the running local mode (npm start) unless --aws.`,
+  options: {
+    from: { type: 'string', value: 'DATE|TIME', help: 'the first day or instant (included)' },
+    to: {
+      type: 'string',
+      value: 'DATE|TIME',
+      help: 'the last day (included) or the instant it ends (excluded)',
+    },
+    'city-number': {
+      type: 'string',
+      value: 'N',
+      help: "only the calls of that public number, in any format (4950665310,\n+7 495 066-53-10), read with the stack's defaultCountry",
+    },
+    'answer-within': {
+      type: 'string',
+      value: 'S',
+      help: `the service level counts answered calls rung at most S seconds, a whole\nnumber of at least 1 (default ${DEFAULT_ANSWER_WITHIN_SECONDS})`,
+    },
+    json: {
+      type: 'boolean',
+      default: false,
+      help: 'one JSON object (total, byCityNumber, byEmployee), figures unrounded',
+    },
+    aws: {
+      type: 'boolean',
+      default: false,
+      help: "a deployed stack, with the standard AWS environment; the stack's\ntimeZone and defaultCountry are then cdk.json's",
+    },
+    table: { type: 'string', value: 'NAME', help: 'the CallsTableName output (local mode: its own)' },
+  },
+  sections: [
+    [
+      'Dates and times (--from, --to)',
+      periodHelp("the stack's time zone (local mode's; with --aws, cdk.json's timeZone)"),
+    ],
+  ],
+  environment: AWS_ENVIRONMENT,
+});
 
 export type ReportIo = RuntimeFileIo;
 
-const parse = (argv: string[]) =>
-  parseFlags({
-    args: argv,
-    options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'city-number': { type: 'string' },
-      'answer-within': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      aws: { type: 'boolean', default: false },
-      table: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-
-type Flags = ReturnType<typeof parse>['values'];
+type Flags = ReturnType<typeof CLI.parse>['values'];
 
 export interface ReportRequest {
+  /** `--from` and `--to` as given. */
   from: string;
   to: string;
+  /** `--city-number` as given. */
   cityNumber?: string | undefined;
   answerWithinSeconds: number;
+  /** The period as read, before the stack's time zone is known. */
+  period?: PeriodArgs;
 }
 
 /** The period, city number and threshold the flags ask for; a UsageError says what is wrong. */
 export function reportRequest(flags: Flags): ReportRequest {
-  const { from, to } = flags;
-  if (from === undefined || to === undefined)
-    throw new UsageError('--from and --to are required (see --help)');
-  for (const [flag, day] of [
-    ['from', from],
-    ['to', to],
-  ])
-    if (!isLocalDate(day as string)) throw new UsageError(`--${flag}: not a date YYYY-MM-DD (got ${day})`);
-  if (to < from) throw new UsageError(`--to (${to}) is before --from (${from})`);
+  const period = parsePeriodArgs(flags, { required: true });
   const within = flags['answer-within'];
-  if (within !== undefined && !/^\d+$/.test(within))
-    throw new UsageError(`--answer-within: not a whole number of seconds (got ${within})`);
+  if (within !== undefined && !(/^\d+$/.test(within) && Number(within) >= 1))
+    throw new UsageError(`--answer-within: not a whole number of seconds of at least 1 (got ${within})`);
+  const city = flags['city-number'];
+  if (city !== undefined && !/\d/.test(city))
+    throw new UsageError(`--city-number: not a phone number (got ${city})`);
   return {
-    from,
-    to,
-    cityNumber: flags['city-number'],
+    from: period.from?.text as string,
+    to: period.to?.text as string,
+    cityNumber: city,
     answerWithinSeconds: within === undefined ? DEFAULT_ANSWER_WITHIN_SECONDS : Number(within),
+    period,
   };
+}
+
+/**
+ * The records of the calls that started in the period, through the indexes: ByDay over the local
+ * days it touches, or ByCityNumber under each spelling of the number; a period that starts or ends
+ * within a day keeps only the calls that started inside it.
+ */
+async function readPeriod(
+  calls: DynamoDbCallsStore,
+  period: Required<Period>,
+  city: CityNumber | undefined,
+  source: CallsSource,
+): Promise<StoredCall[]> {
+  const records = city
+    ? await cityNumberCallsOf(
+        calls,
+        city,
+        { from: wholeSecondUtc(period.from), to: wholeSecondUtc(period.to) },
+        source.defaultCountry,
+      )
+    : await calls.callsOfPeriod({ ...localDatesOf(period, source.timeZone), timeZone: source.timeZone });
+  return records.filter((record) => inPeriod(record.StartedAt, period));
 }
 
 /** The report's title line: what was counted, and from where. */
@@ -81,28 +147,34 @@ export function reportTitle(
   request: ReportRequest,
   source: { table: string; timeZone: string; where: string },
 ): string {
-  const days = request.from === request.to ? request.from : `${request.from} to ${request.to}`;
+  const wholeDays = isLocalDate(request.from) && isLocalDate(request.to);
+  const days =
+    request.from === request.to
+      ? request.from
+      : `${request.from} to ${request.to}${wholeDays ? '' : ' (--to excluded)'}`;
   const city = request.cityNumber === undefined ? '' : `, city number ${request.cityNumber}`;
   return `Calls of ${days} (${source.timeZone})${city}, service level within ${request.answerWithinSeconds} s; table ${source.table} (${source.where})`;
 }
 
 /** The CLI, minus the process: returns the exit code. */
 export function main(argv: string[], io: ReportIo): Promise<number> {
-  return runCli(argv, io, { usage: USAGE, parse }, async ({ values }) => {
+  return runCli(argv, io, CLI, async ({ values }) => {
     const request = reportRequest(values);
-    const runtime = values.aws ? undefined : (readRuntimeFile(io.runtimeFile) as RuntimeFile | undefined);
+    const runtime = values.aws ? undefined : requireLocalMode(io.runtimeFile, LOCAL_OR_AWS_TABLE);
     const source = resolveCallsSource(values, runtime);
+    const period = resolvePeriod(request.period as PeriodArgs, source.timeZone) as Required<Period>;
+    const city =
+      request.cityNumber === undefined ? undefined : cityNumberOf(request.cityNumber, source.defaultCountry);
     const client = new DynamoDBClient(source.client);
     let report: CallCentreReport;
     try {
       const calls = new DynamoDbCallsStore(DynamoDBDocumentClient.from(client), source.table);
-      const records = await calls.callsOfPeriod({
-        from: request.from,
-        to: request.to,
-        timeZone: source.timeZone,
-        cityNumber: request.cityNumber,
+      const records = await readPeriod(calls, period, city, source);
+      // Already of the period and the number: the report's own filters by Day keep them all.
+      report = callCentreReport(records, {
+        answerWithinSeconds: request.answerWithinSeconds,
+        ...localDatesOf(period, source.timeZone),
       });
-      report = callCentreReport(records, { ...request });
     } catch (error) {
       io.err(`Cannot read table ${source.table} (${source.where}): ${errorLine(error)}`);
       return 1;

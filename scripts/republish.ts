@@ -1,5 +1,5 @@
 /**
- * `npm run republish -- --from T --to T [--session ID] [--dry-run] [--aws --table NAME --bus NAME [--source S]]`:
+ * `npm run republish -- --from DATE|TIME --to DATE|TIME [--session ID] [--dry-run] [--aws …]`:
  * re-publishes stored call events of a time range to EventBridge, as the stream publisher
  * would, from the local mode (`.local/runtime.json`) or a deployed stack. The engine is `lib/replay.ts`.
  */
@@ -8,45 +8,76 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PublishLogger } from '../lambda/publish';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
-import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
-import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
+import type { RuntimeFile } from '../local/runtime-file';
+import {
+  AWS_ENVIRONMENT,
+  defineCli,
+  errorLine,
+  localModeNotRunning,
+  type RuntimeFileIo,
+  requireLocalMode,
+  runCli,
+  runWhenMain,
+  UsageError,
+} from './lib/cli';
+import { parsePeriodArgs, periodHelp, resolvePeriod } from './lib/period-args';
 import { formatRepublishReport, republish, timeRange } from './lib/replay';
 import { stackSettings } from './lib/stack-settings';
 
-const USAGE = `Usage: npm run republish -- --from TIME --to TIME [--session ID] [--dry-run]
-                          [--aws --table NAME --bus NAME [--source S]]
-Re-publishes to EventBridge the stored call events whose EventTime is in [--from, --to)
-(ISO-8601 with a zone, e.g. 2021-01-28T00:00:00Z), each built and sent exactly as the stream
-publisher does (PutEvents calls of 10, failed entries retried). Prints found, published, failed.
-  --session ID  only that call: a Query on its partition (EventKey starts with EventTime)
-  (no --session) a Scan of the WHOLE table, filtered on EventTime: it reads, and on AWS is
-                billed for, every item; prefer --session when you know the call
-  --dry-run     count what would be re-published, publish nothing
-Safe to repeat: an event keeps its detail.EventId (SessionID/EventKey), on which consumers
-de-duplicate (EventBridge is at-least-once anyway); the copies also go to the bus archive.
-Defaults to the local mode (${RUNTIME_FILE}, written by \`npm start\`). With --aws: the table
-(CallEventsTableName output), the bus (EventBusName, i.e. call-events) and the source
-(default: the stack's eventSource, from cdk.json), with the standard AWS environment (region, credentials).`;
+export const CLI = defineCli({
+  name: 'republish',
+  synopsis: [
+    'npm run republish -- --from DATE|TIME --to DATE|TIME [--session ID] [--dry-run]',
+    '                     [--aws --table NAME --bus NAME [--source S]]',
+  ],
+  about: `Re-publishes to EventBridge the stored call events whose EventTime is in the period, each
+built and sent exactly as the stream publisher does (PutEvents calls of 10, failed entries
+retried). Prints found, published, failed. Safe to repeat: an event keeps its detail.EventId
+(SessionID/EventKey), on which consumers de-duplicate (EventBridge is at-least-once anyway); the
+copies also go to the bus archive. Without --session it Scans the WHOLE table, filtered on
+EventTime: it reads, and on AWS is billed for, every item; prefer --session when you know the call.
+Reads and publishes in the running local mode (npm start) unless --aws.`,
+  options: {
+    from: { type: 'string', value: 'DATE|TIME', help: 'the first day or instant (included)' },
+    to: {
+      type: 'string',
+      value: 'DATE|TIME',
+      help: 'the last day (included) or the instant it ends (excluded)',
+    },
+    session: {
+      type: 'string',
+      value: 'ID',
+      help: 'only that call: a Query on its partition instead of a Scan',
+    },
+    'dry-run': { type: 'boolean', default: false, help: 'count what would be re-published, publish nothing' },
+    aws: { type: 'boolean', default: false, help: 'a deployed stack, with the standard AWS environment' },
+    table: { type: 'string', value: 'NAME', help: 'the CallEventsTableName output (local mode: its own)' },
+    bus: {
+      type: 'string',
+      value: 'NAME',
+      help: 'the EventBusName output, i.e. call-events (local mode: its own)',
+    },
+    source: {
+      type: 'string',
+      value: 'S',
+      help: "the events' source (default: the stack's eventSource; with --aws, cdk.json's)",
+    },
+  },
+  sections: [
+    [
+      'Dates and times (--from, --to)',
+      periodHelp("the stack's time zone (local mode's; with --aws, cdk.json's timeZone)"),
+    ],
+  ],
+  environment: AWS_ENVIRONMENT,
+});
 
 export type RepublishIo = RuntimeFileIo;
 
-const parse = (argv: string[]) =>
-  parseFlags({
-    args: argv,
-    options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      session: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      aws: { type: 'boolean', default: false },
-      table: { type: 'string' },
-      bus: { type: 'string' },
-      source: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+/** How to do without local mode, said after the one not-running sentence. */
+const LOCAL_OR_AWS = 'or pass --aws --table NAME --bus NAME';
 
-type Flags = ReturnType<typeof parse>['values'];
+type Flags = ReturnType<typeof CLI.parse>['values'];
 
 /** An SDK client's endpoint, region and credentials; empty: the standard AWS environment. */
 export interface ClientConfig {
@@ -65,6 +96,7 @@ export interface Destination {
   where: string;
 }
 
+/** Where to read and publish; `runtime` is needed (else the one not-running sentence) unless --aws. */
 export function resolveDestination(flags: Flags, runtime: RuntimeFile | undefined): Destination {
   if (flags.aws) {
     if (!flags.table || !flags.bus) {
@@ -75,11 +107,7 @@ export function resolveDestination(flags: Flags, runtime: RuntimeFile | undefine
     const source = flags.source ?? stackSettings().eventSource;
     return { table: flags.table, bus: flags.bus, source, dynamodb: {}, eventBridge: {}, where: 'AWS' };
   }
-  if (!runtime) {
-    throw new UsageError(
-      `No local runtime (${RUNTIME_FILE}): run \`npm start\` first, or pass --aws --table NAME --bus NAME`,
-    );
-  }
+  if (!runtime) throw localModeNotRunning(LOCAL_OR_AWS);
   const bus = flags.bus ?? runtime.eventBusName;
   const credentials = {
     accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
@@ -103,15 +131,17 @@ function cliLogger(io: RepublishIo): PublishLogger {
 }
 
 async function run(values: Flags, io: RepublishIo): Promise<number> {
-  if (!values.from || !values.to) throw new UsageError('--from and --to are required (see --help)');
+  const period = parsePeriodArgs(values, { required: true });
+  const runtime = values.aws ? undefined : requireLocalMode(io.runtimeFile, LOCAL_OR_AWS);
+  const to = resolveDestination(values, runtime);
+  // A date is a day of the stack's zone: local mode's own, else the one this checkout deploys.
+  const { from, to: until } = resolvePeriod(period, runtime?.timeZone ?? stackSettings().timeZone);
   let range: ReturnType<typeof timeRange>;
   try {
-    range = timeRange(values.from, values.to);
+    range = timeRange(from as Date, until as Date);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const runtime = values.aws ? undefined : readRuntimeFile(io.runtimeFile);
-  const to = resolveDestination(values, runtime);
   const dynamodb = new DynamoDBClient(to.dynamodb);
   const eventBridge = new EventBridgeClient(to.eventBridge);
   try {
@@ -145,7 +175,7 @@ async function run(values: Flags, io: RepublishIo): Promise<number> {
 
 /** The CLI, minus the process: returns the exit code. */
 export function main(argv: string[], io: RepublishIo): Promise<number> {
-  return runCli(argv, io, { usage: USAGE, parse }, ({ values }) => run(values, io));
+  return runCli(argv, io, CLI, ({ values }) => run(values, io));
 }
 
 runWhenMain(module, main);

@@ -1,5 +1,5 @@
 /**
- * `npm run requeue-rejected -- [--since T] [--until T] [--dry-run] [--delete-accepted] [--aws ...]`:
+ * `npm run requeue-rejected -- [--from DATE|TIME] [--to DATE|TIME] [--dry-run] [--delete-accepted] [--aws …]`:
  * re-submits quarantined webhooks through the current contract, from the local mode
  * (`.local/runtime.json`) or a deployed stack. The engine is `lib/requeue.ts`.
  */
@@ -8,9 +8,19 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseSetting, SETTINGS } from '../lambda/config/settings';
 import { isValidTimeZone } from '../lambda/contract/local-time';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
-import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
-import { errorLine, parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
-import { parseIsoTime } from './lib/replay';
+import type { RuntimeFile } from '../local/runtime-file';
+import {
+  AWS_ENVIRONMENT,
+  defineCli,
+  errorLine,
+  localModeNotRunning,
+  type RuntimeFileIo,
+  requireLocalMode,
+  runCli,
+  runWhenMain,
+  UsageError,
+} from './lib/cli';
+import { type PeriodArgs, parsePeriodArgs, periodHelp, resolvePeriod } from './lib/period-args';
 import {
   DEFAULT_SINCE_DAYS,
   formatRequeueItem,
@@ -20,47 +30,68 @@ import {
 } from './lib/requeue';
 import { stackSettings } from './lib/stack-settings';
 
-const USAGE = `Usage: npm run requeue-rejected -- [--since TIME] [--until TIME] [--dry-run] [--delete-accepted]
-                   [--time-zone ZONE] [--retention-days N]
-                   [--aws --table NAME --rejected-table NAME]
-Re-submits each quarantined webhook (RejectedCallEvents, read by a Query per UTC day from
---since, default ${DEFAULT_SINCE_DAYS} days ago, to --until, default now) through the CURRENT contract and,
-when it passes, stores it with the ingest's own conditional PutItem: it then flows through the
-stream to EventBridge like any new event. Prints per item: now accepted, duplicate (already
-stored), still invalid (with the issues' paths) or not resubmittable (a body cut at the size
-limit, or not UTF-8), then a summary. Times are ISO-8601 with a zone, or a date (UTC midnight).
-  --dry-run          check every body and whether its event is stored; write nothing
-  --delete-accepted  delete the quarantine item once its event is stored; by default
-                     quarantine items are kept (they expire with their TTL)
-  --time-zone ZONE   the zone the provider's times are read in; local mode: the stack's, else
-                     the stack's timeZone (from cdk.json)
-  --retention-days N days to keep the stored events (TTL); local mode: the stack's, else
-                     the stack's retentionDays (from cdk.json), if set
-Defaults to the local mode (${RUNTIME_FILE}, written by \`npm start\`). With --aws: the
-CallEventsTableName and RejectedCallEventsTableName outputs, standard AWS environment.`;
+export const CLI = defineCli({
+  name: 'requeue-rejected',
+  synopsis: [
+    'npm run requeue-rejected -- [--from DATE|TIME] [--to DATE|TIME] [--dry-run] [--delete-accepted]',
+    '                            [--time-zone ZONE] [--retention-days N]',
+    '                            [--aws --table NAME --rejected-table NAME]',
+  ],
+  about: `Re-submits each quarantined webhook (RejectedCallEvents) received in the period through the
+CURRENT contract and, when it passes, stores it with the ingest's own conditional PutItem: it then
+flows through the stream to EventBridge like any new event. Prints per item: now accepted,
+duplicate (already stored), still invalid (with the issues' paths) or not resubmittable (a body
+cut at the size limit, or not UTF-8), then a summary. Reads the quarantine by a Query per UTC day.
+Works on the running local mode (npm start) unless --aws.`,
+  options: {
+    from: {
+      type: 'string',
+      value: 'DATE|TIME',
+      help: `received at or after (default ${DEFAULT_SINCE_DAYS} days ago)`,
+    },
+    to: { type: 'string', value: 'DATE|TIME', help: 'received before (a date: up to its end; default now)' },
+    since: { type: 'string', value: 'DATE|TIME', help: 'the former name of --from' },
+    until: { type: 'string', value: 'DATE|TIME', help: 'the former name of --to' },
+    'dry-run': {
+      type: 'boolean',
+      default: false,
+      help: 'check every body and whether its event is stored; write nothing',
+    },
+    'delete-accepted': {
+      type: 'boolean',
+      default: false,
+      help: 'delete the quarantine item once its event is stored; by default\nquarantine items are kept (they expire with their TTL)',
+    },
+    'time-zone': {
+      type: 'string',
+      value: 'ZONE',
+      help: "the zone the provider's times (and a date of --from, --to) are read in;\nlocal mode: the stack's, else the stack's timeZone (from cdk.json)",
+    },
+    'retention-days': {
+      type: 'string',
+      value: 'N',
+      help: "days to keep the stored events (TTL); local mode: the stack's, else\nthe stack's retentionDays (from cdk.json), if set",
+    },
+    aws: { type: 'boolean', default: false, help: 'a deployed stack, with the standard AWS environment' },
+    table: { type: 'string', value: 'NAME', help: 'the CallEventsTableName output (local mode: its own)' },
+    'rejected-table': {
+      type: 'string',
+      value: 'NAME',
+      help: 'the RejectedCallEventsTableName output (local mode: its own)',
+    },
+  },
+  sections: [['Dates and times (--from, --to)', periodHelp('that time zone (--time-zone)')]],
+  environment: AWS_ENVIRONMENT,
+});
 
 export interface RequeueIo extends RuntimeFileIo {
   now?: () => Date;
 }
 
-const parse = (argv: string[]) =>
-  parseFlags({
-    args: argv,
-    options: {
-      since: { type: 'string' },
-      until: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      'delete-accepted': { type: 'boolean', default: false },
-      'time-zone': { type: 'string' },
-      'retention-days': { type: 'string' },
-      aws: { type: 'boolean', default: false },
-      table: { type: 'string' },
-      'rejected-table': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+/** How to do without local mode, said after the one not-running sentence. */
+const LOCAL_OR_AWS = 'or pass --aws --table NAME --rejected-table NAME';
 
-type Flags = ReturnType<typeof parse>['values'];
+type Flags = ReturnType<typeof CLI.parse>['values'];
 
 interface Source {
   tables: { callEvents: string; rejectedEvents: string };
@@ -91,11 +122,7 @@ export function resolveSource(flags: Flags, runtime: RuntimeFile | undefined): S
       where: 'AWS',
     };
   }
-  if (!runtime) {
-    throw new UsageError(
-      `No local runtime (${RUNTIME_FILE}): run \`npm start\` first, or pass --aws --table NAME --rejected-table NAME`,
-    );
-  }
+  if (!runtime) throw localModeNotRunning(LOCAL_OR_AWS);
   return {
     tables: {
       callEvents: flags.table ?? runtime.tables.callEvents,
@@ -115,11 +142,22 @@ export function resolveSource(flags: Flags, runtime: RuntimeFile | undefined): S
   };
 }
 
-function time(flag: string, value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const parsed = parseIsoTime(value);
-  if (!parsed) throw new UsageError(`--${flag}: not an ISO-8601 time with a zone, or a date (got ${value})`);
-  return parsed;
+/** --from and --to, or their former names --since and --until (one of each pair at most). */
+function periodArgs(values: Flags): PeriodArgs {
+  const either = (
+    flag: string,
+    value: string | undefined,
+    former: string,
+    formerValue: string | undefined,
+  ) => {
+    if (value !== undefined && formerValue !== undefined)
+      throw new UsageError(`${former} is the former name of ${flag}: give one of them`);
+    return value ?? formerValue;
+  };
+  return parsePeriodArgs({
+    from: either('--from', values.from, '--since', values.since),
+    to: either('--to', values.to, '--until', values.until),
+  });
 }
 
 /** --retention-days, read as the function reads its setting; undefined when the flag is absent. */
@@ -130,11 +168,10 @@ function retentionDays(value: string | undefined): number | undefined {
 }
 
 async function run(values: Flags, io: RequeueIo): Promise<number> {
-  const since = time('since', values.since);
-  const until = time('until', values.until);
-  if (since && until && since >= until) throw new UsageError('--since must be before --until');
-  const runtime = values.aws ? undefined : readRuntimeFile(io.runtimeFile);
+  const period = periodArgs(values);
+  const runtime = values.aws ? undefined : requireLocalMode(io.runtimeFile, LOCAL_OR_AWS);
   const source = resolveSource(values, runtime);
+  const { from: since, to: until } = resolvePeriod(period, source.timeZone);
   const days = retentionDays(values['retention-days']) ?? source.retentionDays;
   const client = new DynamoDBClient(source.client ?? {});
   // As the ingest function's client marshals (lambda/shared/dynamodb.ts).
@@ -171,7 +208,7 @@ async function run(values: Flags, io: RequeueIo): Promise<number> {
 
 /** The CLI, minus the process: returns the exit code. */
 export function main(argv: string[], io: RequeueIo): Promise<number> {
-  return runCli(argv, io, { usage: USAGE, parse }, ({ values }) => run(values, io));
+  return runCli(argv, io, CLI, ({ values }) => run(values, io));
 }
 
 runWhenMain(module, main);

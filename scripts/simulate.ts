@@ -3,14 +3,16 @@
  * call flows against the webhook, local (`.local/runtime.json`) or deployed, and exits 0 only
  * when every request got the answer its scenario expects. The flows live in `lib/scenarios.ts`.
  */
-import { RUNTIME_FILE, type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
-import { parseFlags, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
+import { readRuntimeFile } from '../local/runtime-file';
+import { defineCli, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import {
   allAsExpected,
   formatRequestLine,
   formatScenarioHeader,
   formatSummary,
   isScenarioName,
+  needsLocalMode,
+  resolveTarget,
   runScenario,
   SCENARIO_NAMES,
   type ScenarioName,
@@ -20,50 +22,44 @@ import {
 } from './lib/scenarios';
 import { stackSettings } from './lib/stack-settings';
 
-const USAGE = `Usage: npm run simulate -- [--url URL] [--token TOKEN] [--time-zone ZONE] [scenario ...]
-Scenarios (all by default, in this order): ${SCENARIO_NAMES.join(', ')}
-URL and token default to ${RUNTIME_FILE} (written by \`npm start\`), else WEBHOOK_URL and WEBHOOK_TOKEN.
---time-zone: the zone the receiving stack reads wall-clock times in; by default local mode's own,
-or, with --url, the stack's timeZone from cdk.json.`;
+export { resolveTarget };
+
+export const CLI = defineCli({
+  name: 'simulate',
+  synopsis: ['npm run simulate [-- [--url URL --token TOKEN] [--time-zone ZONE] [scenario …]]'],
+  about: `Plays realistic calls, each with a fresh SessionID, against the webhook, and exits 0 only when
+every request got the answer its scenario expects.
+Scenarios (all by default, in this order):
+  ${SCENARIO_NAMES.join(', ')}.
+Sends to the running local mode (npm start) unless --url or WEBHOOK_URL names another webhook.`,
+  positionals: true,
+  options: {
+    url: {
+      type: 'string',
+      value: 'URL',
+      help: 'the webhook, e.g. the WebhookUrl output of a deployed stack',
+    },
+    token: { type: 'string', value: 'TOKEN', help: "the webhook's token (with --url; local mode: its own)" },
+    'time-zone': {
+      type: 'string',
+      value: 'ZONE',
+      help: "the zone the receiving stack reads wall-clock times in; by default local\nmode's own, or, for another webhook, the stack's timeZone from cdk.json",
+    },
+  },
+  environment: [
+    ['WEBHOOK_URL', 'the webhook, when --url is not given'],
+    ['WEBHOOK_TOKEN', 'its token, when --token is not given'],
+  ],
+});
 
 export interface SimulateIo extends RuntimeFileIo {
   fetch?: typeof fetch;
 }
 
-/** Flags first; then the local runtime (unless --url names another webhook); then the environment. */
-export function resolveTarget(
-  flags: { url?: string; token?: string },
-  env: NodeJS.ProcessEnv,
-  runtime: RuntimeFile | undefined,
-): Pick<Target, 'url' | 'token'> {
-  const local =
-    runtime && (flags.url === undefined || flags.url === runtime.webhookUrl) ? runtime : undefined;
-  const url = flags.url ?? local?.webhookUrl ?? env.WEBHOOK_URL;
-  const token = flags.token ?? local?.token ?? env.WEBHOOK_TOKEN;
-  if (!url || !token) {
-    throw new UsageError(
-      `No webhook ${url ? 'token' : 'URL'}: run \`npm start\` first, or pass --url and --token (or set WEBHOOK_URL and WEBHOOK_TOKEN)`,
-    );
-  }
-  return { url, token };
-}
-
-const parse = (argv: string[]) =>
-  parseFlags({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      token: { type: 'string' },
-      'time-zone': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-
 function scenarioNames(positionals: string[]): ScenarioName[] | undefined {
   const unknown = positionals.filter((name) => !isScenarioName(name));
   if (unknown.length > 0) {
-    throw new UsageError(`Unknown scenario ${unknown.join(', ')}; choose from ${SCENARIO_NAMES.join(', ')}`);
+    throw new UsageError(`unknown scenario ${unknown.join(', ')}; choose from ${SCENARIO_NAMES.join(', ')}`);
   }
   return positionals.length > 0 ? positionals.filter(isScenarioName) : undefined;
 }
@@ -86,14 +82,14 @@ async function play(target: Target, names: ScenarioName[] | undefined, timeZone:
 
 /** The CLI, minus the process: returns the exit code. */
 export function main(argv: string[], io: SimulateIo): Promise<number> {
-  return runCli(argv, io, { usage: USAGE, parse }, async ({ values, positionals }) => {
+  return runCli(argv, io, CLI, async ({ values, positionals }) => {
     const names = scenarioNames(positionals);
-    const runtime = values.url && values.token ? undefined : readRuntimeFile(io.runtimeFile);
+    const runtime = needsLocalMode(values, io.env) ? readRuntimeFile(io.runtimeFile) : undefined;
+    const { url, token } = resolveTarget(values, io.env, runtime);
     // Wall-clock times as the receiving stack reads them: local mode's own zone, else the stack's.
     const timeZone =
-      values['time-zone'] ?? (runtime && !values.url ? runtime.timeZone : stackSettings().timeZone);
-    const target: Target = { ...resolveTarget(values, io.env, runtime), fetch: io.fetch };
-    return (await play(target, names, timeZone, io)) ? 0 : 1;
+      values['time-zone'] ?? (runtime?.webhookUrl === url ? runtime.timeZone : stackSettings().timeZone);
+    return (await play({ url, token, fetch: io.fetch }, names, timeZone, io)) ? 0 : 1;
   });
 }
 

@@ -7,6 +7,7 @@
 import { type DynamoDBDocumentClient, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { CALL_EVENTS_KEYS } from '../../lambda/config/tables';
 import { type PublishDeps, publishItems } from '../../lambda/publish';
+import { wholeSecondUtc } from './period-args';
 
 /** UTC, to the second, as EventTime and the start of EventKey are written (`2021-01-28T11:15:22Z`). */
 export interface TimeRange {
@@ -14,37 +15,15 @@ export interface TimeRange {
   to: string;
 }
 
-/** A date, or a date and time with its zone (`Z` or an offset): never the machine's local time. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
-
 /**
- * Reads an ISO-8601 time (a bare date is midnight UTC) as an instant; undefined when it is not
- * one. Shared by the operator tools' `--from`, `--to`, `--since`, `--until`.
+ * The EventTime range of a period (`from` included, `to` excluded), as `npm run republish` reads
+ * its `--from` and `--to` (scripts/lib/period-args.ts). A fraction of a second rounds up:
+ * EventTimes are whole seconds, so [from, to) keeps the same events.
  */
-export function parseIsoTime(value: string): Date | undefined {
-  if (!ISO_TIME.test(value)) return undefined;
-  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-  return Number.isNaN(ms) ? undefined : new Date(ms);
-}
-
-/**
- * Reads an ISO-8601 time as the EventTime format. A fraction of a second rounds up: EventTimes
- * are whole seconds, so [from, to) keeps the same events.
- */
-export function toEventTime(value: string, name = 'time'): string {
-  const time = parseIsoTime(value);
-  if (!time) {
-    throw new RangeError(
-      `${name}: not an ISO-8601 time with a zone, e.g. 2021-01-28T00:00:00Z (got ${value})`,
-    );
-  }
-  return new Date(Math.ceil(time.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-export function timeRange(from: string, to: string): TimeRange {
-  const range = { from: toEventTime(from, '--from'), to: toEventTime(to, '--to') };
+export function timeRange(from: Date, to: Date): TimeRange {
+  const range = { from: wholeSecondUtc(from), to: wholeSecondUtc(to) };
   if (range.from >= range.to)
-    throw new RangeError(`--from (${range.from}) must be before --to (${range.to})`);
+    throw new RangeError(`the period ${range.from} to ${range.to} holds no whole second`);
   return range;
 }
 

@@ -11,6 +11,8 @@
  * - `runScenario(scenario, target, onResult?)`: POSTs the requests in order with the token in
  *   `X-Webhook-Token`; resolves to one `RequestResult` per request sent and `ok` when every
  *   answer was the expected one. It stops at the first request that gets no HTTP answer.
+ * - `postWebhook(body, target)`: one POST, as `npm run send` makes it.
+ * - `resolveTarget(flags, env, runtime)`: the webhook URL and token `simulate` and `send` use.
  * - `providerTime(date, timeZone)`: `YYYY-MM-DD HH:mm:ss` wall-clock time in an IANA zone.
  * - `isScenarioName(value)`: a type guard for CLI arguments.
  * - `formatScenarioHeader`, `formatRequestLine`, `formatSummary`, `allAsExpected`: the CLI's output.
@@ -19,6 +21,8 @@ import { randomUUID } from 'node:crypto';
 import { TOKEN_HEADER } from '../../lambda/config/webhook';
 import { isValidTimeZone } from '../../lambda/contract/local-time';
 import type { CallEventInput } from '../../lambda/contract/schema';
+import type { RuntimeFile } from '../../local/runtime-file';
+import { localModeNotRunning, UsageError } from './cli';
 
 export const SCENARIO_NAMES = [
   'parallel-answered',
@@ -379,22 +383,74 @@ function matches(expected: Expected, got: Pick<RequestResult, 'httpStatus' | 'st
   );
 }
 
-async function send(req: ScenarioRequest, target: Target): Promise<RequestResult> {
+/** What the webhook answered one POST: its HTTP status, the body's status and reason; or why nothing came. */
+export interface WebhookAnswer {
+  httpStatus?: number;
+  status?: string;
+  reason?: string;
+  /** The answer's body, as received. */
+  text?: string;
+  error?: string;
+}
+
+/** POSTs one body as the provider does (JSON, the token in `X-Webhook-Token`); never throws. */
+export async function postWebhook(body: string, target: Target): Promise<WebhookAnswer> {
   const doFetch = target.fetch ?? fetch;
   try {
     const response = await doFetch(target.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [TOKEN_HEADER]: target.token },
-      body: req.body,
+      body,
       signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
     });
-    const json = parseJson(await response.text());
-    const got = { httpStatus: response.status, status: field(json, 'status'), reason: field(json, 'reason') };
-    return { request: req, ...got, ok: matches(req.expected, got) };
+    const text = await response.text();
+    const json = parseJson(text);
+    return {
+      httpStatus: response.status,
+      status: field(json, 'status'),
+      reason: field(json, 'reason'),
+      text,
+    };
   } catch (error) {
-    return { request: req, error: transportError(error), ok: false };
+    return { error: transportError(error) };
   }
 }
+
+async function send(req: ScenarioRequest, target: Target): Promise<RequestResult> {
+  const { text: _, error, ...got } = await postWebhook(req.body, target);
+  if (error !== undefined) return { request: req, error, ok: false };
+  return { request: req, ...got, ok: matches(req.expected, got) };
+}
+
+/** Where `resolveTarget` looks, said after the one not-running sentence. */
+export const LOCAL_OR_URL = 'or pass --url URL --token TOKEN (or set WEBHOOK_URL and WEBHOOK_TOKEN)';
+
+/**
+ * The webhook to POST to: `--url`/`--token`, else WEBHOOK_URL/WEBHOOK_TOKEN, else the running
+ * local mode's (`runtime`, read by the caller only when the first two do not say both). The local
+ * token goes only to the local URL, never to another webhook.
+ */
+export function resolveTarget(
+  flags: { url?: string | undefined; token?: string | undefined },
+  env: NodeJS.ProcessEnv,
+  runtime: RuntimeFile | undefined,
+): Pick<Target, 'url' | 'token'> {
+  const url = flags.url ?? env.WEBHOOK_URL;
+  const token = flags.token ?? env.WEBHOOK_TOKEN;
+  if (url !== undefined && token !== undefined) return { url, token };
+  if (url === undefined) {
+    if (!runtime) throw localModeNotRunning(LOCAL_OR_URL);
+    return { url: runtime.webhookUrl, token: token ?? runtime.token };
+  }
+  if (runtime && url === runtime.webhookUrl) return { url, token: runtime.token };
+  throw new UsageError(
+    `${flags.url !== undefined ? '--url' : 'WEBHOOK_URL'} needs --token TOKEN (or WEBHOOK_TOKEN)`,
+  );
+}
+
+/** Whether `resolveTarget` needs the local mode's description: the flags and environment lack URL or token. */
+export const needsLocalMode = (flags: { url?: string; token?: string }, env: NodeJS.ProcessEnv): boolean =>
+  (flags.url ?? env.WEBHOOK_URL) === undefined || (flags.token ?? env.WEBHOOK_TOKEN) === undefined;
 
 /** POSTs a scenario's requests one after another, in order (a re-delivery must follow its original). */
 export async function runScenario(

@@ -163,6 +163,20 @@ describe('the missed calls waiting for a callback', () => {
     );
   });
 
+  it('npm run missed -- --city-number in any format, --from and --to on when they ended', async () => {
+    const ids = async (...argv: string[]) => {
+      const { io, out, err } = captured();
+      expect(await missed([...argv, '--json'], io)).toBe(0);
+      expect(err).toEqual([]);
+      return (JSON.parse(out.join('\n')) as WaitingCall[]).map((c) => c.SessionID);
+    };
+    expect(await ids('--city-number', '+7 495 066 53 10')).toEqual(pendingIds(A));
+    // The local days of Moscow: wait-a ended on 2021-01-20, wait-b on 2021-01-25, in-12 on the 28th.
+    expect(await ids('--from', '2021-01-21', '--to', '2021-01-27')).toEqual(['wait-b']);
+    expect(await ids('--from', '2021-01-25')).toEqual(['wait-b', 'in-12']);
+    expect(await ids('--to', '2021-01-20')).toEqual(['wait-a']);
+  });
+
   it('npm run missed prints them as a table, oldest first', async () => {
     const { io, out } = captured();
     expect(
@@ -260,6 +274,31 @@ describe('the report', () => {
       '8',
       '4',
     ]);
+  });
+
+  it('npm run report -- --city-number takes the number in any format, as the projector reads numbers', async () => {
+    const json = async (city: string) => {
+      const { io, out, err } = captured();
+      const code = await report(['--from', DAY.from, '--to', DAY.to, '--city-number', city, '--json'], io);
+      expect({ code, err }).toEqual({ code: 0, err: [] });
+      return JSON.parse(out.join('\n'));
+    };
+    const expected = callCentreReport(stored, { ...DAY, cityNumber: A });
+    expect(expected.total.offered).toBeGreaterThan(0);
+    for (const typed of [A, `8${A}`, '+7 (495) 066-53-10']) expect(await json(typed)).toStrictEqual(expected);
+  });
+
+  it('npm run report -- --from and --to as instants counts the calls that started in between, --to excluded', async () => {
+    const [from, to] = ['2021-01-28T00:00:00+03:00', '2021-01-28T12:00:00+03:00'];
+    const { io, out, err } = captured();
+    expect(await report(['--from', from, '--to', to, '--json'], io)).toBe(0);
+    expect(err).toEqual([]);
+    const morning = stored.filter(
+      (r) => r.StartedAt >= '2021-01-27T21:00:00Z' && r.StartedAt < '2021-01-28T09:00:00Z',
+    );
+    expect(morning.length).toBeGreaterThan(0);
+    expect(morning.length).toBeLessThan(stored.filter(inPeriod(DAY)).length);
+    expect(JSON.parse(out.join('\n'))).toStrictEqual(callCentreReport(morning));
   });
 
   it('says which table it could not read', async () => {

@@ -128,7 +128,9 @@ describe('npm run load', () => {
     const err: string[] = [];
     const code = await main(['--token', 'x'], { out: () => {}, err: (l) => err.push(l), env: {} });
     expect(code).toBe(1);
-    expect(err).toEqual(['--token, --aws and --table go with --url; without it, a local mode is started']);
+    expect(err).toEqual([
+      'npm run load: --token, --aws and --table go with --url; without it, a local mode is started (see npm run load -- --help)',
+    ]);
   });
 
   it('passes its options to the engine and exits 1 when the run is not OK', async () => {

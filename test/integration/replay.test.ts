@@ -11,6 +11,7 @@ import type { RejectedCallEvent } from '../../lambda/ingest/store';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
 import type { EventEnvelope } from '../../local/eventbridge/server';
 import { runtimeFileOf, writeRuntimeFile } from '../../local/runtime-file';
+import { localDateOf, requiredPeriod, wholeSecondUtc } from '../../scripts/lib/period-args';
 import { republish, timeRange } from '../../scripts/lib/replay';
 import { daysBetween, requeueRejected } from '../../scripts/lib/requeue';
 import { acceptedEvents, runScenario, type Scenario, scenarios } from '../../scripts/lib/scenarios';
@@ -76,7 +77,7 @@ describe('republish', () => {
   it('re-publishes a call’s stored events in the range, once each, as the publisher built them', async () => {
     expect(stored).toHaveLength(acceptedEvents(missed).length);
     const times = stored.map((item) => item.EventTime as string).sort();
-    const range = timeRange(times[0] as string, plusSeconds(times.at(-1) as string, 1));
+    const range = timeRange(new Date(times[0] as string), new Date(plusSeconds(times.at(-1) as string, 1)));
     const before = received();
     const [original] = t.deliveries('MissedIncCall', missed.sessionId);
 
@@ -110,7 +111,7 @@ describe('republish', () => {
     const report = await republish({
       doc: t.doc,
       table: t.runtime.tables.callEvents,
-      range: timeRange(times[0] as string, last),
+      range: timeRange(new Date(times[0] as string), new Date(last)),
       sessionId: missed.sessionId,
       dryRun: true,
       publish: publishDeps(),
@@ -126,7 +127,7 @@ describe('republish', () => {
     const report = await republish({
       doc: t.doc,
       table: t.runtime.tables.callEvents,
-      range: timeRange(times[0] as string, plusSeconds(times.at(-1) as string, 1)),
+      range: timeRange(new Date(times[0] as string), new Date(plusSeconds(times.at(-1) as string, 1))),
       dryRun: true,
       publish: publishDeps(),
     });
@@ -155,11 +156,48 @@ describe('republish', () => {
     expect(received()).toBe(before + stored.length);
   });
 
+  it("CLI: a date is a whole day of local mode's zone, --to's day included", async () => {
+    // The call was played just now: its local days (one, unless it crossed midnight) in local mode's zone.
+    const times = stored.map((item) => new Date(item.EventTime as string)).sort((a, b) => +a - +b);
+    const [first, last] = [times[0] as Date, times.at(-1) as Date].map((d) => localDateOf(d, t.timeZone)) as [
+      string,
+      string,
+    ];
+    const { io, out, err } = capture();
+    const argv = ['--from', first, '--to', last, '--session', missed.sessionId, '--dry-run'];
+    expect(await republishMain(argv, io)).toBe(0);
+    expect(err).toEqual([]);
+    const period = requiredPeriod({ from: first, to: last }, t.timeZone);
+    expect(out[0]).toContain(`[${wholeSecondUtc(period.from)}, ${wholeSecondUtc(period.to)})`);
+    expect(out.at(-1)).toBe(`found ${stored.length} (dry run: nothing published)`);
+  });
+
   it('CLI: refuses a time without a zone, in one line', async () => {
     const { io, err } = capture();
     expect(await republishMain(['--from', '2021-01-28T00:00:00', '--to', '2021-01-29'], io)).toBe(1);
-    expect(err).toHaveLength(1);
-    expect(err[0]).toMatch(/--from: not an ISO-8601 time with a zone/);
+    expect(err).toEqual([
+      'npm run republish: --from: 2021-01-28T00:00:00 has no time zone: add Z (UTC) or an offset such as +03:00 (see npm run republish -- --help)',
+    ]);
+  });
+
+  it('CLI: says local mode is not running once it has stopped, and how to reach AWS instead', async () => {
+    const stoppedFile = join(t.runtime.stateDir, 'stopped-runtime.json');
+    writeRuntimeFile(stoppedFile, { ...runtimeFileOf(t.runtime), stoppedAt: new Date().toISOString() });
+    const { io, err } = capture();
+    expect(
+      await republishMain(['--from', '2021-01-28', '--to', '2021-01-29'], {
+        ...io,
+        runtimeFile: stoppedFile,
+      }),
+    ).toBe(1);
+    expect(err).toEqual([
+      'local mode is not running (start it with npm start), or pass --aws --table NAME --bus NAME',
+    ]);
+    const requeue = capture();
+    expect(await requeueMain([], { ...requeue.io, runtimeFile: stoppedFile })).toBe(1);
+    expect(requeue.err).toEqual([
+      'local mode is not running (start it with npm start), or pass --aws --table NAME --rejected-table NAME',
+    ]);
   });
 });
 
@@ -272,8 +310,9 @@ describe('requeue-rejected', () => {
       /3 quarantined item\(s\).*1 duplicate, 1 still invalid, 1 not resubmittable.*quarantine items kept/,
     );
 
+    // --from is --since's new name: the same period.
     const second = capture();
-    expect(await requeueMain(['--since', since.toISOString(), '--delete-accepted'], second.io)).toBe(0);
+    expect(await requeueMain(['--from', since.toISOString(), '--delete-accepted'], second.io)).toBe(0);
     expect(second.out.at(-1)).toMatch(/1 quarantine item\(s\) of stored events deleted/);
     const keys: unknown[] = [];
     for (const day of daysBetween(since, new Date())) {

@@ -2,9 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datesOf } from '../../lambda/calls/period';
+import { customerNumber } from '../../lambda/calls/phone';
+import type { StoredCall } from '../../lambda/calls/store';
 import { SETTINGS } from '../../lambda/config/settings';
 import type { RuntimeFile } from '../../local/runtime-file';
-import { resolveCallsSource } from '../../scripts/lib/calls-source';
+import { cityNumberCallsOf, cityNumberOf, resolveCallsSource } from '../../scripts/lib/calls-source';
 import type { CliIo } from '../../scripts/lib/cli';
 import { DEFAULT_ANSWER_WITHIN_SECONDS } from '../../scripts/lib/report';
 import { formatMissedCalls, formatWait, main as missed, withWaiting } from '../../scripts/missed';
@@ -58,6 +60,7 @@ describe('which Calls table the tools read', () => {
     expect(resolveCallsSource({ aws: true, table: 'Prod' }, runtime)).toEqual({
       table: 'Prod',
       timeZone: SETTINGS.timeZone.default,
+      defaultCountry: SETTINGS.defaultCountry.default,
       client: {},
       where: 'AWS',
     });
@@ -68,8 +71,50 @@ describe('which Calls table the tools read', () => {
       '--aws needs --table NAME (the CallsTableName output)',
     );
     expect(() => resolveCallsSource({}, undefined)).toThrow(
-      'No local runtime (.local/runtime.json): run `npm start` first, or pass --aws --table NAME',
+      'local mode is not running (start it with npm start), or pass --aws --table NAME',
     );
+  });
+});
+
+describe('a public number typed in any format', () => {
+  it('is read as the calls layer reads a number, and looked up under each spelling a provider uses', () => {
+    for (const typed of ['4950665310', '84950665310', '+7 (495) 066-53-10', '7 495 066 53 10']) {
+      const city = cityNumberOf(typed, 'RU');
+      expect(city.normalised).toBe(customerNumber('4950665310', 'RU'));
+      expect(city.spellings).toEqual(
+        expect.arrayContaining(['4950665310', '84950665310', '74950665310', '+74950665310']),
+      );
+    }
+    // Not a valid number: its digits, as the calls layer keeps such a number.
+    expect(cityNumberOf('005-200-2651', 'RU')).toEqual({
+      given: '005-200-2651',
+      normalised: '0052002651',
+      spellings: ['0052002651'],
+    });
+    expect(() => cityNumberOf('main line', 'RU')).toThrow(
+      '--city-number: not a phone number (got main line)',
+    );
+  });
+
+  it('finds its calls under whichever spelling they were sent with, each once, and no other number’s', async () => {
+    const call = (id: string, city: string, start: string) =>
+      recordOf(incomingEvents({ id, city, customer: '9161234567', start, missedAt: 20 })) as StoredCall;
+    const table = [
+      call('national', '4950665310', '2021-01-28 10:00:00'),
+      call('trunk', '84950665310', '2021-01-28 09:00:00'),
+      call('other', '4957778899', '2021-01-28 08:00:00'),
+    ];
+    const asked: string[] = [];
+    const store = {
+      cityNumberCalls: async (cityNumber: string) => {
+        asked.push(cityNumber);
+        return table.filter((r) => r.CityNumber === cityNumber);
+      },
+    };
+    const range = { from: '2021-01-27T21:00:00Z', to: '2021-01-28T21:00:00Z' };
+    const found = await cityNumberCallsOf(store, cityNumberOf('+7 495 066-53-10', 'RU'), range, 'RU');
+    expect(found.map((r) => r.SessionID)).toEqual(['trunk', 'national']);
+    expect(new Set(asked).size).toBe(asked.length);
   });
 });
 
@@ -118,11 +163,11 @@ describe('npm run missed', () => {
   it('ends with a usage error for an unknown flag or no table to read', async () => {
     const unknown = captured();
     expect(await missed(['--city', '1'], unknown.io)).toBe(1);
-    expect(unknown.err.join('\n')).toMatch(/Unknown option '--city'/);
+    expect(unknown.err).toEqual(['npm run missed: unknown option --city (see npm run missed -- --help)']);
     const noRuntime = captured();
     expect(await missed([], noRuntime.io)).toBe(1);
     expect(noRuntime.err).toEqual([
-      'No local runtime (.local/runtime.json): run `npm start` first, or pass --aws --table NAME',
+      'local mode is not running (start it with npm start), or pass --aws --table NAME',
     ]);
     const help = captured();
     expect(await missed(['--help'], help.io)).toBe(0);
@@ -134,7 +179,7 @@ describe('npm run report: its flags', () => {
   const flags = (values: Record<string, string>) => ({ json: false, aws: false, ...values });
 
   it('takes a period of real days, --to included, and --answer-within, default 20', () => {
-    expect(reportRequest(flags({ from: '2024-02-28', to: '2024-02-29' }))).toEqual({
+    expect(reportRequest(flags({ from: '2024-02-28', to: '2024-02-29' }))).toMatchObject({
       from: '2024-02-28',
       to: '2024-02-29',
       cityNumber: undefined,
@@ -142,28 +187,52 @@ describe('npm run report: its flags', () => {
     });
     expect(
       reportRequest(
-        flags({ from: '2021-01-28', to: '2021-01-28', 'city-number': '4950665310', 'answer-within': '0' }),
+        flags({ from: '2021-01-28', to: '2021-01-28', 'city-number': '4950665310', 'answer-within': '1' }),
       ),
-    ).toEqual({ from: '2021-01-28', to: '2021-01-28', cityNumber: '4950665310', answerWithinSeconds: 0 });
+    ).toMatchObject({
+      from: '2021-01-28',
+      to: '2021-01-28',
+      cityNumber: '4950665310',
+      answerWithinSeconds: 1,
+    });
   });
 
+  it('takes instants with a zone too, --to excluded', () => {
+    const request = reportRequest(flags({ from: '2021-01-28T06:00:00Z', to: '2021-01-28T18:00:00+03:00' }));
+    expect(request.period?.from).toEqual({
+      kind: 'instant',
+      at: new Date('2021-01-28T06:00:00Z'),
+      text: '2021-01-28T06:00:00Z',
+    });
+    expect(request.period?.to).toMatchObject({ kind: 'instant', at: new Date('2021-01-28T15:00:00Z') });
+  });
+
+  const notSeconds = (got: string) =>
+    `--answer-within: not a whole number of seconds of at least 1 (got ${got})`;
   it.each([
-    [{ to: '2021-01-28' }, '--from and --to are required (see --help)'],
-    [{ from: '2021-01-28' }, '--from and --to are required (see --help)'],
-    [{ from: '2023-02-29', to: '2023-03-01' }, '--from: not a date YYYY-MM-DD (got 2023-02-29)'],
-    [{ from: '2021-01-28', to: '28.01.2021' }, '--to: not a date YYYY-MM-DD (got 28.01.2021)'],
-    [{ from: '2021-01-29', to: '2021-01-28' }, '--to (2021-01-28) is before --from (2021-01-29)'],
+    [{ to: '2021-01-28' }, '--from and --to are required'],
+    [{ from: '2021-01-28' }, '--from and --to are required'],
+    [{ from: '2023-02-29', to: '2023-03-01' }, '--from: there is no such day as 2023-02-29'],
     [
-      { from: '2021-01-28', to: '2021-01-28', 'answer-within': '-1' },
-      '--answer-within: not a whole number of seconds (got -1)',
+      { from: '2021-01-28', to: '28.01.2021' },
+      '--to: not a date YYYY-MM-DD nor a time with a zone like 2026-11-30T12:00:00Z (got 28.01.2021)',
     ],
     [
-      { from: '2021-01-28', to: '2021-01-28', 'answer-within': '2.5' },
-      '--answer-within: not a whole number of seconds (got 2.5)',
+      { from: '2021-01-29', to: '2021-01-28' },
+      'the period is empty: --to (2021-01-28) is not after --from (2021-01-29)',
     ],
     [
-      { from: '2021-01-28', to: '2021-01-28', 'answer-within': '' },
-      '--answer-within: not a whole number of seconds (got )',
+      { from: '2021-01-28T12:00:00', to: '2021-01-29' },
+      '--from: 2021-01-28T12:00:00 has no time zone: add Z (UTC) or an offset such as +03:00',
+    ],
+    [{ from: '2021-01-28', to: '2021-01-28', 'answer-within': '-1' }, notSeconds('-1')],
+    [{ from: '2021-01-28', to: '2021-01-28', 'answer-within': '0' }, notSeconds('0')],
+    [{ from: '2021-01-28', to: '2021-01-28', 'answer-within': 'abc' }, notSeconds('abc')],
+    [{ from: '2021-01-28', to: '2021-01-28', 'answer-within': '2.5' }, notSeconds('2.5')],
+    [{ from: '2021-01-28', to: '2021-01-28', 'answer-within': '' }, notSeconds('')],
+    [
+      { from: '2021-01-28', to: '2021-01-28', 'city-number': 'main line' },
+      '--city-number: not a phone number (got main line)',
     ],
   ])('refuses %j', (values, message) => {
     expect(() => reportRequest(flags(values))).toThrow(message);
@@ -172,17 +241,35 @@ describe('npm run report: its flags', () => {
   it('ends with the usage error on stderr, exit code 1, before reading anything', async () => {
     const { io, out, err } = captured();
     expect(await report(['--from', '2021-01-28', '--to', '2021-01-27', '--aws'], io)).toBe(1);
-    expect(err).toEqual(['--to (2021-01-27) is before --from (2021-01-28)']);
+    expect(err).toEqual([
+      'npm run report: the period is empty: --to (2021-01-27) is not after --from (2021-01-28) (see npm run report -- --help)',
+    ]);
     expect(out).toEqual([]);
-    const bad = captured();
-    expect(await report(['--from', '2021-01-28', '--to', '2021-01-28', '--answer-within=-5'], bad.io)).toBe(
-      1,
-    );
-    expect(bad.err).toEqual(['--answer-within: not a whole number of seconds (got -5)']);
+    for (const within of ['-5', '0', 'abc']) {
+      for (const argv of [['--answer-within', within], [`--answer-within=${within}`]]) {
+        const bad = captured();
+        expect(await report(['--from', '2021-01-28', '--to', '2021-01-28', ...argv], bad.io)).toBe(1);
+        expect(bad.err).toEqual([`npm run report: ${notSeconds(within)} (see npm run report -- --help)`]);
+      }
+    }
+  });
+
+  it('says local mode is not running, and how to read AWS instead', async () => {
+    const { io, err } = captured();
+    expect(await report(['--from', '2021-01-28', '--to', '2021-01-28'], io)).toBe(1);
+    expect(err).toEqual(['local mode is not running (start it with npm start), or pass --aws --table NAME']);
   });
 
   it('titles the tables with the period, zone, city number, threshold and table', () => {
     const source = { table: 'Calls-local', timeZone: 'Europe/Moscow', where: 'local mode' };
+    expect(
+      reportTitle(
+        { from: '2021-01-28T06:00:00Z', to: '2021-01-28T18:00:00Z', answerWithinSeconds: 20 },
+        source,
+      ),
+    ).toBe(
+      'Calls of 2021-01-28T06:00:00Z to 2021-01-28T18:00:00Z (--to excluded) (Europe/Moscow), service level within 20 s; table Calls-local (local mode)',
+    );
     expect(reportTitle({ from: '2021-01-28', to: '2021-01-28', answerWithinSeconds: 20 }, source)).toBe(
       'Calls of 2021-01-28 (Europe/Moscow), service level within 20 s; table Calls-local (local mode)',
     );

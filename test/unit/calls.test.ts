@@ -119,7 +119,7 @@ describe('which table the viewer reads', () => {
       'Pass --table NAME or set CALL_EVENTS_TABLE to read from AWS',
     );
     expect(() => resolveSource({}, {}, undefined)).toThrow(
-      'No local runtime (.local/runtime.json): run `npm start` first, or pass --aws --table NAME',
+      'local mode is not running (start it with npm start), or pass --aws --table NAME',
     );
   });
 });
@@ -160,9 +160,9 @@ describe('what the flags ask for', () => {
   });
 
   it.each([
-    [{ ...none }, [], 'Give exactly one SessionID'],
-    [{ ...none }, ['a', 'b'], 'Give exactly one SessionID'],
-    [{ ...none, record: true }, [], 'Give exactly one SessionID'],
+    [{ ...none }, [], 'give exactly one SessionID'],
+    [{ ...none }, ['a', 'b'], 'give exactly one SessionID'],
+    [{ ...none, record: true }, [], 'give exactly one SessionID'],
     [{ ...none, number: '1', 'city-number': '2', date: '2021-01-28' }, [], 'not both'],
     [{ ...none, number: '1' }, ['s-1'], 'take no SessionID'],
     [{ ...none, number: '1', record: true }, [], 'take no SessionID'],
@@ -360,15 +360,20 @@ describe('the CLI’s usage errors', () => {
     const argv = ['--aws', '--table', 'Calls', '--city-number', '4950001000', '--date', '2021-02-30'];
     expect(await main(argv, io)).toBe(1);
     expect(out).toEqual([]);
-    expect(err).toEqual(['--date: Not a date: "2021-02-30" (use YYYY-MM-DD)']);
+    expect(err).toEqual([
+      'npm run calls: --date: there is no such day as 2021-02-30 (see npm run calls -- --help)',
+    ]);
+    const time = capture();
+    expect(await main([...argv.slice(0, -1), '2021-02-03T00:00:00Z'], time.io)).toBe(1);
+    expect(time.err).toEqual([
+      'npm run calls: --date: a day YYYY-MM-DD, not a time (got 2021-02-03T00:00:00Z) (see npm run calls -- --help)',
+    ]);
   });
 
   it('says how to name a table when nothing runs locally', async () => {
     const { io, err } = capture();
     expect(await main(['--number', '9161234567'], io)).toBe(1);
-    expect(err).toEqual([
-      'No local runtime (.local/runtime.json): run `npm start` first, or pass --aws --table NAME',
-    ]);
+    expect(err).toEqual(['local mode is not running (start it with npm start), or pass --aws --table NAME']);
   });
 
   it('documents every command and both table flags in --help', async () => {

@@ -319,23 +319,39 @@ describe('playing scenarios against a webhook', () => {
     const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
     const file = join(dir, 'runtime.json');
     writeFileSync(file, JSON.stringify(runtime({ webhookUrl: url, token })));
-    const { io, out } = capture({ WEBHOOK_URL: 'http://127.0.0.1:9/ignored' }, file);
+    const { io, out } = capture({}, file);
     expect(await main(['outgoing-answered'], io)).toBe(0);
     expect(out.at(-1)).toBe('1 scenario, 2 requests: all answered as expected');
   });
 
-  it('says to run `npm start` when there is no URL or token', async () => {
+  it('prefers WEBHOOK_URL and WEBHOOK_TOKEN to the running local mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
+    const file = join(dir, 'runtime.json');
+    writeFileSync(file, JSON.stringify(runtime({ webhookUrl: 'http://127.0.0.1:9/call-events' })));
+    const { io, out } = capture({ WEBHOOK_URL: url, WEBHOOK_TOKEN: token }, file);
+    expect(await main(['outgoing-answered'], io)).toBe(0);
+    expect(out.at(-1)).toBe('1 scenario, 2 requests: all answered as expected');
+  });
+
+  it('says local mode is not running when nothing names a webhook, and how to name one', async () => {
     const { io, err } = capture();
     expect(await main([], io)).toBe(1);
     expect(err).toEqual([
-      'No webhook URL: run `npm start` first, or pass --url and --token (or set WEBHOOK_URL and WEBHOOK_TOKEN)',
+      'local mode is not running (start it with npm start), or pass --url URL --token TOKEN (or set WEBHOOK_URL and WEBHOOK_TOKEN)',
     ]);
+    // A file that `npm start` left behind when it stopped says the same.
+    const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
+    const file = join(dir, 'runtime.json');
+    writeFileSync(file, JSON.stringify(runtime({ stoppedAt: '2021-01-28T11:00:00.000Z' })));
+    const stopped = capture({}, file);
+    expect(await main([], stopped.io)).toBe(1);
+    expect(stopped.err).toEqual(err);
   });
 
   it('refuses an unknown scenario name', async () => {
     const { io, err } = capture();
     expect(await main(['--url', url, '--token', token, 'busy'], io)).toBe(1);
-    expect(err[0]).toMatch(/^Unknown scenario busy; choose from parallel-answered, /);
+    expect(err[0]).toMatch(/^npm run simulate: unknown scenario busy; choose from parallel-answered, /);
     expect(webhook.recorded).toHaveLength(0);
   });
 });
@@ -360,11 +376,16 @@ function runtime(overrides: Partial<RuntimeFile> = {}): RuntimeFile {
 }
 
 describe('where the simulator sends', () => {
-  it('prefers flags, then the runtime file, then WEBHOOK_URL and WEBHOOK_TOKEN', () => {
+  it('prefers flags, then WEBHOOK_URL and WEBHOOK_TOKEN, then the running local mode', () => {
     const env = { WEBHOOK_URL: 'https://api.example/prod/call-events', WEBHOOK_TOKEN: 'env-token' };
-    expect(resolveTarget({}, env, runtime())).toEqual({ url: runtime().webhookUrl, token: 'local-token' });
+    expect(resolveTarget({}, {}, runtime())).toEqual({ url: runtime().webhookUrl, token: 'local-token' });
+    expect(resolveTarget({}, env, runtime())).toEqual({ url: env.WEBHOOK_URL, token: 'env-token' });
     expect(resolveTarget({}, env, undefined)).toEqual({ url: env.WEBHOOK_URL, token: 'env-token' });
-    expect(resolveTarget({ token: 'flag' }, env, runtime())).toEqual({
+    expect(resolveTarget({ url: 'https://other/call-events', token: 'flag' }, env, runtime())).toEqual({
+      url: 'https://other/call-events',
+      token: 'flag',
+    });
+    expect(resolveTarget({ token: 'flag' }, {}, runtime())).toEqual({
       url: runtime().webhookUrl,
       token: 'flag',
     });
@@ -377,8 +398,12 @@ describe('where the simulator sends', () => {
       token: 'env-token',
     });
     expect(() => resolveTarget({ url: other }, {}, runtime())).toThrow(
-      /^No webhook token: run `npm start` first/,
+      '--url needs --token TOKEN (or WEBHOOK_TOKEN)',
     );
+    expect(() => resolveTarget({}, { WEBHOOK_URL: other }, runtime())).toThrow(
+      'WEBHOOK_URL needs --token TOKEN (or WEBHOOK_TOKEN)',
+    );
+    expect(resolveTarget({ url: runtime().webhookUrl }, {}, runtime()).token).toBe('local-token');
   });
 });
 
