@@ -115,3 +115,23 @@ describe('README.md layout table', () => {
     expect(folders.filter((folder) => !mentioned(folder))).toEqual([]);
   });
 });
+
+describe('README.md commands', () => {
+  const scripts = Object.keys(
+    (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: object })
+      .scripts,
+  );
+
+  it('tells of every command a user runs', () => {
+    const said = (name: string) =>
+      ['start', 'test', 'stop'].includes(name) && README.includes(`npm ${name}`)
+        ? true
+        : README.includes(`npm run ${name}`) || README.includes(`npm run -s ${name}`);
+    expect(scripts.filter((name) => !said(name))).toEqual([]);
+  });
+
+  it('every local-mode port and variable npm start reads is documented', () => {
+    for (const variable of ['PORT', 'HOST', 'DYNAMODB_PORT', 'EVENTBRIDGE_PORT', 'WEBHOOK_TOKEN', 'NO_COLOR'])
+      expect(README).toContain(`\`${variable}\``);
+  });
+});
