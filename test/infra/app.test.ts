@@ -1,12 +1,12 @@
 /** The app as bin/ builds it — cdk.json context, cdk-nag, esbuild, CloudFormation validation — synthesized once. */
 import { readFileSync } from 'node:fs';
-import { buildSync } from 'esbuild';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildSync } from 'esbuild';
 import { synthesizeCallEventsApp } from '../../lib/app';
 import type { CallEventsStack } from '../../lib/call-events-stack';
 import { UNREACHED_SDK_MODULES } from '../../lib/constructs/bundled-function';
@@ -119,7 +119,9 @@ function importsOf(file: string): { path: string; kind: string }[] {
     external: ['*'],
     logLevel: 'silent',
   });
-  return Object.values(metafile.inputs).flatMap((input) => input.imports.map(({ path, kind }) => ({ path, kind })));
+  return Object.values(metafile.inputs).flatMap((input) =>
+    input.imports.map(({ path, kind }) => ({ path, kind })),
+  );
 }
 
 describe('bundles', () => {
