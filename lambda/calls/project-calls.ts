@@ -75,9 +75,9 @@ export function nextCall(
 
 /**
  * Folds one call and writes its record, retrying on a Version conflict; a missed call is written
- * with the callback fields its customer's calls give it. Then settles the other missed calls
- * whose resolution the write can move (settle-callbacks.ts), written or found unchanged alike,
- * so that a retried batch settles what a failed one did not.
+ * with the callback fields its customer's calls give it, and settled again once written. Then
+ * settles the other missed calls whose resolution the write can move (settle-callbacks.ts),
+ * written or found unchanged alike, so that a retried batch settles what a failed one did not.
  */
 export async function projectCall(sessionId: string, deps: ProjectDeps): Promise<ProjectionResult> {
   const maxWrites = Math.max(1, deps.maxWrites ?? 5);
@@ -99,9 +99,12 @@ export async function projectCall(sessionId: string, deps: ProjectDeps): Promise
     }
     if (next && !(await deps.calls.putCall(next, current?.Version))) continue;
     let resolved = 0;
-    // Unchanged: its own callback is settled again (an index that lagged, a window that passed).
-    if (!next && current && isMissedCall(current) && (await settleMissedCall(sessionId, settle))) resolved++;
     const written = next ?? current;
+    // A missed call's own callback is settled again after its write, read from the index anew:
+    // a call-back whose projector read the index before this record was in it is seen now
+    // (each side writes, then reads, so of two at once one sees the other). Unchanged, the
+    // same re-read catches an index that lagged, a window that passed.
+    if (written && isMissedCall(written) && (await settleMissedCall(sessionId, settle))) resolved++;
     if (written) resolved += await settleAround(current, written, settle);
     return { projection: next ? 'written' : 'unchanged', resolved };
   }

@@ -219,6 +219,41 @@ describe('any interleaving of a customer’s calls', () => {
   });
 });
 
+describe('two projectors at once', () => {
+  it('a missed call and its call-back, each read before the other is written: still resolved', async () => {
+    const t = table();
+    const [m, b] = [missed('m', '2021-01-28 12:00:00', 40), callBack('b', '2021-01-28 12:30:00')];
+    for (const event of [...m, ...b]) t.store.addEvents(event);
+    const deps = (calls: ProjectDeps['calls']): ProjectDeps => ({
+      calls,
+      events: t.store,
+      fold: {},
+      callbackWindowHours: 72,
+      now: () => new Date('2021-01-28T20:00:00Z'),
+      logger: { info() {}, warn() {}, error() {} },
+      metrics: { addMetric() {} },
+    });
+    // The missed call's projector reads the customer's calls (none yet); then, before it
+    // writes, the call-back's projector runs whole: it writes, and finds no missed call.
+    let interleaved = false;
+    const missedView: ProjectDeps['calls'] = Object.create(t.store, {
+      customerCalls: {
+        value: async (...args: Parameters<MemoryCallsStore['customerCalls']>) => {
+          const seen = await t.store.customerCalls(...args);
+          if (!interleaved) {
+            interleaved = true;
+            await projectCall('b', deps(t.store));
+          }
+          return seen;
+        },
+      },
+    });
+    await projectCall('m', deps(missedView));
+    expect(interleaved).toBe(true);
+    expect(callback(t.record('m'))).toEqual(['called-back', 'b', 1760]);
+  });
+});
+
 describe('the report of a day whose events arrive shuffled', () => {
   it('has the call-back figures of the same day posted in order', async () => {
     const byEvent = script.flatMap(({ events }) => events);
