@@ -29,8 +29,8 @@ export const CLI = defineCli({
   ],
   about: `Lists the missed calls still waiting for a callback (CallbackStatus pending), the longest-waiting
 first, with how long each has waited since it ended. A missed call stays pending until an answered
-call with the same customer starts within ${SETTINGS.callbackWindowHours.default} hours (callbackWindowHours) of its end, and
-after that window too when none did. Reads the index ${CALLS_SPARSE_INDEXES.pendingCallbacks.indexName}, which holds only those calls.
+call with the same customer starts within ${SETTINGS.callbackWindowHours.default} hours (callbackWindowHours) of its end; when
+none did, the sweep marks it not-called-back once that window has passed, and it leaves the list. Reads the index ${CALLS_SPARSE_INDEXES.pendingCallbacks.indexName}, which holds only those calls.
 Reads the running local mode (npm start) unless --aws.`,
   options: {
     from: { type: 'string', value: 'DATE|TIME', help: 'only the calls that ended then or later' },

@@ -1,38 +1,20 @@
 /**
  * The call-centre report over Calls records, pure: `callCentreReport(records, options)` gives
  * the object that `npm run report -- --json` prints. The caller reads the records through the
- * Calls table's indexes (`DynamoDbCallsStore.callsOfPeriod`, never a scan) and passes them here; the report itself keeps only the records of the period
- * (by `Day`) and the city number asked for, and one record per SessionID (the highest
- * Version), so an index query that reads a little more, or the same call twice, changes nothing.
+ * Calls table's indexes (`DynamoDbCallsStore.callsOfPeriod`, never a scan) and passes them here;
+ * the report itself keeps only the records of the period (by `Day`) and the city number asked
+ * for, and one record per SessionID (the highest Version), so an index query that reads a little
+ * more, or the same call twice, changes nothing.
  *
- * What counts (docs/CALLS.md, "The report"), per city number and in total:
- * - `offered`: incoming calls, whatever their Status (open, ended or stuck);
- * - `answered`: incoming calls with Outcome `answered`;
- * - `missed`: incoming calls with Outcome `missed`, the calls the callback rule applies to.
- *   Incoming calls that ended `busy`, `declined`, `cancelled` or `failed`, and open or stuck
- *   ones, are offered but neither answered nor missed;
- * - `missedRate` = missed ÷ offered; `serviceLevel` = incoming answered with
- *   `RingSeconds` ≤ answer-within ÷ offered; both 0 when nothing was offered;
- * - `avgRingSeconds`, `p90RingSeconds`: `RingSeconds` of the answered incoming calls;
- *   `avgTalkSeconds`: `TalkSeconds` of the answered calls, both directions;
- * - `outgoing`: outgoing calls, whatever their Status; `outgoingAnswered`: Outcome `answered`;
- * - `stuck`: calls with Status `stuck`, both directions;
- * - `callbacks`, over the missed incoming calls: `called-back` ones by `CallbackAfterSeconds`
- *   (`within20min` ≤ 1200 s, `within24h` ≤ 86 400 s, `later` beyond), `customerCalledAgain`,
- *   `notCalledBack` (the window passed with no resolver), `pending` the rest (so the six add up
- *   to `missed`), `medianSeconds` the median
- *   `CallbackAfterSeconds` of the resolved ones, both kinds.
- * Per employee (the number as sent), over the same records:
- * - `rung`: their attempts (`Attempts` entries); `answered`: those answered (`Answered`);
- *   `unanswered`: the others, so `rung` = `answered` + `unanswered`;
- * - `avgRingSeconds`: over their answered attempts, `EndedAt` − `BeganAt` (an answered
- *   attempt ends when it is answered: for the employee who took the call, the record's
- *   `AnsweredAt`);
- * - `talkSeconds`: the sum of `TalkSeconds` of the calls they handled (`Employee`), both
- *   directions; `outgoing`: the outgoing calls they dialled.
- * Averages are arithmetic means; a percentile is by nearest rank (the ⌈0.9·n⌉-th smallest);
- * a median of an even count is the mean of the two middle values; each is 0 over no values.
- * Rates and averages are plain numbers, not rounded; every count is an integer.
+ * Every figure is defined in docs/CALLS.md ("The report"). The figures fall in blocks, and each
+ * is computed over its block's calls only, so that no figure of one direction is read as one of
+ * the other: incoming (`offered` … `avgTalkSeconds`, and `callbacks` of the missed ones),
+ * outgoing (`outgoing` … `outgoingAvgTalkSeconds`), both directions (`stuck`), and per employee.
+ *
+ * A figure that has nothing to be computed over (a rate whose denominator is 0; a mean,
+ * percentile or median of no values) is `null`, never 0: a 0 in the report is always measured
+ * (0 answered out of 5 is a service level of 0). Counts and sums are never null. Rates and
+ * averages are plain numbers, not rounded; every count is an integer.
  */
 import type { CallRecord } from '../../lambda/calls';
 import { mean, median, percentile } from './stats';
@@ -41,6 +23,12 @@ import { mean, median, percentile } from './stats';
 export const DEFAULT_ANSWER_WITHIN_SECONDS = 20;
 const WITHIN_20_MIN = 20 * 60;
 const WITHIN_24_H = 24 * 3600;
+
+/**
+ * A rate or a statistic: `null` when there was nothing to compute it over, so that a consumer
+ * (and the table, which shows `—`) cannot take "no calls" for "a measured 0".
+ */
+export type Figure = number | null;
 
 export interface ReportOptions {
   /** An answered incoming call is within the service level when rung at most this long. @default 20 */
@@ -53,36 +41,54 @@ export interface ReportOptions {
   cityNumber?: string;
 }
 
+/** How the missed incoming calls were resolved; the six counts add up to `missed`. */
 export interface CallbackFigures {
+  /** Called back at most 20 minutes after the missed call ended. */
   within20min: number;
+  /** Called back after more than 20 minutes and at most 24 hours (not cumulative with `within20min`). */
   within24h: number;
+  /** Called back after more than 24 hours. */
   later: number;
   customerCalledAgain: number;
   notCalledBack: number;
   pending: number;
-  medianSeconds: number;
+  /** Median `CallbackAfterSeconds` of the resolved ones; `null` when none was resolved. */
+  medianSeconds: Figure;
 }
 
+/** The figures of one city number, or of all of them. */
 export interface LineFigures {
+  /** Incoming calls, whatever their Status. */
   offered: number;
   answered: number;
   missed: number;
-  missedRate: number;
-  serviceLevel: number;
-  avgRingSeconds: number;
-  p90RingSeconds: number;
-  avgTalkSeconds: number;
+  /** `missed` ÷ `offered`; `null` when nothing was offered. */
+  missedRate: Figure;
+  /** Answered within the threshold ÷ `offered`; `null` when nothing was offered. */
+  serviceLevel: Figure;
+  /** Over the answered incoming calls; `null` when none was answered. */
+  avgRingSeconds: Figure;
+  /** Over the answered incoming calls; `null` when none was answered. */
+  p90RingSeconds: Figure;
+  /** Over the answered incoming calls only: outgoing talk has its own figure. `null` when none was answered. */
+  avgTalkSeconds: Figure;
+  callbacks: CallbackFigures;
+  /** Outgoing calls, whatever their Status. */
   outgoing: number;
   outgoingAnswered: number;
+  /** Over the answered outgoing calls; `null` when none was answered. */
+  outgoingAvgTalkSeconds: Figure;
+  /** Both directions: a stuck incoming call is also offered, a stuck outgoing one also outgoing. */
   stuck: number;
-  callbacks: CallbackFigures;
 }
 
 export interface EmployeeFigures {
   rung: number;
   answered: number;
   unanswered: number;
-  avgRingSeconds: number;
+  /** Over their answered attempts; `null` when they answered none (e.g. they only dialled out). */
+  avgRingSeconds: Figure;
+  /** A sum, so 0 when they talked to nobody: the calls they handled, both directions. */
   talkSeconds: number;
   outgoing: number;
 }
@@ -95,15 +101,20 @@ export interface CallCentreReport {
   byEmployee: Record<string, EmployeeFigures>;
 }
 
-const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+const ratio = (part: number, whole: number): Figure => (whole === 0 ? null : part / whole);
+
+/** A statistic of some values, `null` over none (the shared statistics give 0 there). */
+const over = (values: readonly number[], statistic: (values: readonly number[]) => number): Figure =>
+  values.length === 0 ? null : statistic(values);
 
 function lineFigures(records: readonly CallRecord[], answerWithinSeconds: number): LineFigures {
   const incoming = records.filter((r) => r.Direction === 'incoming');
   const outgoing = records.filter((r) => r.Direction === 'outgoing');
   const answered = incoming.filter((r) => r.Outcome === 'answered');
+  const outgoingAnswered = outgoing.filter((r) => r.Outcome === 'answered');
   const missed = incoming.filter((r) => r.Outcome === 'missed');
   const ring = answered.map((r) => r.RingSeconds ?? 0);
-  const talk = records.filter((r) => r.Outcome === 'answered').map((r) => r.TalkSeconds ?? 0);
+  const talk = (calls: readonly CallRecord[]) => calls.map((r) => r.TalkSeconds ?? 0);
   const calledBack = missed.filter((r) => r.CallbackStatus === 'called-back');
   const calledBackAfter = (test: (seconds: number) => boolean) =>
     calledBack.filter((r) => test(r.CallbackAfterSeconds ?? 0)).length;
@@ -118,12 +129,9 @@ function lineFigures(records: readonly CallRecord[], answerWithinSeconds: number
     missed: missed.length,
     missedRate: ratio(missed.length, incoming.length),
     serviceLevel: ratio(ring.filter((s) => s <= answerWithinSeconds).length, incoming.length),
-    avgRingSeconds: mean(ring),
-    p90RingSeconds: percentile(ring, 0.9),
-    avgTalkSeconds: mean(talk),
-    outgoing: outgoing.length,
-    outgoingAnswered: outgoing.filter((r) => r.Outcome === 'answered').length,
-    stuck: records.filter((r) => r.Status === 'stuck').length,
+    avgRingSeconds: over(ring, mean),
+    p90RingSeconds: over(ring, (values) => percentile(values, 0.9)),
+    avgTalkSeconds: over(talk(answered), mean),
     callbacks: {
       within20min: calledBackAfter((s) => s <= WITHIN_20_MIN),
       within24h: calledBackAfter((s) => s > WITHIN_20_MIN && s <= WITHIN_24_H),
@@ -131,8 +139,12 @@ function lineFigures(records: readonly CallRecord[], answerWithinSeconds: number
       customerCalledAgain,
       notCalledBack,
       pending: missed.length - calledBack.length - customerCalledAgain - notCalledBack,
-      medianSeconds: median(resolvedAfter),
+      medianSeconds: over(resolvedAfter, median),
     },
+    outgoing: outgoing.length,
+    outgoingAnswered: outgoingAnswered.length,
+    outgoingAvgTalkSeconds: over(talk(outgoingAnswered), mean),
+    stuck: records.filter((r) => r.Status === 'stuck').length,
   };
 }
 
@@ -173,7 +185,7 @@ function employeeFigures(records: readonly CallRecord[]): Record<string, Employe
           rung: t.rung,
           answered: t.answered,
           unanswered: t.rung - t.answered,
-          avgRingSeconds: mean(t.ring),
+          avgRingSeconds: over(t.ring, mean),
           talkSeconds: t.talk,
           outgoing: t.outgoing,
         },
@@ -195,7 +207,7 @@ function selected(records: Iterable<CallRecord>, options: ReportOptions): CallRe
   return [...latest.values()];
 }
 
-/** The call-centre report of these records (see the module's doc for what each figure counts). */
+/** The call-centre report of these records; docs/CALLS.md ("The report") defines each figure. */
 export function callCentreReport(
   records: Iterable<CallRecord>,
   options: ReportOptions = {},

@@ -489,9 +489,10 @@ describe('the call-centre report of a day sent as webhooks, through local mode',
       serviceLevel: 1 / 6, // a1 (8 s); a2 rang 25 s
       avgRingSeconds: (8 + 25) / 2,
       p90RingSeconds: 25, // ⌈0.9·2⌉ = 2nd of 8, 25
-      avgTalkSeconds: (100 + 40 + 60) / 3, // a1, a2, o1
+      avgTalkSeconds: (100 + 40) / 2, // a1, a2
       outgoing: 1, // o1 (o4 is the next day's)
       outgoingAnswered: 1,
+      outgoingAvgTalkSeconds: 60, // o1
       stuck: 1, // a6
       callbacks: {
         within20min: 1, // a3, 900 s
@@ -511,9 +512,10 @@ describe('the call-centre report of a day sent as webhooks, through local mode',
       serviceLevel: 2 / 5, // b4 (18 s), b5 (10 s)
       avgRingSeconds: (18 + 10) / 2,
       p90RingSeconds: 18, // ⌈0.9·2⌉ = 2nd of 10, 18
-      avgTalkSeconds: (200 + 50 + 20) / 3, // b4, b5, o3 (o2 was busy)
+      avgTalkSeconds: (200 + 50) / 2, // b4, b5
       outgoing: 2, // o2, o3
       outgoingAnswered: 1, // o3
+      outgoingAvgTalkSeconds: 20, // o3 (o2 was busy)
       stuck: 0,
       callbacks: {
         within20min: 0,
@@ -534,9 +536,10 @@ describe('the call-centre report of a day sent as webhooks, through local mode',
       serviceLevel: 3 / 11, // a1, b4, b5
       avgRingSeconds: (8 + 25 + 18 + 10) / 4,
       p90RingSeconds: 25, // ⌈0.9·4⌉ = 4th of 8, 10, 18, 25
-      avgTalkSeconds: (100 + 40 + 60 + 200 + 50 + 20) / 6,
+      avgTalkSeconds: (100 + 40 + 200 + 50) / 4,
       outgoing: 3,
       outgoingAnswered: 2,
+      outgoingAvgTalkSeconds: (60 + 20) / 2,
       stuck: 1,
       callbacks: {
         within20min: 1,
@@ -565,8 +568,8 @@ describe('the call-centre report of a day sent as webhooks, through local mode',
         [E2]: { rung: 4, answered: 1, unanswered: 3, avgRingSeconds: 24, talkSeconds: 40, outgoing: 0 },
         // Rung in a3, b1, b2, b3, b4, b5 (answered, 7 s); handled b5.
         [E3]: { rung: 6, answered: 1, unanswered: 5, avgRingSeconds: 7, talkSeconds: 50, outgoing: 0 },
-        // Never rung; dialled o2 (busy) and o3.
-        [E4]: { rung: 0, answered: 0, unanswered: 0, avgRingSeconds: 0, talkSeconds: 0 + 20, outgoing: 2 },
+        // Never rung (so no ring time: null, not 0); dialled o2 (busy) and o3.
+        [E4]: { rung: 0, answered: 0, unanswered: 0, avgRingSeconds: null, talkSeconds: 0 + 20, outgoing: 2 },
       },
     });
   }, 120_000);

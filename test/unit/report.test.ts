@@ -5,7 +5,7 @@
 import { isLocalDate, localPeriod } from '../../lambda/calls/period';
 import type { StoredCall } from '../../lambda/calls/store';
 import { callCentreReport } from '../../scripts/lib/report';
-import { formatReport } from '../../scripts/lib/report-format';
+import { duration, formatReport } from '../../scripts/lib/report-format';
 import { median, percentile } from '../../scripts/lib/stats';
 import { A, B, DAY, E1, E2, E3, projectScript } from '../support/report-day';
 
@@ -40,9 +40,10 @@ describe('callCentreReport', () => {
     serviceLevel: 2 / 7, // rung 12 and 5 s; in-2 33 s
     avgRingSeconds: (12 + 33 + 5) / 3,
     p90RingSeconds: 33, // ⌈0.9·3⌉ = 3rd of 5, 12, 33
-    avgTalkSeconds: (120 + 60 + 10 + 90) / 4, // with out-4
+    avgTalkSeconds: (120 + 60 + 10) / 3, // incoming only: out-4 is outgoing talk
     outgoing: 1,
     outgoingAnswered: 1,
+    outgoingAvgTalkSeconds: 90, // out-4
     stuck: 1,
     callbacks: {
       within20min: 1, // in-3, 600 s
@@ -62,9 +63,10 @@ describe('callCentreReport', () => {
     serviceLevel: 1 / 4, // in-6, 15 s
     avgRingSeconds: 15,
     p90RingSeconds: 15,
-    avgTalkSeconds: (200 + 30) / 2, // with out-10
+    avgTalkSeconds: 200, // in-6
     outgoing: 2, // out-10a (busy), out-10
     outgoingAnswered: 1,
+    outgoingAvgTalkSeconds: 30, // out-10; the busy out-10a has no talk to average
     stuck: 0,
     callbacks: {
       within20min: 0,
@@ -84,9 +86,10 @@ describe('callCentreReport', () => {
     serviceLevel: 3 / 11,
     avgRingSeconds: (12 + 33 + 5 + 15) / 4,
     p90RingSeconds: 33, // ⌈0.9·4⌉ = 4th of 5, 12, 15, 33
-    avgTalkSeconds: (120 + 60 + 10 + 90 + 200 + 30) / 6,
+    avgTalkSeconds: (120 + 60 + 10 + 200) / 4,
     outgoing: 3,
     outgoingAnswered: 2,
+    outgoingAvgTalkSeconds: (90 + 30) / 2,
     stuck: 1,
     callbacks: {
       within20min: 1,
@@ -135,7 +138,8 @@ describe('callCentreReport', () => {
           outgoing: 1,
         },
         [E2]: { rung: 4, answered: 1, unanswered: 3, avgRingSeconds: 30, talkSeconds: 60, outgoing: 0 },
-        [E3]: { rung: 2, answered: 0, unanswered: 2, avgRingSeconds: 0, talkSeconds: 0, outgoing: 0 },
+        // Rung twice, answered neither: no ring time to average, which is not a ring time of 0.
+        [E3]: { rung: 2, answered: 0, unanswered: 2, avgRingSeconds: null, talkSeconds: 0, outgoing: 0 },
       },
     });
     expect(callCentreReport(history, { ...DAY, cityNumber: '4950000000' }).byCityNumber).toEqual({});
@@ -168,12 +172,35 @@ describe('callCentreReport', () => {
     expect({ ...callbacks, notCalledBack: 0, pending: 1 }).toEqual(total.callbacks);
   });
 
-  it('is all zeros over no calls', () => {
+  it('over no calls: every count 0, every rate and statistic null (no data, not a measured 0)', () => {
     const empty = callCentreReport([], DAY);
     expect(empty.byCityNumber).toEqual({});
     expect(empty.byEmployee).toEqual({});
-    expect(Object.values(empty.total).filter((v) => typeof v === 'number' && v !== 0)).toEqual([]);
-    expect(Object.values(empty.total.callbacks).filter((v) => v !== 0)).toEqual([]);
+    const { callbacks, ...line } = empty.total;
+    const nulls = [
+      'missedRate',
+      'serviceLevel',
+      'avgRingSeconds',
+      'p90RingSeconds',
+      'avgTalkSeconds',
+      'outgoingAvgTalkSeconds',
+    ];
+    for (const [figure, value] of Object.entries(line))
+      expect([figure, value]).toEqual([figure, nulls.includes(figure) ? null : 0]);
+    expect(callbacks).toEqual({
+      within20min: 0,
+      within24h: 0,
+      later: 0,
+      customerCalledAgain: 0,
+      notCalledBack: 0,
+      pending: 0,
+      medianSeconds: null,
+    });
+  });
+
+  it('a 0 is measured: offered calls none answered in time give a service level of 0, not null', () => {
+    const { total } = callCentreReport(history, { ...DAY, answerWithinSeconds: 1 });
+    expect([total.serviceLevel, total.avgRingSeconds]).toEqual([0, (12 + 33 + 5 + 15) / 4]);
   });
 });
 
@@ -216,22 +243,86 @@ describe('formatReport', () => {
       .find((line) => line.startsWith(label))
       ?.split(/\s{2,}/);
 
-  it('shows the figures by city number, rates as percentages and averages to one decimal', () => {
+  it('shows the figures by city number, rates as percentages, durations a reader takes in at a glance', () => {
     expect(text.split('\n')[0]?.split(/\s+/).filter(Boolean)).toEqual(['Total', A, B]);
     expect(row('Offered (incoming)')).toEqual(['Offered (incoming)', '11', '7', '4']);
     expect(row('Missed rate')).toEqual(['Missed rate', '45.5%', '42.9%', '50.0%']);
     expect(row('Avg ring (answered)')).toEqual(['Avg ring (answered)', '16.3 s', '16.7 s', '15.0 s']);
-    expect(row('Median callback wait')).toEqual([
-      'Median callback wait',
-      '9000.0 s',
-      '5700.0 s',
-      '50400.0 s',
+    expect(row('Avg talk (answered)')).toEqual([
+      'Avg talk (answered)',
+      '1 min 38 s',
+      '1 min 3 s',
+      '3 min 20 s',
+    ]);
+    expect(row('Outgoing avg talk (answered)')).toEqual([
+      'Outgoing avg talk (answered)',
+      '1 min 0 s',
+      '1 min 30 s',
+      '30.0 s',
+    ]);
+    expect(row('Median wait (resolved)')).toEqual([
+      'Median wait (resolved)',
+      '2 h 30 min',
+      '1 h 35 min',
+      '14 h 0 min',
     ]);
   });
 
-  it('shows a row per employee', () => {
-    expect(row(E1)).toEqual([E1, '4', '2', '2', '7.0 s', '250.0 s', '3']);
-    expect(row(E3)).toEqual([E3, '4', '1', '3', '10.0 s', '200.0 s', '0']);
+  it('groups the figures under their direction, outgoing talk not among the incoming figures', () => {
+    const lines = text.split('\n').map((line) => line.trim());
+    const at = (label: string) => lines.findIndex((line) => line.startsWith(label));
+    expect(at('Incoming calls:')).toBeLessThan(at('Avg talk (answered)'));
+    expect(at('Avg talk (answered)')).toBeLessThan(at('Missed incoming calls: call-backs:'));
+    expect(at('Outgoing calls:')).toBeLessThan(at('Outgoing avg talk (answered)'));
+    expect(at('Called back 20 min–24 h')).toBeGreaterThan(at('Called back ≤ 20 min'));
+  });
+
+  it('shows a figure with no data as — and a measured 0 as 0', () => {
+    // City A has no busy outgoing call and B no stuck one; a day with one outgoing call only.
+    const outgoingOnly = history.filter((r) => r.SessionID === 'out-4');
+    const lines = formatReport(callCentreReport(outgoingOnly, DAY)).split('\n');
+    const cells = (label: string) => lines.find((line) => line.startsWith(label))?.split(/\s{2,}/);
+    expect(cells('Offered (incoming)')).toEqual(['Offered (incoming)', '0']);
+    expect(cells('Missed rate')).toEqual(['Missed rate', '—']);
+    expect(cells('Avg ring (answered)')).toEqual(['Avg ring (answered)', '—']);
+    expect(cells('Outgoing avg talk (answered)')).toEqual(['Outgoing avg talk (answered)', '1 min 30 s']);
+  });
+
+  it('of one city number, one column headed by the number, not the total beside an identical column', () => {
+    const lines = formatReport(callCentreReport(history, { ...DAY, cityNumber: A })).split('\n');
+    expect(lines[0]?.split(/\s+/).filter(Boolean)).toEqual([A]);
+    expect(lines.find((line) => line.startsWith('Offered (incoming)'))?.split(/\s{2,}/)).toEqual([
+      'Offered (incoming)',
+      '7',
+    ]);
+  });
+
+  it('shows a row per employee, — for one who answered nothing', () => {
+    expect(row(E1)).toEqual([E1, '4', '2', '2', '7.0 s', '4 min 10 s', '3']);
+    expect(row(E3)).toEqual([E3, '4', '1', '3', '10.0 s', '3 min 20 s', '0']);
+    const cityA = formatReport(callCentreReport(history, { ...DAY, cityNumber: A })).split('\n');
+    expect(cityA.find((line) => line.startsWith(E3))?.split(/\s{2,}/)).toEqual([
+      E3,
+      '2',
+      '0',
+      '2',
+      '—',
+      '0.0 s',
+      '0',
+    ]);
     expect(formatReport(callCentreReport([]))).toMatch(/No employee was rung/);
+  });
+
+  it('durations: tenths under a minute, then minutes and seconds, then hours and minutes', () => {
+    expect([
+      duration(null),
+      duration(0),
+      duration(59.94),
+      duration(59.96),
+      duration(61),
+      duration(3599.4),
+      duration(3600),
+      duration(86_430),
+    ]).toEqual(['—', '0.0 s', '59.9 s', '1 min 0 s', '1 min 1 s', '59 min 59 s', '1 h 0 min', '24 h 1 min']);
   });
 });
