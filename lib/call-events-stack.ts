@@ -10,6 +10,7 @@ import { CallEventRouting } from './constructs/call-event-routing';
 import { CallEventStore } from './constructs/call-event-store';
 import { CallProjector } from './constructs/call-projector';
 import { CallSweep } from './constructs/call-sweep';
+import { CrmDelivery } from './constructs/crm-delivery';
 import { EventPublisher } from './constructs/event-publisher';
 import { Monitoring } from './constructs/monitoring';
 import { WebhookApi } from './constructs/webhook-api';
@@ -30,6 +31,8 @@ export class CallEventsStack extends Stack {
   readonly publisher: EventPublisher;
   readonly projector: CallProjector;
   readonly sweep: CallSweep;
+  /** Every finished call into the CRM; only when `crm` is configured. */
+  readonly crm: CrmDelivery | undefined;
 
   constructor(scope: Construct, id: string, props: CallEventsStackProps) {
     super(scope, id, props);
@@ -47,6 +50,16 @@ export class CallEventsStack extends Stack {
     this.publisher = new EventPublisher(this, 'Publisher', { ...shared, callEvents, calls, eventBus });
     this.projector = new CallProjector(this, 'Projector', { ...shared, callEvents, calls });
     this.sweep = new CallSweep(this, 'Sweep', { ...shared, calls, stuckCallsQueue: stuckCalls.queue });
+    // Consumers of the bus: each one construct (lib/constructs/bus-consumer.ts), one line here.
+    const { crm, crmUrl } = config;
+    this.crm =
+      crm && crmUrl
+        ? new CrmDelivery(this, 'Crm', {
+            ...shared,
+            config: { ...config, crm, crmUrl },
+            routing: this.routing,
+          })
+        : undefined;
 
     this.outputs();
   }
@@ -96,6 +109,17 @@ export class CallEventsStack extends Stack {
       this.projector.failureQueue.queueUrl,
       'Stream records the call projector gave up on',
     );
+    if (this.crm) {
+      const { secret, ledger, consumer } = this.crm;
+      output('CrmSecretArn', secret.secretArn, 'Put the CRM token here: {"accessToken":"…"}');
+      output('CrmLedgerTableName', ledger.tableName, 'One item per call delivered to the CRM');
+      output('CrmQueueUrl', consumer.route.queue.queueUrl, 'CallCompleted events waiting for the CRM');
+      output(
+        'CrmDeadLetterQueueUrl',
+        consumer.route.deadLetterQueue.queueUrl,
+        'Calls the CRM refused (npm run crm -- redeliver)',
+      );
+    }
     output('AlarmTopicArn', this.monitoring.alarmTopic.topicArn, 'Every alarm notifies this SNS topic');
     const dashboardName = this.monitoring.dashboard.dashboardName;
     output('DashboardName', dashboardName, 'CloudWatch dashboard of the flow');

@@ -72,43 +72,112 @@ const sourceCidr = z
  * so a key documented here is documented there; a setting the functions read is documented, with
  * its default and range, once, in {@link SETTINGS}.
  */
-export const configSchema = z.object({
-  /** {@link SETTINGS.timeZone} */
-  timeZone: withDefault(SETTINGS.timeZone),
-  /** {@link SETTINGS.eventSource} */
-  eventSource: withDefault(SETTINGS.eventSource),
-  /** Hex SHA-256 of the webhook token; when set, no secret is created. */
-  webhookTokenSha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters, e.g. from `printf %s "$TOKEN" | sha256sum`')
-    .transform((hash) => hash.toLowerCase())
-    .optional(),
-  /** Source-IP allowlist applied by the REST API resource policy. */
-  allowedSourceIps: fromContextList(
-    sourceCidr,
-    'must list at least one CIDR; leave the key out to accept any source',
-  ).optional(),
-  /** {@link SETTINGS.retentionDays} */
-  retentionDays: optional(SETTINGS.retentionDays),
-  /** {@link SETTINGS.rejectedRetentionDays} */
-  rejectedRetentionDays: withDefault(SETTINGS.rejectedRetentionDays),
-  /** {@link SETTINGS.maxBodyBytes} */
-  maxBodyBytes: withDefault(SETTINGS.maxBodyBytes),
-  /** {@link SETTINGS.defaultCountry} */
-  defaultCountry: withDefault(SETTINGS.defaultCountry),
-  /** {@link SETTINGS.callbackWindowHours} */
-  callbackWindowHours: withDefault(SETTINGS.callbackWindowHours),
-  /** {@link SETTINGS.stuckCallAfterMinutes} */
-  stuckCallAfterMinutes: withDefault(SETTINGS.stuckCallAfterMinutes),
-  /** API stage steady-state requests per second. */
-  throttlingRateLimit: fromContextNumber(z.number().positive()).default(50),
-  /** API stage burst of requests above the rate. */
-  throttlingBurstLimit: fromContextNumber(z.int().positive()).default(100),
-  /** Days the event bus archive keeps events; 0 keeps them indefinitely. */
-  archiveRetentionDays: fromContextNumber(z.int().nonnegative()).default(365),
-  /** Email address subscribed to the alarm topic; without it, subscribe to the topic yourself. */
-  alarmEmail: z.email('must be an email address').optional(),
-});
+export const configSchema = z
+  .object({
+    /** {@link SETTINGS.timeZone} */
+    timeZone: withDefault(SETTINGS.timeZone),
+    /** {@link SETTINGS.eventSource} */
+    eventSource: withDefault(SETTINGS.eventSource),
+    /** Hex SHA-256 of the webhook token; when set, no secret is created. */
+    webhookTokenSha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters, e.g. from `printf %s "$TOKEN" | sha256sum`')
+      .transform((hash) => hash.toLowerCase())
+      .optional(),
+    /** Source-IP allowlist applied by the REST API resource policy. */
+    allowedSourceIps: fromContextList(
+      sourceCidr,
+      'must list at least one CIDR; leave the key out to accept any source',
+    ).optional(),
+    /** {@link SETTINGS.retentionDays} */
+    retentionDays: optional(SETTINGS.retentionDays),
+    /** {@link SETTINGS.rejectedRetentionDays} */
+    rejectedRetentionDays: withDefault(SETTINGS.rejectedRetentionDays),
+    /** {@link SETTINGS.maxBodyBytes} */
+    maxBodyBytes: withDefault(SETTINGS.maxBodyBytes),
+    /** {@link SETTINGS.defaultCountry} */
+    defaultCountry: withDefault(SETTINGS.defaultCountry),
+    /** {@link SETTINGS.callbackWindowHours} */
+    callbackWindowHours: withDefault(SETTINGS.callbackWindowHours),
+    /** {@link SETTINGS.stuckCallAfterMinutes} */
+    stuckCallAfterMinutes: withDefault(SETTINGS.stuckCallAfterMinutes),
+    /** API stage steady-state requests per second. */
+    throttlingRateLimit: fromContextNumber(z.number().positive()).default(50),
+    /** API stage burst of requests above the rate. */
+    throttlingBurstLimit: fromContextNumber(z.int().positive()).default(100),
+    /** Days the event bus archive keeps events; 0 keeps them indefinitely. */
+    archiveRetentionDays: fromContextNumber(z.int().nonnegative()).default(365),
+    /** Email address subscribed to the alarm topic; without it, subscribe to the topic yourself. */
+    alarmEmail: z.email('must be an email address').optional(),
+    /** The CRM every finished call is delivered into; without it, nothing of the CRM is deployed. */
+    crm: z.enum(['amocrm'], { error: 'must be amocrm (the only CRM supported so far)' }).optional(),
+    /** The CRM account's base URL: https, or http for 127.0.0.1 only (a local stand-in). */
+    crmUrl: z
+      .string()
+      .trim()
+      .check((ctx) => {
+        const problem = crmUrlProblem(ctx.value);
+        if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+      })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    /** PBX employee number (as the provider sends it) → CRM user id; a JSON object (`-c crmUsers='{"801":123}'`). */
+    crmUsers: z
+      .preprocess(
+        (value) => {
+          if (typeof value !== 'string') return value;
+          try {
+            return JSON.parse(value) as unknown;
+          } catch {
+            return value;
+          }
+        },
+        z.record(
+          z.string().min(1),
+          z.int('must map each employee number to a whole CRM user id').positive(),
+          {
+            error: 'must be a JSON object of employee number → CRM user id, e.g. {"80051110001":123456}',
+          },
+        ),
+      )
+      .optional(),
+    /** The CRM user of a call whose employee is not in `crmUsers`; without it such a call has no user. */
+    crmDefaultUser: fromContextNumber(z.int().positive()).optional(),
+  })
+  .check((ctx) => {
+    const { crm, crmUrl, crmUsers, crmDefaultUser } = ctx.value;
+    if (crm && !crmUrl)
+      ctx.issues.push({
+        code: 'custom',
+        input: crmUrl,
+        path: ['crmUrl'],
+        message: `is required with crm=${crm}: the account's base URL, e.g. https://example.amocrm.ru`,
+      });
+    if (!crm)
+      for (const [key, value] of Object.entries({ crmUrl, crmUsers, crmDefaultUser }))
+        if (value !== undefined)
+          ctx.issues.push({
+            code: 'custom',
+            input: value,
+            path: [key],
+            message: 'is set, but crm is not: set crm=amocrm too, or leave it out',
+          });
+  });
+
+/** Why a CRM base URL is not one (https, or http on 127.0.0.1; no path, query or credentials), or undefined. */
+export function crmUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `not a URL: ${JSON.stringify(value)}; give the account's base URL, e.g. https://example.amocrm.ru`;
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && url.hostname === '127.0.0.1'))
+    return 'must be https:// (http:// only for 127.0.0.1, a local stand-in)';
+  if (url.username || url.password || url.search || url.hash || url.pathname !== '/')
+    return "must be the account's base URL alone, e.g. https://example.amocrm.ru (no path, query or credentials)";
+  return undefined;
+}
 
 export type CallEventsConfig = z.infer<typeof configSchema>;
 

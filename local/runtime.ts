@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
-import { INGEST_ENV, PROJECT_ENV } from '../lambda/config/environment';
+import { CRM_ENV, INGEST_ENV, PROJECT_ENV } from '../lambda/config/environment';
 import { FUNCTION_KINDS, type FunctionKind } from '../lambda/config/functions';
 import { SETTINGS } from '../lambda/config/settings';
 import { WEBHOOK_PATH } from '../lambda/config/webhook';
@@ -22,6 +22,8 @@ import { type EventEnvelope, type LocalEventBridge, startLocalEventBridge } from
 import { acquireInstanceLock } from './instance-lock';
 import { type LocalFunction, startFunction } from './lambda-runner';
 import { type LocalSchedule, scheduleRateMs, startSchedule } from './schedules';
+import { LocalQueue } from './sqs/local-queue';
+import { type QueuePoller, queueMappingSettings, startQueuePoller } from './sqs/queue-poller';
 import { readCheckpoints, writeFileAtomic } from './state-file';
 import { mappingSettings, type StreamPoller, startStreamPoller } from './stream-poller';
 import { synthesizeBundledReusing } from './synth';
@@ -53,6 +55,11 @@ export interface LocalRuntimeOptions {
   /** cdk.json context overrides (e.g. timeZone). */
   context?: Record<string, unknown>;
   log?: (line: string) => void;
+  /**
+   * The CRM secret's JSON (`{"accessToken":"…"}`), given to the CRM consumer in place of the
+   * stack's secret. Required when the stack delivers to a CRM. @default process.env.CRM_SECRET
+   */
+  crmSecret?: string;
   /** Told of every webhook request once answered (`npm start` prints the request log). @default nothing */
   onRequest?: (summary: RequestSummary) => void;
   /** Every event the local EventBridge accepts onto a bus, routed or not. @default nothing */
@@ -95,6 +102,11 @@ export interface LocalRuntime {
   environments: Record<FunctionKind, Record<string, string>>;
   /** One poller per event source mapping of the stack, each named by its table and function. */
   pollers: LocalPoller[];
+  /**
+   * One per SQS event source mapping of the stack (a consumer of the bus): its local queue (kept
+   * under `<stateDir>/queues/`), that queue's dead-letter queue, and the mapping invoking its function.
+   */
+  consumers: LocalConsumer[];
   /** One per scheduled rule's target (the call sweep); `runNow()` runs it at once. */
   schedules: LocalSchedule[];
   /** The functions by local name (`IngestFunction`, `PublishFunction`, …), e.g. to see their workers. */
@@ -125,26 +137,83 @@ export interface LocalPoller extends StreamPoller {
   kind: FunctionKind | undefined;
 }
 
+/** A consumer of the bus as local mode runs it: rule → queue → mapping → function. */
+export interface LocalConsumer {
+  /** The queue's local name (its logical id without CDK's hash). */
+  name: string;
+  queue: LocalQueue;
+  deadLetterQueue: LocalQueue | undefined;
+  poller: QueuePoller;
+  functionName: string;
+}
+
 /** Progress a poller has made: anything read, delivered, retried or given up on. */
 const progressOf = (poller: StreamPoller) => {
   const s = poller.stats();
   return s.invocations + s.recordsDelivered + s.recordsFilteredOut + s.recordsGivenUp + s.retries;
 };
 
+const queueProgressOf = (poller: QueuePoller) => {
+  const s = poller.stats();
+  return s.invocations + s.deleted + s.failed;
+};
+
 /**
  * Until a whole round in which every poller drained and none made progress: a function invoked
- * in one round may write to another table's stream, which the next round then reads.
+ * in one round may write to another table's stream, or put events that fill a consumer's queue,
+ * which the next round then reads.
  */
-async function drainAll(pollers: readonly StreamPoller[], timeoutMs = 60_000): Promise<void> {
+async function drainAll(
+  pollers: readonly StreamPoller[],
+  consumers: readonly QueuePoller[],
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const total = () => pollers.reduce((n, p) => n + progressOf(p), 0);
+  const total = () =>
+    pollers.reduce((n, p) => n + progressOf(p), 0) + consumers.reduce((n, p) => n + queueProgressOf(p), 0);
   for (;;) {
     const before = total();
     const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`streams not drained within ${timeoutMs} ms`);
-    await Promise.all(pollers.map((p) => p.drained(left)));
+    if (left <= 0) throw new Error(`streams and queues not drained within ${timeoutMs} ms`);
+    await Promise.all([...pollers.map((p) => p.drained(left)), ...consumers.map((p) => p.drained(left))]);
     if (total() === before) return;
   }
+}
+
+/** The SQS event source mappings of the template: the queue each reads and the function it invokes. */
+function queueMappings(template: CfnTemplate): { queueId: string; fnId: string; mapping: CfnResource }[] {
+  return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').flatMap(([, mapping]) => {
+    const queueId = referencedId(mapping.Properties?.EventSourceArn);
+    const fnId = referencedId(mapping.Properties?.FunctionName);
+    if (!queueId || template.Resources[queueId]?.Type !== 'AWS::SQS::Queue') return [];
+    if (!fnId) throw new Error(`The event source mapping of ${queueId} names no function`);
+    return [{ queueId, fnId, mapping }];
+  });
+}
+
+/** A consumed queue of the template, and its dead-letter queue, as local queues kept in `dir` (or in memory). */
+function localQueuesOf(template: CfnTemplate, queueId: string, dir: string | undefined) {
+  const make = (id: string, deadLetter?: { queue: LocalQueue; maxReceiveCount: number }) => {
+    const p = template.Resources[id]?.Properties ?? {};
+    const name = localName(id);
+    return new LocalQueue({
+      name,
+      region: REGION,
+      visibilityTimeoutSeconds: (p.VisibilityTimeout as number | undefined) ?? 30,
+      ...(dir ? { journalFile: join(dir, `${name}.ndjson`) } : {}),
+      ...(deadLetter ? { deadLetter } : {}),
+    });
+  };
+  const redrive = template.Resources[queueId]?.Properties?.RedrivePolicy as
+    | { deadLetterTargetArn?: unknown; maxReceiveCount?: number }
+    | undefined;
+  const dlqId = referencedId(redrive?.deadLetterTargetArn);
+  const deadLetterQueue = dlqId ? make(dlqId) : undefined;
+  const queue = make(
+    queueId,
+    deadLetterQueue ? { queue: deadLetterQueue, maxReceiveCount: redrive?.maxReceiveCount ?? 5 } : undefined,
+  );
+  return { queue, deadLetterQueue };
 }
 
 /** The logical id that an intrinsic (`Ref` or `Fn::GetAtt`) points at, if any. */
@@ -271,6 +340,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const busNames = busesFromTemplate(template);
     const rules = rulesFromTemplate(template, (id: string) => busNames[id]);
+    // A rule's SQS target that a function of the stack consumes becomes a local queue; the
+    // others keep their deliveries files.
+    const mappings = queueMappings(template);
+    const queuesDir = options.inMemory ? undefined : join(stateDir, 'queues');
+    const localQueues = new Map(
+      mappings.map(({ queueId }) => [queueId, localQueuesOf(template, queueId, queuesDir)]),
+    );
+    const sinks = new Map<string, (eventJson: string) => void>();
+    for (const rule of rules) {
+      const consumed = (rule.queueTargets ?? []).flatMap((id) => localQueues.get(id)?.queue ?? []);
+      if (consumed.length > 0)
+        sinks.set(rule.name, (json) => {
+          for (const queue of consumed) queue.send(json);
+        });
+    }
     const eventBridge = await startLocalEventBridge({
       port: options.eventbridgePort ?? 0,
       eventsFile,
@@ -281,12 +365,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       rules,
       onReceive: options.onEvent,
       deliveriesDir,
+      sinks,
       onDelivery: (rule: string, event: { 'detail-type'?: string; detail?: { SessionID?: string } }) =>
         log(`  → ${rule}: ${event['detail-type']} ${event.detail?.SessionID ?? ''}`),
     });
     stops.push(eventBridge.close);
 
-    const resolveRef = (id: string) => tableNames[id] ?? busNames[id];
+    // A secret stays in AWS: a function that reads one gets its name, and its value otherwise.
+    const secretNames = Object.fromEntries(
+      resourcesOfType(template, 'AWS::SecretsManager::Secret').map(([id]) => [
+        id,
+        `arn:aws:secretsmanager:${REGION}:000000000000:secret:${localName(id)}`,
+      ]),
+    );
+    const resolveRef = (id: string) => tableNames[id] ?? busNames[id] ?? secretNames[id];
+    const crmSecret = options.crmSecret ?? process.env[CRM_ENV.secretJson];
     const env = { ...awsEnv, AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint };
     const functions = new Map<string, LocalFunction>();
     const functionFor = async (logicalId: string, localEnv: Record<string, string> = {}) => {
@@ -321,6 +414,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const pollers: LocalPoller[] = [];
     for (const [, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
       const tableId = referencedId(mapping.Properties?.EventSourceArn);
+      if (tableId && template.Resources[tableId]?.Type === 'AWS::SQS::Queue') continue;
       const fnId = referencedId(mapping.Properties?.FunctionName);
       const streamArn = tableId ? streamArns[tableId] : undefined;
       if (!fnId || !tableId || !streamArn)
@@ -355,6 +449,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...(options.pollerIdleMs !== undefined ? { idlePollMs: options.pollerIdleMs } : {}),
       });
       pollers.push({ ...poller, table, functionName: fn.name, kind: kindOf(fnId) });
+      stops.push(poller.stop);
+    }
+
+    // One mapping per consumer of the bus: its local queue, in batches, into its function.
+    const consumers: LocalConsumer[] = [];
+    for (const { queueId, fnId, mapping } of mappings) {
+      const delivers = functionEnvironment(template, fnId, resolveRef)[CRM_ENV.secretArn] !== undefined;
+      if (delivers && !crmSecret)
+        throw new Error(
+          `The stack delivers calls to a CRM: give local mode its token as ${CRM_ENV.secretJson}='{"accessToken":"…"}' npm start -- -c crm=…`,
+        );
+      const fn = await functionFor(fnId, delivers && crmSecret ? { [CRM_ENV.secretJson]: crmSecret } : {});
+      const { queue, deadLetterQueue } = localQueues.get(queueId) as ReturnType<typeof localQueuesOf>;
+      const poller = startQueuePoller({
+        queue,
+        settings: queueMappingSettings(mapping),
+        functionName: fn.name,
+        region: REGION,
+        invoke: (event) => fn.invoke(event),
+        onError: (error) =>
+          log(
+            `  ! ${fn.name} failed a batch of ${queue.name} (${error.message}); it comes back after the visibility timeout`,
+          ),
+        ...(options.pollerIdleMs !== undefined ? { idlePollMs: options.pollerIdleMs } : {}),
+      });
+      consumers.push({ name: queue.name, queue, deadLetterQueue, poller, functionName: fn.name });
       stops.push(poller.stop);
     }
 
@@ -436,11 +556,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       rules,
       environments,
       pollers,
+      consumers,
       schedules,
       functions,
       dynamodb: ddb,
       failure,
-      drained: (timeoutMs) => drainAll(pollers, timeoutMs),
+      drained: (timeoutMs) =>
+        drainAll(
+          pollers,
+          consumers.map((c) => c.poller),
+          timeoutMs,
+        ),
       stop,
     };
   } catch (error) {

@@ -37,3 +37,18 @@ export const PUBLISH_ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   eventSource: SETTINGS.eventSource.env,
 } as const;
+
+/** The CRM consumer (lambda/crm/): where it delivers, as whom, and its ledger. */
+export const CRM_ENV = {
+  crm: 'CRM',
+  crmUrl: 'CRM_URL',
+  /** JSON object: PBX employee number → CRM user id. */
+  crmUsers: 'CRM_USERS',
+  crmDefaultUser: 'CRM_DEFAULT_USER',
+  ledgerTable: 'CRM_LEDGER_TABLE',
+  /** ARN of the secret holding `{"accessToken":"…"}`. */
+  secretArn: 'CRM_SECRET_ARN',
+  /** The secret's JSON itself: local mode only, in place of the secret. */
+  secretJson: 'CRM_SECRET',
+  ratePerSecond: 'CRM_RATE_PER_SECOND',
+} as const;

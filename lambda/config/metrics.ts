@@ -28,4 +28,13 @@ export const METRICS = {
   },
   /** Calls the sweep marked stuck. */
   sweep: { stuck: 'CallsStuck' },
+  /** The CRM consumer: calls and incoming leads added, refusals, retries, a refused token, later completions. */
+  crm: {
+    delivered: 'CrmCallsDelivered',
+    leads: 'CrmLeadsCreated',
+    refused: 'CrmCallsRefused',
+    retried: 'CrmRequestsRetried',
+    unauthorized: 'CrmTokenRefused',
+    later: 'CrmLaterCompletions',
+  },
 } as const;

@@ -63,8 +63,11 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
 };
 
 export interface BundledFunctionProps {
-  /** What the function is: tagged on it, so that local mode and the benchmark find it by that. */
-  readonly kind: FunctionKind;
+  /**
+   * Which of the stack's own functions it is: tagged on it, so that local mode and the benchmark
+   * find it by that. @default - none: a consumer of the bus, found by its event source mapping
+   */
+  readonly kind?: FunctionKind;
   /** Handler entry file relative to the repository root; it must `export const handler`. */
   readonly entry: string;
   readonly description: string;
@@ -119,6 +122,7 @@ export class BundledFunction extends NodejsFunction {
       bundling: { ...FUNCTION_BUNDLING },
     });
     this.executionRole = role;
-    Tags.of(this).add(FUNCTION_KIND_TAG, props.kind, { includeResourceTypes: ['AWS::Lambda::Function'] });
+    if (props.kind)
+      Tags.of(this).add(FUNCTION_KIND_TAG, props.kind, { includeResourceTypes: ['AWS::Lambda::Function'] });
   }
 }

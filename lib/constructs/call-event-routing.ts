@@ -48,6 +48,10 @@ export interface CallEventRouteOptions {
    * @default - a name CloudFormation generates
    */
   readonly ruleName?: string;
+  /** How long a consumer has a received message to itself. @default Duration.seconds(30) (SQS's) */
+  readonly visibilityTimeout?: Duration;
+  /** Receives before the queue moves a message to its dead-letter queue. @default 5 */
+  readonly maxReceiveCount?: number;
 }
 
 /**
@@ -62,7 +66,7 @@ export interface CallEventRoute {
   readonly rule: Rule;
   /** Where consumers read the events. */
   readonly queue: Queue;
-  /** Messages consumers received {@link MAX_RECEIVE_COUNT} times without deleting them. */
+  /** Messages consumers received `maxReceiveCount` times without deleting them. */
   readonly deadLetterQueue: Queue;
   /** Events EventBridge could not deliver to `queue` within the target's retry policy. */
   readonly deliveryDeadLetterQueue: Queue;
@@ -165,7 +169,11 @@ export class CallEventRouting extends Construct {
     const scope = new Construct(this, id);
     const deadLetterQueue = secureQueue(scope, 'DeadLetterQueue');
     const queue = secureQueue(scope, 'Queue', {
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      deadLetterQueue: {
+        queue: deadLetterQueue,
+        maxReceiveCount: options.maxReceiveCount ?? MAX_RECEIVE_COUNT,
+      },
+      ...(options.visibilityTimeout ? { visibilityTimeout: options.visibilityTimeout } : {}),
     });
     const deliveryDeadLetterQueue = secureQueue(scope, 'DeliveryDeadLetterQueue');
     acknowledge(cfnResourceOf(deliveryDeadLetterQueue), {

@@ -10,6 +10,8 @@ export interface LocalRule {
   name: string;
   eventBusName: string;
   eventPattern: EventPattern;
+  /** Logical ids of the SQS queues among its targets (absent when none): local mode's consumers read them. */
+  queueTargets?: string[];
 }
 
 /** Resolves a bus's logical id (from a `Ref` or `Fn::GetAtt`) to its name; undefined when unknown. */
@@ -38,11 +40,15 @@ export function rulesFromTemplate(
     const p = rule.Properties ?? {};
     if (p.EventPattern === undefined || !isEnabled(p.State)) return [];
     const name = typeof p.Name === 'string' ? p.Name : localName(logicalId);
+    const queueTargets = ((p.Targets ?? []) as { Arn?: unknown }[])
+      .map((target) => referencedLogicalId(target.Arn))
+      .filter((id): id is string => id !== undefined && template.Resources[id]?.Type === 'AWS::SQS::Queue');
     return [
       {
         name,
         eventBusName: ruleBusName(logicalId, p.EventBusName, resolveBusName),
         eventPattern: rulePattern(logicalId, p.EventPattern),
+        ...(queueTargets.length > 0 ? { queueTargets } : {}),
       },
     ];
   });

@@ -52,6 +52,11 @@ export interface LocalEventBridgeOptions {
   maxFileBytes?: number;
   /** @default 'us-east-1' */
   region?: string;
+  /**
+   * Rules whose matches go to a consumer instead of their deliveries file (local mode's queues
+   * that a function consumes), by rule name: given each matching event's JSON. @default none
+   */
+  sinks?: ReadonlyMap<string, (eventJson: string) => void>;
   /** Called after each delivery is written; local mode prints {@link formatDelivery}. @default nothing */
   onDelivery?: DeliveryHook;
   /** Called for every event accepted onto a bus, matched by a rule or not (e.g. a load test's tally). @default nothing */
@@ -145,7 +150,9 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     const matching = ruleCalls.routes(accepted.eventBusName).filter((r) => r.matches(accepted.envelope));
     if (matching.length === 0) stats.unmatched++;
     for (const rule of matching) {
-      await deliveryFile(rule.name).append(line);
+      const sink = options.sinks?.get(rule.name);
+      if (sink) sink(JSON.stringify(accepted.envelope));
+      else await deliveryFile(rule.name).append(line);
       stats.delivered++;
       onDelivery(rule.name, accepted.envelope);
     }

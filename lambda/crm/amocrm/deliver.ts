@@ -1,0 +1,322 @@
+/**
+ * A batch of CallCompleted events (an SQS batch of the CRM consumer) into amoCRM / Kommo, each
+ * call once: claimed in the ledger, sent as calls (≤ 50 a request), a call whose number no
+ * contact has sent again as an incoming lead, and the CRM's ids kept. The batch response names
+ * the messages to see again: those the CRM could not take now (429, 5xx, a timeout, retried here
+ * first with backoff), those it refused (400: they reach the dead-letter queue after the queue's
+ * receives, the CRM's errors kept in the ledger), and all of them when the token is refused.
+ *
+ * A claim found `sending` is an attempt whose answer never came (a timeout, a crash). amoCRM
+ * keys an incoming lead by `source_uid` and a call by `uniq` (mapping.ts), so sending it again
+ * is how its fate is settled: see docs/ARCHITECTURE.md, "CRM delivery".
+ */
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { METRICS } from '../../config/metrics';
+import type { DeliveryLedger } from '../ledger';
+import type { AmoClient, AmoResponse } from './client';
+import { type AmoCallEntry, amoCallEntry, amoUnsortedSip, type CompletedCall, type UserMap } from './mapping';
+
+/** The most entries amoCRM takes in one request. */
+export const MAX_ENTRIES_PER_REQUEST = 50;
+
+export interface DeliverLogger {
+  info(message: string, attributes: LogAttributes): void;
+  warn(message: string, attributes: LogAttributes): void;
+  error(message: string, attributes: LogAttributes): void;
+}
+
+export interface DeliverDeps {
+  ledger: DeliveryLedger;
+  client: AmoClient;
+  users: UserMap;
+  logger: DeliverLogger;
+  metrics: { addMetric(name: string, unit: 'Count', value: number): void };
+  /** @default the system clock */
+  now?: () => Date;
+  /** Tries of one request before its calls are left for the queue to bring back. @default 4 */
+  maxTries?: number;
+  /** Wait before the n-th retry (1-based) when the CRM gave no Retry-After. @default 1 s doubling */
+  backoffMs?: (retry: number) => number;
+  /** Milliseconds left in the invocation (Lambda's `getRemainingTimeInMillis`). @default unlimited */
+  remainingMs?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const CRM_METRICS = METRICS.crm;
+
+interface Message {
+  record: SQSRecord;
+  call: CompletedCall;
+  eventId: string;
+}
+
+/** The CallCompleted of an SQS message, or why it is not one. */
+export function completedCallOf(
+  record: SQSRecord,
+): { ok: true; message: Message } | { ok: false; reason: string } {
+  let envelope: { 'detail-type'?: unknown; detail?: Record<string, unknown> };
+  try {
+    envelope = JSON.parse(record.body) as typeof envelope;
+  } catch {
+    return { ok: false, reason: 'the message body is not JSON' };
+  }
+  const detail = envelope?.detail;
+  if (envelope?.['detail-type'] !== 'CallCompleted' || typeof detail !== 'object' || detail === null)
+    return { ok: false, reason: 'the message is not a CallCompleted event' };
+  const { SessionID, EventId, StartedAt, Direction } = detail;
+  if (typeof SessionID !== 'string' || typeof EventId !== 'string' || typeof StartedAt !== 'string')
+    return { ok: false, reason: 'the CallCompleted detail has no SessionID, EventId or StartedAt' };
+  if (Direction !== 'incoming' && Direction !== 'outgoing')
+    return { ok: false, reason: 'the CallCompleted detail has no Direction' };
+  return { ok: true, message: { record, call: detail as unknown as CompletedCall, eventId: EventId } };
+}
+
+/** Entries of the CRM's answer keyed by the `request_id` they echo. */
+function byRequestId(list: unknown): Map<string, Record<string, unknown>> {
+  const map = new Map<string, Record<string, unknown>>();
+  if (!Array.isArray(list)) return map;
+  for (const item of list) {
+    const id = (item as { request_id?: unknown } | null)?.request_id;
+    if (id !== undefined && id !== null) map.set(String(id), item as Record<string, unknown>);
+  }
+  return map;
+}
+
+/** The CRM's validation errors without the values it quotes (they may be phone numbers). */
+export function describeRefusal(errors: unknown): string {
+  const list = Array.isArray(errors) ? errors : [errors];
+  const parts = list.flatMap((e) => {
+    const inner = (e as { errors?: unknown } | null)?.errors;
+    const items = Array.isArray(inner) ? inner : [e];
+    return items.map((item) => {
+      const { code, path, detail } = (item ?? {}) as { code?: unknown; path?: unknown; detail?: unknown };
+      return [code, path, detail].filter((x) => typeof x === 'string' || typeof x === 'number').join(' ');
+    });
+  });
+  const text = parts.filter(Boolean).join('; ');
+  return text === '' ? 'refused without validation errors' : text.slice(0, 1000);
+}
+
+class TokenRefused extends Error {
+  constructor(readonly status: number) {
+    super(`the CRM refused the token (HTTP ${status})`);
+  }
+}
+
+export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<SQSBatchResponse> {
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const maxTries = deps.maxTries ?? 4;
+  const backoff = deps.backoffMs ?? ((retry: number) => 1000 * 2 ** (retry - 1));
+  const remaining = deps.remainingMs ?? (() => Number.POSITIVE_INFINITY);
+  const failed = new Set<string>();
+  const count = (name: string, n = 1) => n > 0 && deps.metrics.addMetric(name, 'Count', n);
+
+  /** The request, tried again on a transient answer while tries and time last. */
+  async function send(request: () => Promise<AmoResponse>): Promise<AmoResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const response = await request();
+      if (response.kind === 'unauthorized') throw new TokenRefused(response.status);
+      if (response.kind !== 'transient' || attempt >= maxTries) return response;
+      const wait = response.retryAfterMs ?? backoff(attempt);
+      // Not enough time left to wait and try again: the queue brings the calls back later.
+      if (wait + 15_000 > remaining()) return response;
+      count(CRM_METRICS.retried);
+      deps.logger.warn('CRM request not taken; retrying', { reason: response.reason, waitMs: wait, attempt });
+      await sleep(wait);
+    }
+  }
+
+  // 1. What each message is, and whether its call is this one's to deliver.
+  const toSend: Message[] = [];
+  for (const record of event.Records) {
+    const parsed = completedCallOf(record);
+    if (!parsed.ok) {
+      deps.logger.error('Cannot read the message; it goes to the dead-letter queue after its receives', {
+        messageId: record.messageId,
+        reason: parsed.reason,
+      });
+      failed.add(record.messageId);
+      continue;
+    }
+    const { message } = parsed;
+    const { SessionID } = message.call;
+    const fresh = Number(record.attributes?.ApproximateReceiveCount ?? '1') <= 1;
+    const claim = await deps.ledger.claim(SessionID, message.eventId, String(message.call.Outcome), now(), {
+      refused: fresh,
+    });
+    if (claim.claimed) {
+      toSend.push(message);
+      continue;
+    }
+    const { item } = claim;
+    if (item.EventId !== message.eventId) {
+      // Another CallCompleted of the call (its outcome corrected): recorded, never sent.
+      await deps.ledger.recordLater(SessionID, {
+        EventId: message.eventId,
+        Outcome: String(message.call.Outcome),
+        ReceivedAt: now().toISOString(),
+      });
+      count(CRM_METRICS.later);
+      deps.logger.info('Later completion of a call already in the CRM: recorded, not sent', { SessionID });
+      continue;
+    }
+    if (item.State === 'sending') {
+      await deps.ledger.retrying(SessionID);
+      toSend.push(message);
+    } else if (item.State === 'refused') {
+      // Refused before and received again: straight on towards the dead-letter queue.
+      failed.add(record.messageId);
+    }
+    // delivered or skipped: a re-delivery or a replay, nothing to do.
+  }
+
+  // 2. Entries; a call without a customer number is settled as skipped.
+  const entries = new Map<string, { message: Message; entry: AmoCallEntry }>();
+  for (const message of toSend) {
+    const mapped = amoCallEntry(message.call, deps.users);
+    if (mapped.ok) entries.set(message.call.SessionID, { message, entry: mapped.value });
+    else {
+      await deps.ledger.skipped(message.call.SessionID, mapped.reason, now());
+      deps.logger.info('Call not sent to the CRM', {
+        SessionID: message.call.SessionID,
+        reason: mapped.reason,
+      });
+    }
+  }
+
+  const refuse = async (sessionId: string, reason: string) => {
+    const pending = entries.get(sessionId);
+    if (!pending) return;
+    await deps.ledger.refused(sessionId, reason, now());
+    failed.add(pending.message.record.messageId);
+    count(CRM_METRICS.refused);
+    deps.logger.error('The CRM refused the call; it goes to the dead-letter queue', {
+      SessionID: sessionId,
+      reason,
+    });
+  };
+  const leaveForLater = (sessionIds: Iterable<string>) => {
+    for (const id of sessionIds) {
+      const pending = entries.get(id);
+      if (pending) failed.add(pending.message.record.messageId);
+    }
+  };
+
+  try {
+    // 3. Calls, 50 a request; a refused request is split to find the entries the CRM refuses.
+    const unknownNumbers: string[] = [];
+    const sendCalls = async (ids: string[]): Promise<void> => {
+      const response = await send(() =>
+        deps.client.addCalls(
+          ids.map((id) => ({ ...(entries.get(id)?.entry as AmoCallEntry), request_id: id })),
+        ),
+      );
+      if (response.kind === 'transient') {
+        deps.logger.warn('CRM did not take the calls; the queue brings them back', {
+          reason: response.reason,
+          calls: ids.length,
+        });
+        return leaveForLater(ids);
+      }
+      if (response.kind === 'refused') {
+        if (ids.length === 1) return refuse(ids[0] as string, describeRefusal(response.errors));
+        const half = Math.ceil(ids.length / 2);
+        await sendCalls(ids.slice(0, half));
+        return sendCalls(ids.slice(half));
+      }
+      const body = (response.kind === 'ok' ? response.body : undefined) as
+        | { _embedded?: { calls?: unknown }; errors?: unknown }
+        | undefined;
+      const added = byRequestId(body?._embedded?.calls);
+      const errors = byRequestId(body?.errors);
+      for (const id of ids) {
+        const call = added.get(id);
+        if (call) {
+          await deps.ledger.delivered(
+            id,
+            { kind: 'call', ...crmIdsOf(call, ['id', 'entity_id', 'entity_type']) },
+            now(),
+          );
+          count(CRM_METRICS.delivered);
+        } else if (errors.has(id)) unknownNumbers.push(id);
+        else unknownNumbers.push(id); // not added, no error named: amoCRM adds no call without a contact
+      }
+    };
+    const ids = [...entries.keys()];
+    for (let i = 0; i < ids.length; i += MAX_ENTRIES_PER_REQUEST)
+      await sendCalls(ids.slice(i, i + MAX_ENTRIES_PER_REQUEST));
+
+    // 4. A number no contact has: an incoming lead with the call.
+    const sendLeads = async (ids: string[]): Promise<void> => {
+      const response = await send(() =>
+        deps.client.addUnsortedSip(
+          ids.map((id) => {
+            const { entry, message } = entries.get(id) as { entry: AmoCallEntry; message: Message };
+            return { ...amoUnsortedSip(entry, message.call), request_id: id };
+          }),
+        ),
+      );
+      if (response.kind === 'transient') return leaveForLater(ids);
+      if (response.kind === 'refused') {
+        if (ids.length === 1) return refuse(ids[0] as string, describeRefusal(response.errors));
+        const half = Math.ceil(ids.length / 2);
+        await sendLeads(ids.slice(0, half));
+        return sendLeads(ids.slice(half));
+      }
+      const body = (response.kind === 'ok' ? response.body : undefined) as
+        | { _embedded?: { unsorted?: unknown } }
+        | undefined;
+      const unsorted = Array.isArray(body?._embedded?.unsorted)
+        ? (body?._embedded?.unsorted as Record<string, unknown>[])
+        : [];
+      const byRequest = byRequestId(unsorted);
+      for (const [index, id] of ids.entries()) {
+        const lead = byRequest.get(id) ?? unsorted[index];
+        await deps.ledger.delivered(
+          id,
+          { kind: 'lead', ...crmIdsOf(lead ?? {}, ['uid']), ...leadIdsOf(lead) },
+          now(),
+        );
+        count(CRM_METRICS.leads);
+      }
+    };
+    for (let i = 0; i < unknownNumbers.length; i += MAX_ENTRIES_PER_REQUEST)
+      await sendLeads(unknownNumbers.slice(i, i + MAX_ENTRIES_PER_REQUEST));
+  } catch (error) {
+    if (!(error instanceof TokenRefused)) throw error;
+    count(CRM_METRICS.unauthorized);
+    deps.logger.error(
+      'The CRM refused the token: put a valid long-lived token in the CRM secret; the calls wait in the queue',
+      { status: error.status },
+    );
+    // Every call of the batch not yet settled comes back.
+    for (const [id, { message }] of entries) {
+      const item = await deps.ledger.get(id);
+      if (item?.State === 'sending') failed.add(message.record.messageId);
+    }
+  }
+  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** The named ids of a CRM answer's entry, as strings or numbers. */
+function crmIdsOf(entry: Record<string, unknown>, keys: readonly string[]): Record<string, string | number> {
+  const ids: Record<string, string | number> = {};
+  for (const key of keys) {
+    const value = entry[key];
+    if (typeof value === 'string' || typeof value === 'number') ids[key] = value;
+  }
+  return ids;
+}
+
+/** The lead's and contact's ids of an incoming lead, when the CRM's answer gives them. */
+function leadIdsOf(lead: Record<string, unknown> | undefined): Record<string, number> {
+  const embedded = (lead?._embedded ?? {}) as { leads?: { id?: unknown }[]; contacts?: { id?: unknown }[] };
+  const ids: Record<string, number> = {};
+  const leadId = embedded.leads?.[0]?.id;
+  const contactId = embedded.contacts?.[0]?.id;
+  if (typeof leadId === 'number') ids.leadId = leadId;
+  if (typeof contactId === 'number') ids.contactId = contactId;
+  return ids;
+}

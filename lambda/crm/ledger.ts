@@ -1,0 +1,199 @@
+/**
+ * The delivery ledger: one item per call and CRM (`SessionID`, `Crm`) in the CrmDeliveries
+ * table, written under conditions so that a call reaches the CRM once however often its
+ * CallCompleted arrives (re-delivered, retried after a timeout, replayed from the archive).
+ *
+ * A delivery claims the call (`sending`, conditional on no item, or on a `refused` one being
+ * redelivered), sends it, then records what the CRM answered (`delivered` with the CRM's ids).
+ * A claim found `sending` is an attempt that died or timed out mid-request: its result is
+ * unknown, so the delivery asks the CRM before sending again (deliver.ts). A later CallCompleted
+ * of a delivered call (its outcome corrected) is recorded beside the first, never sent.
+ *
+ * The same table keeps the rate limiter's slots (rate-limit.ts) under `SessionID` `rate#…`.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
+export type DeliveryState = 'sending' | 'delivered' | 'refused' | 'skipped';
+
+/** What the CRM gave back for the call: its own ids, to find the call there. */
+export interface CrmIds {
+  /** How the call was added: as a call on a contact, or as an incoming lead. */
+  kind: 'call' | 'lead';
+  [id: string]: string | number;
+}
+
+export interface LaterCompletion {
+  EventId: string;
+  Outcome: string;
+  ReceivedAt: string;
+}
+
+export interface DeliveryItem {
+  SessionID: string;
+  Crm: string;
+  State: DeliveryState;
+  /** The CallCompleted that was delivered (or is being). */
+  EventId: string;
+  Outcome: string;
+  ClaimedAt: string;
+  Attempts: number;
+  /** When the CRM took it. */
+  DeliveredAt?: string;
+  /** When it stopped being `sending`: delivered, refused or skipped. */
+  SettledAt?: string;
+  CrmIds?: CrmIds;
+  /** Why the CRM refused it (its own words, no personal data), or why it was skipped. */
+  Reason?: string;
+  /** Later CallCompleted events of the call (its outcome corrected): recorded, not sent. */
+  Later?: LaterCompletion[];
+  LaterEventIds?: Set<string>;
+}
+
+export type Claim =
+  | { claimed: true; item: DeliveryItem }
+  /** Someone claimed it before: as it stands. */
+  | { claimed: false; item: DeliveryItem };
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+export class DeliveryLedger {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+    readonly crm: string,
+  ) {}
+
+  async get(sessionId: string): Promise<DeliveryItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { SessionID: sessionId, Crm: this.crm },
+        ConsistentRead: true,
+      }),
+    );
+    return Item as DeliveryItem | undefined;
+  }
+
+  /**
+   * Claims the call for delivery: true when no delivery was made or started (with `refused`
+   * also when the last was refused: a redelivery), else the item as it stands.
+   */
+  async claim(
+    sessionId: string,
+    eventId: string,
+    outcome: string,
+    now: Date,
+    options: { refused?: boolean } = {},
+  ): Promise<Claim> {
+    const item: DeliveryItem = {
+      SessionID: sessionId,
+      Crm: this.crm,
+      State: 'sending',
+      EventId: eventId,
+      Outcome: outcome,
+      ClaimedAt: now.toISOString(),
+      Attempts: 1,
+    };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ...(options.refused
+            ? {
+                ConditionExpression: 'attribute_not_exists(SessionID) OR #state = :refused',
+                ExpressionAttributeNames: { '#state': 'State' },
+                ExpressionAttributeValues: { ':refused': 'refused' },
+              }
+            : { ConditionExpression: 'attribute_not_exists(SessionID)' }),
+        }),
+      );
+      return { claimed: true, item };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const existing = await this.get(sessionId);
+    if (!existing) throw new Error(`the delivery of ${sessionId} vanished while being claimed`);
+    return { claimed: false, item: existing };
+  }
+
+  /** Counts one more attempt of a delivery found `sending` (an earlier attempt's result unknown). */
+  async retrying(sessionId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { SessionID: sessionId, Crm: this.crm },
+        UpdateExpression: 'ADD Attempts :one',
+        ConditionExpression: '#state = :sending',
+        ExpressionAttributeNames: { '#state': 'State' },
+        ExpressionAttributeValues: { ':one': 1, ':sending': 'sending' },
+      }),
+    );
+  }
+
+  /** The CRM has the call: its ids. Only from `sending`, so that nothing overwrites a delivery. */
+  async delivered(sessionId: string, ids: CrmIds, now: Date): Promise<void> {
+    await this.finish(sessionId, 'delivered', now, { CrmIds: ids, DeliveredAt: now.toISOString() });
+  }
+
+  /** The CRM refused the call (a 400): why, in its words; a redelivery may claim it again. */
+  async refused(sessionId: string, reason: string, now: Date): Promise<void> {
+    await this.finish(sessionId, 'refused', now, { Reason: reason });
+  }
+
+  /** Nothing to deliver (no customer number to attach the call to): why. */
+  async skipped(sessionId: string, reason: string, now: Date): Promise<void> {
+    await this.finish(sessionId, 'skipped', now, { Reason: reason });
+  }
+
+  /** Records a later CallCompleted of a call already claimed, once per EventId. */
+  async recordLater(sessionId: string, later: LaterCompletion): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { SessionID: sessionId, Crm: this.crm },
+          UpdateExpression:
+            'SET Later = list_append(if_not_exists(Later, :none), :later) ADD LaterEventIds :ids',
+          ConditionExpression: 'attribute_exists(SessionID) AND NOT contains(LaterEventIds, :id)',
+          ExpressionAttributeValues: {
+            ':none': [],
+            ':later': [later],
+            ':ids': new Set([later.EventId]),
+            ':id': later.EventId,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  private async finish(sessionId: string, state: DeliveryState, now: Date, fields: Record<string, unknown>) {
+    const names: Record<string, string> = { '#state': 'State' };
+    const values: Record<string, unknown> = {
+      ':state': state,
+      ':sending': 'sending',
+      ':at': now.toISOString(),
+    };
+    const sets = ['#state = :state', 'SettledAt = :at'];
+    for (const [key, value] of Object.entries(fields)) {
+      names[`#${key}`] = key;
+      values[`:${key}`] = value;
+      sets.push(`#${key} = :${key}`);
+    }
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { SessionID: sessionId, Crm: this.crm },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: '#state = :sending',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+}

@@ -1,0 +1,55 @@
+/** CRM consumer queue → amoCRM / Kommo: adapts the SQS batch to `deliverBatch` and flushes its metrics. */
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { AmoClient } from '../crm/amocrm/client';
+import { deliverBatch } from '../crm/amocrm/deliver';
+import { accessTokenOf, readCrmConfig } from '../crm/config';
+import { DeliveryLedger } from '../crm/ledger';
+import { slotRateLimiter } from '../crm/rate-limit';
+import { readSecretString } from '../ingest/token-source';
+import { documentClient } from '../shared/dynamodb';
+import { logger, metrics } from '../shared/observability';
+
+const config = readCrmConfig(process.env);
+const TOKEN_REFRESH_MS = 5 * 60_000;
+let cached: { token: Promise<string>; at: number } | undefined;
+
+/** The token, read again every few minutes: a secret put right takes effect without a deploy. */
+function accessToken(): Promise<string> {
+  const { secret } = config;
+  if ('json' in secret) return Promise.resolve(accessTokenOf(secret.json));
+  if (!cached || Date.now() - cached.at > TOKEN_REFRESH_MS) {
+    const entry = { token: readSecretString(secret.arn).then(accessTokenOf), at: Date.now() };
+    cached = entry;
+    entry.token.catch(() => {
+      if (cached === entry) cached = undefined;
+    });
+  }
+  return cached.token;
+}
+
+const ledger = new DeliveryLedger(documentClient, config.ledgerTable, config.crm);
+const client = new AmoClient({
+  baseUrl: config.baseUrl,
+  accessToken,
+  limiter: slotRateLimiter({
+    client: documentClient,
+    table: config.ledgerTable,
+    key: config.crm,
+    perSecond: config.ratePerSecond,
+  }),
+});
+
+export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+  try {
+    return await deliverBatch(event, {
+      ledger,
+      client,
+      users: config.users,
+      logger,
+      metrics,
+      ...(context?.getRemainingTimeInMillis ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+    });
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};
