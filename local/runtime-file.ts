@@ -27,6 +27,17 @@ export const runtimeFileSchema = z.object({
   region: z.string().min(1),
   dynamodbEndpoint: httpUrl,
   eventbridgeEndpoint: httpUrl,
+  /** The SQS and Lambda APIs of the consumers' local queues and event source mappings. */
+  consumersEndpoint: httpUrl.optional(),
+  /** The CRM consumer, when the stack delivers to a CRM (`-c crm=…`). */
+  crm: z
+    .object({
+      ledgerTable: z.string().min(1),
+      functionName: z.string().min(1),
+      queueArn: z.string().min(1),
+      deadLetterQueueArn: z.string().min(1),
+    })
+    .optional(),
   tables: z.object({
     callEvents: z.string().min(1),
     rejectedEvents: z.string().min(1),
@@ -52,6 +63,17 @@ export type RuntimeFile = z.infer<typeof runtimeFileSchema>;
 const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
+function crmOf(crm: LocalRuntime['crm']): RuntimeFile['crm'] {
+  const deadLetterQueue = crm?.consumer.deadLetterQueue;
+  if (!crm || !deadLetterQueue) return undefined;
+  return {
+    ledgerTable: crm.ledgerTable,
+    functionName: crm.consumer.functionName,
+    queueArn: crm.consumer.queue.arn,
+    deadLetterQueueArn: deadLetterQueue.arn,
+  };
+}
+
 /** The file's content for a running local runtime. */
 export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
   return {
@@ -61,6 +83,8 @@ export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
     region: runtime.region,
     dynamodbEndpoint: runtime.dynamodbEndpoint,
     eventbridgeEndpoint: runtime.eventbridgeEndpoint,
+    consumersEndpoint: runtime.consumersEndpoint,
+    ...optional('crm', crmOf(runtime.crm)),
     tables: runtime.tables,
     deliveriesDir: runtime.deliveriesDir,
     eventsFile: runtime.eventsFile,

@@ -24,6 +24,7 @@ import { type LocalFunction, startFunction } from './lambda-runner';
 import { type LocalSchedule, scheduleRateMs, startSchedule } from './schedules';
 import { LocalQueue } from './sqs/local-queue';
 import { type QueuePoller, queueMappingSettings, startQueuePoller } from './sqs/queue-poller';
+import { type LocalConsumersServer, startLocalConsumersServer } from './sqs/server';
 import { readCheckpoints, writeFileAtomic } from './state-file';
 import { mappingSettings, type StreamPoller, startStreamPoller } from './stream-poller';
 import { synthesizeBundledReusing } from './synth';
@@ -47,6 +48,8 @@ export interface LocalRuntimeOptions {
   dynamodbPort?: number;
   /** The local EventBridge's port on 127.0.0.1. @default 0: a free one */
   eventbridgePort?: number;
+  /** The consumers' SQS and Lambda APIs' port on 127.0.0.1. @default 0: a free one */
+  consumersPort?: number;
   /** @default the one kept in `<stateDir>/token` from the previous start, else a new one kept there */
   token?: string;
   inMemory: boolean;
@@ -69,6 +72,12 @@ export interface LocalRuntimeOptions {
    * mapping's retries run out in seconds). @default the poller's (100 ms doubling, at most 2 s)
    */
   pollerBackoffMs?: (attempt: number) => number;
+  /**
+   * The consumers' queues' visibility timeout, in place of the stack's (tests shorten it, so that
+   * a failed batch comes back, and a refused message reaches its dead-letter queue, in seconds).
+   * @default each queue's own
+   */
+  consumerVisibilityTimeoutSeconds?: number;
   /** How often the stream poller looks for new records when idle. @default the poller's (250 ms) */
   pollerIdleMs?: number;
   /**
@@ -89,6 +98,8 @@ export interface LocalRuntime {
   region: string;
   dynamodbEndpoint: string;
   eventbridgeEndpoint: string;
+  /** The SQS and Lambda APIs of the consumers' queues and mappings (`AWS_ENDPOINT_URL_SQS`, `…_LAMBDA`). */
+  consumersEndpoint: string;
   tables: { callEvents: string; rejectedEvents: string; calls: string };
   stateDir: string;
   deliveriesDir: string;
@@ -107,6 +118,8 @@ export interface LocalRuntime {
    * under `<stateDir>/queues/`), that queue's dead-letter queue, and the mapping invoking its function.
    */
   consumers: LocalConsumer[];
+  /** The CRM consumer, when the stack delivers to a CRM: its ledger table and consumer. */
+  crm: { ledgerTable: string; consumer: LocalConsumer } | undefined;
   /** One per scheduled rule's target (the call sweep); `runNow()` runs it at once. */
   schedules: LocalSchedule[];
   /** The functions by local name (`IngestFunction`, `PublishFunction`, …), e.g. to see their workers. */
@@ -181,25 +194,32 @@ async function drainAll(
 }
 
 /** The SQS event source mappings of the template: the queue each reads and the function it invokes. */
-function queueMappings(template: CfnTemplate): { queueId: string; fnId: string; mapping: CfnResource }[] {
-  return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').flatMap(([, mapping]) => {
+function queueMappings(
+  template: CfnTemplate,
+): { mappingId: string; queueId: string; fnId: string; mapping: CfnResource }[] {
+  return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').flatMap(([mappingId, mapping]) => {
     const queueId = referencedId(mapping.Properties?.EventSourceArn);
     const fnId = referencedId(mapping.Properties?.FunctionName);
     if (!queueId || template.Resources[queueId]?.Type !== 'AWS::SQS::Queue') return [];
     if (!fnId) throw new Error(`The event source mapping of ${queueId} names no function`);
-    return [{ queueId, fnId, mapping }];
+    return [{ mappingId, queueId, fnId, mapping }];
   });
 }
 
 /** A consumed queue of the template, and its dead-letter queue, as local queues kept in `dir` (or in memory). */
-function localQueuesOf(template: CfnTemplate, queueId: string, dir: string | undefined) {
+function localQueuesOf(
+  template: CfnTemplate,
+  queueId: string,
+  dir: string | undefined,
+  visibilityTimeoutSeconds: number | undefined,
+) {
   const make = (id: string, deadLetter?: { queue: LocalQueue; maxReceiveCount: number }) => {
     const p = template.Resources[id]?.Properties ?? {};
     const name = localName(id);
     return new LocalQueue({
       name,
       region: REGION,
-      visibilityTimeoutSeconds: (p.VisibilityTimeout as number | undefined) ?? 30,
+      visibilityTimeoutSeconds: visibilityTimeoutSeconds ?? (p.VisibilityTimeout as number | undefined) ?? 30,
       ...(dir ? { journalFile: join(dir, `${name}.ndjson`) } : {}),
       ...(deadLetter ? { deadLetter } : {}),
     });
@@ -345,8 +365,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const mappings = queueMappings(template);
     const queuesDir = options.inMemory ? undefined : join(stateDir, 'queues');
     const localQueues = new Map(
-      mappings.map(({ queueId }) => [queueId, localQueuesOf(template, queueId, queuesDir)]),
+      mappings.map(({ queueId }) => [
+        queueId,
+        localQueuesOf(template, queueId, queuesDir, options.consumerVisibilityTimeoutSeconds),
+      ]),
     );
+    // Their SQS and Lambda APIs, for the functions and the tools (redrive, pause, resume).
+    const consumersApi: LocalConsumersServer = await startLocalConsumersServer({
+      queues: [...localQueues.values()].flatMap(({ queue, deadLetterQueue }) =>
+        deadLetterQueue ? [queue, deadLetterQueue] : [queue],
+      ),
+      region: REGION,
+      port: options.consumersPort ?? 0,
+      ...(options.inMemory ? {} : { stateFile: join(stateDir, 'event-source-mappings.json') }),
+    });
+    stops.push(consumersApi.close);
     const sinks = new Map<string, (eventJson: string) => void>();
     for (const rule of rules) {
       const consumed = (rule.queueTargets ?? []).flatMap((id) => localQueues.get(id)?.queue ?? []);
@@ -380,7 +413,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     );
     const resolveRef = (id: string) => tableNames[id] ?? busNames[id] ?? secretNames[id];
     const crmSecret = options.crmSecret ?? process.env[CRM_ENV.secretJson];
-    const env = { ...awsEnv, AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint };
+    const env = {
+      ...awsEnv,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+      AWS_ENDPOINT_URL_SQS: consumersApi.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: consumersApi.endpoint,
+    };
     const functions = new Map<string, LocalFunction>();
     const functionFor = async (logicalId: string, localEnv: Record<string, string> = {}) => {
       const existing = functions.get(localName(logicalId));
@@ -454,7 +492,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     // One mapping per consumer of the bus: its local queue, in batches, into its function.
     const consumers: LocalConsumer[] = [];
-    for (const { queueId, fnId, mapping } of mappings) {
+    let crm: LocalRuntime['crm'];
+    for (const { mappingId, queueId, fnId, mapping } of mappings) {
       const delivers = functionEnvironment(template, fnId, resolveRef)[CRM_ENV.secretArn] !== undefined;
       if (delivers && !crmSecret)
         throw new Error(
@@ -462,9 +501,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         );
       const fn = await functionFor(fnId, delivers && crmSecret ? { [CRM_ENV.secretJson]: crmSecret } : {});
       const { queue, deadLetterQueue } = localQueues.get(queueId) as ReturnType<typeof localQueuesOf>;
+      // A UUID of its logical id: the same across restarts, as a deployed mapping's is.
+      const digest = createHash('sha1').update(mappingId).digest('hex');
+      const uuid = `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
       const poller = startQueuePoller({
         queue,
-        settings: queueMappingSettings(mapping),
+        // Disabled before a restart (a refused token), it stays so: as a deployed mapping does.
+        settings: { ...queueMappingSettings(mapping), enabled: consumersApi.keptEnabled(uuid) },
         functionName: fn.name,
         region: REGION,
         invoke: (event) => fn.invoke(event),
@@ -474,7 +517,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           ),
         ...(options.pollerIdleMs !== undefined ? { idlePollMs: options.pollerIdleMs } : {}),
       });
-      consumers.push({ name: queue.name, queue, deadLetterQueue, poller, functionName: fn.name });
+      const consumer = { name: queue.name, queue, deadLetterQueue, poller, functionName: fn.name };
+      consumers.push(consumer);
+      const ledgerTable = functionEnvironment(template, fnId, resolveRef)[CRM_ENV.ledgerTable];
+      if (ledgerTable) crm = { ledgerTable, consumer };
+      consumersApi.addMapping({ uuid, poller, functionName: fn.name });
       stops.push(poller.stop);
     }
 
@@ -543,6 +590,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       region: REGION,
       dynamodbEndpoint: ddb.endpoint,
       eventbridgeEndpoint: eventBridge.endpoint,
+      consumersEndpoint: consumersApi.endpoint,
       tables: {
         callEvents: ingestEnv[INGEST_ENV.callEventsTable] as string,
         rejectedEvents: ingestEnv[INGEST_ENV.rejectedEventsTable] as string,
@@ -557,6 +605,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       environments,
       pollers,
       consumers,
+      crm,
       schedules,
       functions,
       dynamodb: ddb,

@@ -30,7 +30,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 /** The banner's lines for what differs from a plain `npm start`, so that nobody forgets a setting in force. */
 function nonDefaults(args: StartArgs, env: NodeJS.ProcessEnv): string[] {
   const lines = Object.entries(args.context).map(([key, value]) => `-c ${key}=${value}`);
-  for (const variable of ['PORT', 'HOST', 'DYNAMODB_PORT', 'EVENTBRIDGE_PORT'])
+  for (const variable of ['PORT', 'HOST', 'DYNAMODB_PORT', 'EVENTBRIDGE_PORT', 'SQS_PORT'])
     if (env[variable]) lines.push(`${variable}=${env[variable]}`);
   if (env.WEBHOOK_TOKEN) lines.push('WEBHOOK_TOKEN (set)');
   if (args.inMemory) lines.push('--in-memory');
@@ -61,6 +61,11 @@ Call-events pipeline running locally${args.inMemory ? ' (in memory)' : ` (data i
   Token         ${runtime.token}
   DynamoDB      ${runtime.dynamodbEndpoint}   tables ${runtime.tables.callEvents}, ${runtime.tables.rejectedEvents}, ${runtime.tables.calls}
   EventBridge   ${runtime.eventbridgeEndpoint}
+  SQS, Lambda   ${runtime.consumersEndpoint}   the consumers' queues and mappings${
+    runtime.consumers.length > 0
+      ? `: ${runtime.consumers.map((c) => c.name).join(', ')}`
+      : ' (none in this stack)'
+  }
   Deliveries    ${runtime.deliveriesDir}/<rule>.ndjson   every event: ${runtime.eventsFile}
   Logs          ${join(runtime.stateDir, 'logs')}/<function>.log${
     changed.length > 0 ? `\n  Not default   ${changed.join('  ')}` : ''
@@ -77,13 +82,14 @@ Ctrl-C or npm run stop stops everything. Requests:
 
 async function main(): Promise<void> {
   let args: StartArgs = { help: false, inMemory: false, context: {} };
-  let ports = { webhook: 3000, dynamodb: 8000, eventbridge: 4010 };
+  let ports = { webhook: 3000, dynamodb: 8000, eventbridge: 4010, sqs: 4011 };
   try {
     args = parseStartArgs(process.argv.slice(2));
     ports = {
       webhook: portFromEnv(process.env, 'PORT', ports.webhook),
       dynamodb: portFromEnv(process.env, 'DYNAMODB_PORT', ports.dynamodb),
       eventbridge: portFromEnv(process.env, 'EVENTBRIDGE_PORT', ports.eventbridge),
+      sqs: portFromEnv(process.env, 'SQS_PORT', ports.sqs),
     };
   } catch (error) {
     fail((error as Error).message);
@@ -110,6 +116,7 @@ async function main(): Promise<void> {
     [ports.webhook, 'PORT', host],
     [ports.dynamodb, 'DYNAMODB_PORT', '127.0.0.1'],
     [ports.eventbridge, 'EVENTBRIDGE_PORT', '127.0.0.1'],
+    [ports.sqs, 'SQS_PORT', '127.0.0.1'],
   ];
   for (const [port, variable, on] of wanted)
     if (port !== 0 && !(await portFree(port, on))) fail(portInUseMessage(port, variable));
@@ -120,6 +127,7 @@ async function main(): Promise<void> {
     host,
     dynamodbPort: ports.dynamodb,
     eventbridgePort: ports.eventbridge,
+    consumersPort: ports.sqs,
     inMemory: args.inMemory,
     stateDir: STATE_DIR,
     ...(process.env.WEBHOOK_TOKEN ? { token: process.env.WEBHOOK_TOKEN } : {}),

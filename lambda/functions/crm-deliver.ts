@@ -39,6 +39,23 @@ const client = new AmoClient({
   }),
 });
 
+/** Disables this function's mapping of the queue: the messages wait, none is received again. */
+async function pauseDelivery(queueArn: string): Promise<void> {
+  const { LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } = await import(
+    '@aws-sdk/client-lambda'
+  );
+  const lambda = new LambdaClient({});
+  const { EventSourceMappings } = await lambda.send(
+    new ListEventSourceMappingsCommand({
+      FunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+      EventSourceArn: queueArn,
+    }),
+  );
+  for (const mapping of EventSourceMappings ?? [])
+    if (mapping.UUID)
+      await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, Enabled: false }));
+}
+
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   try {
     return await deliverBatch(event, {
@@ -47,6 +64,7 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
       users: config.users,
       logger,
       metrics,
+      pauseDelivery,
       ...(context?.getRemainingTimeInMillis ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
     });
   } finally {

@@ -8,6 +8,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { ComparisonOperator, GraphWidget, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag';
@@ -80,6 +81,31 @@ export class BusConsumer extends Construct {
       'AwsSolutions-IAM5[Resource::*]': XRAY_WILDCARD_REASON,
     });
     this.monitor(id, props);
+  }
+
+  /**
+   * Lets the function stop its own delivery (disable its event source mapping), for a consumer
+   * that finds it cannot go on (a token refused): the messages then wait in the queue.
+   */
+  allowPausing(): void {
+    const role = this.handler.executionRole;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:ListEventSourceMappings'], resources: ['*'] }),
+    );
+    // A policy of its own: in the function's default policy, the mapping's ARN would make a cycle
+    // (the mapping needs the function, which waits for its default policy).
+    new Policy(this, 'PausePolicy', {
+      roles: [role],
+      statements: [
+        new PolicyStatement({
+          actions: ['lambda:UpdateEventSourceMapping'],
+          resources: [this.eventSource.eventSourceMappingArn],
+        }),
+      ],
+    });
+    acknowledge(role, {
+      'AwsSolutions-IAM5[Resource::*]': `${XRAY_WILDCARD_REASON}; and lambda:ListEventSourceMappings, which supports no resource-level permissions (it finds the function's own mapping, which only it may update).`,
+    });
   }
 
   private monitor(label: string, props: BusConsumerProps): void {

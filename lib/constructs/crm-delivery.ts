@@ -89,6 +89,8 @@ export class CrmDelivery extends Construct {
       }),
     );
     this.secret.grantRead(fn);
+    // A refused token stops the delivery; the calls wait for `npm run crm -- resume`.
+    this.consumer.allowPausing();
 
     monitoring.alarm(
       this,

@@ -26,6 +26,7 @@ const ENV = {
   PORT: '0',
   DYNAMODB_PORT: '0',
   EVENTBRIDGE_PORT: '0',
+  SQS_PORT: '0',
   NO_COLOR: '',
   FORCE_COLOR: '',
   WEBHOOK_TOKEN: '',

@@ -131,7 +131,16 @@ describe('README.md commands', () => {
   });
 
   it('every local-mode port and variable npm start reads is documented', () => {
-    for (const variable of ['PORT', 'HOST', 'DYNAMODB_PORT', 'EVENTBRIDGE_PORT', 'WEBHOOK_TOKEN', 'NO_COLOR'])
+    for (const variable of [
+      'PORT',
+      'HOST',
+      'DYNAMODB_PORT',
+      'EVENTBRIDGE_PORT',
+      'SQS_PORT',
+      'CRM_SECRET',
+      'WEBHOOK_TOKEN',
+      'NO_COLOR',
+    ])
       expect(README).toContain(`\`${variable}\``);
   });
 });

@@ -49,6 +49,8 @@ describe('npm start arguments', () => {
       'HOST',
       'DYNAMODB_PORT',
       'EVENTBRIDGE_PORT',
+      'SQS_PORT',
+      'CRM_SECRET',
       'WEBHOOK_TOKEN',
       'NO_COLOR',
       'npm run stop',

@@ -38,6 +38,7 @@ const ENVIRONMENT: Record<string, string[]> = {
   report: AWS,
   republish: AWS,
   'requeue-rejected': AWS,
+  crm: AWS,
   load: ['WEBHOOK_TOKEN', ...AWS],
   simulate: ['WEBHOOK_URL', 'WEBHOOK_TOKEN'],
   send: ['WEBHOOK_URL', 'WEBHOOK_TOKEN'],

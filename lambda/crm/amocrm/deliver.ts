@@ -32,6 +32,11 @@ export interface DeliverDeps {
   users: UserMap;
   logger: DeliverLogger;
   metrics: { addMetric(name: string, unit: 'Count', value: number): void };
+  /**
+   * Stops the queue's event source mapping (the CRM refused the token): no batch is taken, the
+   * messages wait until someone resumes it (`npm run crm -- resume`). @default nothing
+   */
+  pauseDelivery?: (queueArn: string) => Promise<void>;
   /** @default the system clock */
   now?: () => Date;
   /** Tries of one request before its calls are left for the queue to bring back. @default 4 */
@@ -288,9 +293,16 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
     if (!(error instanceof TokenRefused)) throw error;
     count(CRM_METRICS.unauthorized);
     deps.logger.error(
-      'The CRM refused the token: put a valid long-lived token in the CRM secret; the calls wait in the queue',
+      'The CRM refused the token: delivery stopped. Put a valid long-lived token in the CRM secret, then npm run crm -- resume; the calls wait in the queue',
       { status: error.status },
     );
+    const queueArn = event.Records[0]?.eventSourceARN;
+    if (queueArn && deps.pauseDelivery)
+      await deps.pauseDelivery(queueArn).catch((pauseError: unknown) =>
+        deps.logger.error('Cannot stop the delivery; the calls go on failing until the token is right', {
+          errorName: pauseError instanceof Error ? pauseError.name : 'Error',
+        }),
+      );
     // Every call of the batch not yet settled comes back.
     for (const [id, { message }] of entries) {
       const item = await deps.ledger.get(id);
