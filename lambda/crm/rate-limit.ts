@@ -1,8 +1,9 @@
 /**
  * At most N requests a second to the CRM, across every concurrent invocation: each request first
- * takes a time slot of width `w = 1000 / (N - 1)` ms, by a conditional PutItem of
- * `rate#<crm>#<slot>` into the ledger table, and waits for the slot's start. A slot is taken once,
- * and any 1-second window meets at most `1000 / w + 1 = N` slots, so it holds at most N requests
+ * takes a time slot of width `w = 1000 / (N - 1)` ms that has not started yet, by a conditional
+ * PutItem of `rate#<crm>#<slot>` into the ledger table, and is sent at the slot's start. A slot is
+ * taken once, and any 1-second window holds the starts of at most `1000 / w + 1 = N` slots (while
+ * a send is less than `w` late), so it holds at most N requests
  * whatever the number of invocations, as long as their clocks agree (Lambda's are NTP-synced).
  * Slot items expire after a minute (TTL). The CRM's own 429 is still honoured (deliver.ts).
  */
@@ -40,10 +41,11 @@ export function slotRateLimiter(options: SlotRateLimiterOptions): RateLimiter {
   const width = slotWidthMs(options.perSecond);
   return {
     async take() {
-      let slot = Math.floor(now() / width);
+      let slot = Math.ceil(now() / width);
       for (;;) {
-        // Never a slot already past: a request sent in it would land in a later one's time.
-        slot = Math.max(slot, Math.floor(now() / width));
+        // Only a slot yet to start: each request goes at its slot's start (plus a timer's few
+        // ms), never late into the next one's time, which the bound counts on.
+        slot = Math.max(slot, Math.ceil(now() / width));
         try {
           await options.client.send(
             new PutCommand({
