@@ -8,10 +8,25 @@ import { createServer } from 'node:net';
 
 /** Whether `port` can be listened on at `host` right now. */
 export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return portProblem(port, host).then((problem) => problem === undefined);
+}
+
+/**
+ * Why `port` cannot be listened on at `host`: `'in-use'`, or a sentence about the address (one
+ * not of this machine, or a name that does not resolve); undefined when it can.
+ */
+export function portProblem(port: number, host = '127.0.0.1'): Promise<'in-use' | string | undefined> {
   return new Promise((resolve) => {
     const probe = createServer()
-      .once('error', () => resolve(false))
-      .once('listening', () => probe.close(() => resolve(true)))
+      .once('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRNOTAVAIL') resolve(`${host} is not an address of this machine`);
+        else if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
+          resolve(`${host} is not an address, nor a name that resolves`);
+        else if (error.code === 'EACCES')
+          resolve(`port ${port} needs privileges on ${host}: use a port above 1023`);
+        else resolve('in-use');
+      })
+      .once('listening', () => probe.close(() => resolve(undefined)))
       .listen(port, host);
   });
 }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { javaAvailable } from './dynamodb-local';
 import { runningLocalMode } from './instance-lock';
 import { quietSdkNodeWarning } from './node-support';
-import { portFree, portInUseMessage } from './port-holder';
+import { portInUseMessage, portProblem } from './port-holder';
 import { formatRequest, useColor } from './request-log';
 import { type LocalRuntime, startLocalRuntime } from './runtime';
 import { markRuntimeFileStopped, runtimeFileOf, writeRuntimeFile } from './runtime-file';
@@ -118,8 +118,16 @@ async function main(): Promise<void> {
     [ports.eventbridge, 'EVENTBRIDGE_PORT', '127.0.0.1'],
     [ports.sqs, 'SQS_PORT', '127.0.0.1'],
   ];
-  for (const [port, variable, on] of wanted)
-    if (port !== 0 && !(await portFree(port, on))) fail(portInUseMessage(port, variable));
+  for (const [i, [port, variable]] of wanted.entries()) {
+    const same = wanted.find(([other], j) => j < i && other === port && port !== 0);
+    if (same) fail(`${same[1]} and ${variable} are both ${port}: give each its own port`);
+  }
+  for (const [port, variable, on] of wanted) {
+    if (port === 0 && on === '127.0.0.1') continue;
+    const problem = await portProblem(port, on);
+    if (problem === 'in-use') fail(portInUseMessage(port, variable));
+    if (problem) fail(`${variable === 'PORT' ? `HOST=${on}: ` : ''}${problem}`);
+  }
 
   const color = useColor(process.stdout);
   const runtime = await startLocalRuntime({

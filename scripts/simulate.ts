@@ -3,6 +3,7 @@
  * call flows against the webhook, local (`.local/runtime.json`) or deployed, and exits 0 only
  * when every request got the answer its scenario expects. The flows live in `lib/scenarios.ts`.
  */
+import { isValidTimeZone } from '../lambda/contract/local-time';
 import { readRuntimeFile } from '../local/runtime-file';
 import { defineCli, type RuntimeFileIo, runCli, runWhenMain, UsageError } from './lib/cli';
 import {
@@ -89,6 +90,7 @@ export function main(argv: string[], io: SimulateIo): Promise<number> {
     // Wall-clock times as the receiving stack reads them: local mode's own zone, else the stack's.
     const timeZone =
       values['time-zone'] ?? (runtime?.webhookUrl === url ? runtime.timeZone : stackSettings().timeZone);
+    if (!isValidTimeZone(timeZone)) throw new UsageError(`--time-zone: unknown IANA time zone "${timeZone}"`);
     return (await play({ url, token, fetch: io.fetch }, names, timeZone, io)) ? 0 : 1;
   });
 }

@@ -273,6 +273,11 @@ export function runWhenMain(
   if (require.main !== mod) return;
   // The SDK's nine-line Node.js notice on every run is noise; `npm start` and README say it once.
   quietSdkNodeWarning();
+  // Output piped into a reader that stopped (`npm run tail | head -1`): that is the end, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   Promise.resolve(main(process.argv.slice(2), consoleIo())).then(
     (code) => {
       process.exitCode = code;

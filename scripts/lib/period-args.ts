@@ -36,11 +36,18 @@ export function periodHelp(zone: string, flags: readonly [string, string] = ['--
 
 const TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
 
+/** The days a period may name: the provider's times start in 1970, and the day after the last has four digits. */
+const FIRST_DAY = '1970-01-01';
+const LAST_DAY = '9999-12-30';
+const outOfRange = (flag: string, date: string) =>
+  new UsageError(`${flag}: ${date} is outside the days calls can have, ${FIRST_DAY} to ${LAST_DAY}`);
+
 /** Reads one bound's syntax; a UsageError says what is wrong with it, naming the flag. */
 export function parsePeriodBound(flag: string, text: string): PeriodBound {
   const trimmed = text.trim();
   if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) {
     if (!isLocalDate(trimmed)) throw new UsageError(`${flag}: there is no such day as ${trimmed}`);
+    if (trimmed < FIRST_DAY || trimmed > LAST_DAY) throw outOfRange(flag, trimmed);
     return { kind: 'date', date: trimmed, text: trimmed };
   }
   const time = TIME.exec(trimmed);
@@ -52,6 +59,7 @@ export function parsePeriodBound(flag: string, text: string): PeriodBound {
   if (zone === undefined)
     throw new UsageError(`${flag}: ${trimmed} has no time zone: add Z (UTC) or an offset such as +03:00`);
   if (!isLocalDate(date as string)) throw new UsageError(`${flag}: there is no such day as ${date}`);
+  if ((date as string) < FIRST_DAY || (date as string) > LAST_DAY) throw outOfRange(flag, date as string);
   const offset = /^[+-]\d{4}$/.test(zone) ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone.toUpperCase();
   const ms = Date.parse(`${date}T${hh}:${mm}:${ss}${fraction.slice(0, 4)}${offset}`);
   if (Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 59 || Number.isNaN(ms))
