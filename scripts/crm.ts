@@ -7,6 +7,17 @@
  * Local mode's (`.local/runtime.json`) by default, a deployed stack's with --aws.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand,
+} from '@aws-sdk/client-lambda';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type DeliveryItem, DeliveryLedger } from '../lambda/crm/ledger';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
@@ -159,8 +170,6 @@ async function status(target: Target, sessionId: string, json: boolean, io: Runt
 async function redeliver(target: Target, io: RuntimeFileIo): Promise<number> {
   if (!target.deadLetterQueueArn)
     throw new UsageError('--aws redeliver needs --dlq ARN (the CRM consumer’s dead-letter queue)');
-  const { SQSClient, StartMessageMoveTaskCommand, GetQueueAttributesCommand, GetQueueUrlCommand } =
-    await import('@aws-sdk/client-sqs');
   const sqs = new SQSClient(target.consumers);
   try {
     const name = target.deadLetterQueueArn.split(':').at(-1) ?? '';
@@ -187,9 +196,6 @@ async function redeliver(target: Target, io: RuntimeFileIo): Promise<number> {
 async function resume(target: Target, io: RuntimeFileIo): Promise<number> {
   if (!target.functionName)
     throw new UsageError('--aws resume needs --function NAME (the CRM consumer’s function)');
-  const { LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } = await import(
-    '@aws-sdk/client-lambda'
-  );
   const lambda = new LambdaClient(target.consumers);
   try {
     const { EventSourceMappings = [] } = await lambda.send(

@@ -5,8 +5,10 @@
  *
  * A delivery claims the call (`sending`, conditional on no item, or on a `refused` one being
  * redelivered), sends it, then records what the CRM answered (`delivered` with the CRM's ids).
- * A claim found `sending` is an attempt that died or timed out mid-request: its result is
- * unknown, so the delivery asks the CRM before sending again (deliver.ts). A later CallCompleted
+ * A claim is leased to the invocation that made it, until that invocation's end. One found
+ * `sending` with its lease run out is an attempt that ended without an answer or died: its result
+ * is unknown, so the delivery takes it over and asks the CRM before sending again (deliver.ts);
+ * one still leased may be under way (a duplicate message in another invocation) and waits. A later CallCompleted
  * of a delivered call (its outcome corrected) is recorded beside the first, never sent.
  *
  * The same table keeps the rate limiter's slots (rate-limit.ts) under `SessionID` `rate#…`.
@@ -37,7 +39,14 @@ export interface DeliveryItem {
   EventId: string;
   Outcome: string;
   ClaimedAt: string;
+  /**
+   * While `sending`: until when the attempt that holds it may still be running (its invocation's
+   * end); another attempt takes it over only after that, so two never send one call at once.
+   */
+  LeaseUntil?: string;
   Attempts: number;
+  /** `lead` once it is being sent as an incoming lead (no contact has the number); absent: as a call. */
+  Phase?: 'lead';
   /** When the CRM took it. */
   DeliveredAt?: string;
   /** When it stopped being `sending`: delivered, refused or skipped. */
@@ -86,7 +95,7 @@ export class DeliveryLedger {
     eventId: string,
     outcome: string,
     now: Date,
-    options: { refused?: boolean } = {},
+    options: { refused?: boolean; leaseUntil?: Date } = {},
   ): Promise<Claim> {
     const item: DeliveryItem = {
       SessionID: sessionId,
@@ -95,6 +104,7 @@ export class DeliveryLedger {
       EventId: eventId,
       Outcome: outcome,
       ClaimedAt: now.toISOString(),
+      LeaseUntil: (options.leaseUntil ?? now).toISOString(),
       Attempts: 1,
     };
     try {
@@ -120,16 +130,64 @@ export class DeliveryLedger {
     return { claimed: false, item: existing };
   }
 
-  /** Counts one more attempt of a delivery found `sending` (an earlier attempt's result unknown). */
-  async retrying(sessionId: string): Promise<void> {
+  /**
+   * Takes over a delivery found `sending` whose lease has run out (the attempt that held it ended
+   * without an answer, or died), counting one more attempt: true when this caller holds it now,
+   * false while another attempt may still be under way.
+   */
+  async takeOver(sessionId: string, now: Date, leaseUntil: Date): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { SessionID: sessionId, Crm: this.crm },
+          UpdateExpression: 'SET LeaseUntil = :until ADD Attempts :one',
+          ConditionExpression:
+            '#state = :sending AND (attribute_not_exists(LeaseUntil) OR LeaseUntil <= :now)',
+          ExpressionAttributeNames: { '#state': 'State' },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':sending': 'sending',
+            ':now': now.toISOString(),
+            ':until': leaseUntil.toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Ends this attempt's lease on a delivery left `sending` (its calls come back from the queue). */
+  async release(sessionId: string, now: Date): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { SessionID: sessionId, Crm: this.crm },
+          UpdateExpression: 'SET LeaseUntil = :now',
+          ConditionExpression: '#state = :sending',
+          ExpressionAttributeNames: { '#state': 'State' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':now': now.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** The call goes to the CRM as an incoming lead now (no contact has its number): what to look for if the answer is lost. */
+  async sendingAsLead(sessionId: string): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { SessionID: sessionId, Crm: this.crm },
-        UpdateExpression: 'ADD Attempts :one',
+        UpdateExpression: 'SET Phase = :lead',
         ConditionExpression: '#state = :sending',
         ExpressionAttributeNames: { '#state': 'State' },
-        ExpressionAttributeValues: { ':one': 1, ':sending': 'sending' },
+        ExpressionAttributeValues: { ':lead': 'lead', ':sending': 'sending' },
       }),
     );
   }

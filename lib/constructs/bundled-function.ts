@@ -79,6 +79,11 @@ export interface BundledFunctionProps {
   readonly timeout?: Duration;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /**
+   * Of {@link UNREACHED_SDK_MODULES}, those this function's clients do reach (the Lambda client
+   * loads the event-stream serde for InvokeWithResponseStream): bundled after all. @default none
+   */
+  readonly reachedSdkModules?: readonly string[];
 }
 
 /**
@@ -119,7 +124,10 @@ export class BundledFunction extends NodejsFunction {
       },
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      bundling: { ...FUNCTION_BUNDLING },
+      bundling: {
+        ...FUNCTION_BUNDLING,
+        externalModules: UNREACHED_SDK_MODULES.filter((m) => !props.reachedSdkModules?.includes(m)),
+      },
     });
     this.executionRole = role;
     if (props.kind)

@@ -42,6 +42,8 @@ export interface BusConsumerProps {
   readonly maxReceiveCount?: number;
   /** @default 256 */
   readonly memorySize?: number;
+  /** Parts of the AWS SDK left out of every bundle that this function's clients do load (bundled-function.ts). @default none */
+  readonly reachedSdkModules?: readonly string[];
   /** How old the oldest waiting message may get before the consumer is alarmed as behind or stopped. @default Duration.minutes(15) */
   readonly maxMessageAge?: Duration;
 }
@@ -60,6 +62,7 @@ export class BusConsumer extends Construct {
       description: props.description,
       timeout,
       ...(props.memorySize ? { memorySize: props.memorySize } : {}),
+      ...(props.reachedSdkModules ? { reachedSdkModules: props.reachedSdkModules } : {}),
       ...(props.environment ? { environment: props.environment } : {}),
     });
     this.route = props.routing.addRoute(id, {

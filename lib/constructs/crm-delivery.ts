@@ -68,6 +68,8 @@ export class CrmDelivery extends Construct {
       maxBatchingWindow: Duration.seconds(2),
       maxConcurrency: 2,
       timeout: Duration.seconds(60),
+      // The Lambda client (to stop its own delivery) loads the event-stream serde.
+      reachedSdkModules: ['@smithy/core/event-streams'],
       environment: {
         [CRM_ENV.crm]: config.crm,
         [CRM_ENV.crmUrl]: config.crmUrl,

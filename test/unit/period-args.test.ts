@@ -89,7 +89,10 @@ describe('a period of dates and times', () => {
     ['2023-02-29', '--from: there is no such day as 2023-02-29'],
     ['2023-02-29T00:00:00Z', '--from: there is no such day as 2023-02-29'],
     ['1969-12-31', '--from: 1969-12-31 is outside the days calls can have, 1970-01-01 to 9999-12-30'],
-    ['1969-12-31T23:00:00Z', '--from: 1969-12-31 is outside the days calls can have, 1970-01-01 to 9999-12-30'],
+    [
+      '1969-12-31T23:00:00Z',
+      '--from: 1969-12-31 is outside the days calls can have, 1970-01-01 to 9999-12-30',
+    ],
     ['9999-12-31', '--from: 9999-12-31 is outside the days calls can have, 1970-01-01 to 9999-12-30'],
     ['2026-11-30T24:00:00Z', '--from: not a valid time (got 2026-11-30T24:00:00Z)'],
     [

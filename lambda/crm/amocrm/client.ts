@@ -53,19 +53,57 @@ export class AmoClient {
     return this.post('/api/v4/leads/unsorted/sip', leads);
   }
 
-  private async post(path: string, body: unknown): Promise<AmoResponse> {
+  /**
+   * Whether the CRM has a call note with this `uniq`, updated since `sinceUnix`: on any of the
+   * entities a call may be added to (`GET /api/v4/{entity}/notes`, call notes only). `ok` with
+   * the note's ids, or with undefined when none; else the failure as for a POST.
+   */
+  async findCallNote(
+    uniq: string,
+    sinceUnix: number,
+  ): Promise<AmoResponse & { note?: Record<string, unknown> }> {
+    for (const entity of ['contacts', 'companies', 'leads', 'customers']) {
+      const query = new URLSearchParams({ 'filter[updated_at][from]': String(sinceUnix), limit: '250' });
+      query.append('filter[note_type][]', 'call_in');
+      query.append('filter[note_type][]', 'call_out');
+      const response = await this.request('GET', `/api/v4/${entity}/notes?${query}`);
+      if (response.kind !== 'ok') return response;
+      const notes = (
+        response.body as { _embedded?: { notes?: { params?: { uniq?: unknown } }[] } } | undefined
+      )?._embedded?.notes;
+      const note = notes?.find((n) => n.params?.uniq === uniq);
+      if (note) return { ...response, note: { ...(note as Record<string, unknown>), entity_type: entity } };
+    }
+    return { kind: 'ok', status: 204, body: undefined };
+  }
+
+  /** The incoming lead whose `source_uid` is this (`GET /api/v4/leads/unsorted`), or undefined. */
+  async findUnsorted(sourceUid: string): Promise<AmoResponse & { lead?: Record<string, unknown> }> {
+    const response = await this.request('GET', '/api/v4/leads/unsorted?filter[category][]=sip&limit=250');
+    if (response.kind !== 'ok') return response;
+    const list = (response.body as { _embedded?: { unsorted?: { source_uid?: unknown }[] } } | undefined)
+      ?._embedded?.unsorted;
+    const lead = list?.find((l) => l.source_uid === sourceUid);
+    return lead ? { ...response, lead: lead as Record<string, unknown> } : response;
+  }
+
+  private post(path: string, body: unknown): Promise<AmoResponse> {
+    return this.request('POST', path, body);
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<AmoResponse> {
     await this.options.limiter.take();
     const url = new URL(path, this.options.baseUrl);
     let response: Response;
     try {
       response = await this.fetch(url, {
-        method: 'POST',
+        method,
         headers: {
           Authorization: `Bearer ${await this.options.accessToken()}`,
-          'Content-Type': 'application/json',
           Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
-        body: JSON.stringify(body),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (error) {
@@ -98,6 +136,11 @@ export class AmoClient {
         ...(after === undefined ? {} : { retryAfterMs: after }),
       };
     }
+    // No call of the request added because no contact has their numbers: amoCRM answers 400
+    // with each in `errors` ("Entity not found"), not with validation errors. Not a refusal.
+    const answer = json as { errors?: unknown; 'validation-errors'?: unknown } | undefined;
+    if (status === 400 && Array.isArray(answer?.errors) && answer?.['validation-errors'] === undefined)
+      return { kind: 'ok', status, body: json };
     return {
       kind: 'refused',
       status,

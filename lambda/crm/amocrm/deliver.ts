@@ -6,14 +6,15 @@
  * first with backoff), those it refused (400: they reach the dead-letter queue after the queue's
  * receives, the CRM's errors kept in the ledger), and all of them when the token is refused.
  *
- * A claim found `sending` is an attempt whose answer never came (a timeout, a crash). amoCRM
- * keys an incoming lead by `source_uid` and a call by `uniq` (mapping.ts), so sending it again
- * is how its fate is settled: see docs/ARCHITECTURE.md, "CRM delivery".
+ * A claim found `sending` is an attempt whose answer never came (a timeout, a crash): the CRM
+ * may have applied it, and it does not refuse a second call with the same `uniq`. So the CRM is
+ * asked first (its call notes by `uniq`, its incoming leads by `source_uid`), and the call is
+ * sent again only when it is not there: see docs/ARCHITECTURE.md, "Consumers and the CRM".
  */
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS } from '../../config/metrics';
-import type { DeliveryLedger } from '../ledger';
+import type { DeliveryItem, DeliveryLedger } from '../ledger';
 import type { AmoClient, AmoResponse } from './client';
 import { type AmoCallEntry, amoCallEntry, amoUnsortedSip, type CompletedCall, type UserMap } from './mapping';
 
@@ -119,11 +120,15 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
   const count = (name: string, n = 1) => n > 0 && deps.metrics.addMetric(name, 'Count', n);
 
   /** The request, tried again on a transient answer while tries and time last. */
-  async function send(request: () => Promise<AmoResponse>): Promise<AmoResponse> {
+  async function send<T extends AmoResponse>(request: () => Promise<T>, idempotent = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const response = await request();
       if (response.kind === 'unauthorized') throw new TokenRefused(response.status);
+      // Only a 429 is sure not to have been applied: after a timeout, a reset or a 5xx the CRM
+      // may have added the calls, so a POST is not sent again blind; its calls are looked up
+      // first when they come back from the queue (their lease released). A lookup is retried.
       if (response.kind !== 'transient' || attempt >= maxTries) return response;
+      if (!idempotent && response.status !== 429) return response;
       const wait = response.retryAfterMs ?? backoff(attempt);
       // Not enough time left to wait and try again: the queue brings the calls back later.
       if (wait + 15_000 > remaining()) return response;
@@ -133,8 +138,30 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
     }
   }
 
+  /** The token refused: the alarm's metric, and the mapping disabled, so that the calls wait. */
+  async function stopDelivery(error: TokenRefused): Promise<void> {
+    count(CRM_METRICS.unauthorized);
+    deps.logger.error(
+      'The CRM refused the token: delivery stopped. Put a valid long-lived token in the CRM secret, then npm run crm -- resume; the calls wait in the queue',
+      { status: error.status },
+    );
+    const queueArn = event.Records[0]?.eventSourceARN;
+    if (queueArn && deps.pauseDelivery)
+      await deps.pauseDelivery(queueArn).catch((pauseError: unknown) =>
+        deps.logger.error('Cannot stop the delivery; the calls go on failing until the token is right', {
+          errorName: pauseError instanceof Error ? pauseError.name : 'Error',
+        }),
+      );
+  }
+
+  // This invocation's claims are its own until it ends (Lambda stops it at its timeout).
+  const left = remaining();
+  const leaseUntil = new Date(now().getTime() + (Number.isFinite(left) ? left : 15 * 60_000));
+
   // 1. What each message is, and whether its call is this one's to deliver.
   const toSend: Message[] = [];
+  /** Claims found `sending`: an earlier attempt's answer was lost, so the CRM is asked first. */
+  const unsure: { message: Message; item: DeliveryItem }[] = [];
   for (const record of event.Records) {
     const parsed = completedCallOf(record);
     if (!parsed.ok) {
@@ -150,6 +177,7 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
     const fresh = Number(record.attributes?.ApproximateReceiveCount ?? '1') <= 1;
     const claim = await deps.ledger.claim(SessionID, message.eventId, String(message.call.Outcome), now(), {
       refused: fresh,
+      leaseUntil,
     });
     if (claim.claimed) {
       toSend.push(message);
@@ -168,13 +196,64 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
       continue;
     }
     if (item.State === 'sending') {
-      await deps.ledger.retrying(SessionID);
-      toSend.push(message);
+      // Another attempt holds it (a duplicate message being delivered now): see it again later.
+      if (await deps.ledger.takeOver(SessionID, now(), leaseUntil)) unsure.push({ message, item });
+      else failed.add(record.messageId);
     } else if (item.State === 'refused') {
       // Refused before and received again: straight on towards the dead-letter queue.
       failed.add(record.messageId);
     }
     // delivered or skipped: a re-delivery or a replay, nothing to do.
+  }
+
+  // 1b. An attempt whose answer was lost may have been applied: look for the call (or its lead)
+  // in the CRM, since a minute before it was claimed, before sending it again.
+  try {
+    for (const { message, item } of unsure) {
+      const { SessionID } = message.call;
+      const since = Math.floor(Date.parse(item.ClaimedAt) / 1000) - 60;
+      const note = await send(() => deps.client.findCallNote(SessionID, since), true);
+      if (note.kind === 'transient') {
+        failed.add(message.record.messageId);
+        await deps.ledger.release(SessionID, now());
+        continue;
+      }
+      if (note.kind === 'ok' && note.note) {
+        await deps.ledger.delivered(
+          SessionID,
+          { kind: 'call', ...crmIdsOf(note.note, ['id', 'entity_id', 'entity_type']) },
+          now(),
+        );
+        count(CRM_METRICS.delivered);
+        deps.logger.info('Call found in the CRM after a lost answer: not sent again', { SessionID });
+        continue;
+      }
+      if (item.Phase === 'lead') {
+        const lead = await send(() => deps.client.findUnsorted(SessionID), true);
+        if (lead.kind === 'transient') {
+          failed.add(message.record.messageId);
+          await deps.ledger.release(SessionID, now());
+          continue;
+        }
+        if (lead.kind === 'ok' && lead.lead) {
+          await deps.ledger.delivered(SessionID, { kind: 'lead', ...crmIdsOf(lead.lead, ['uid']) }, now());
+          count(CRM_METRICS.leads);
+          deps.logger.info('Incoming lead found in the CRM after a lost answer: not sent again', {
+            SessionID,
+          });
+          continue;
+        }
+      }
+      toSend.push(message);
+    }
+  } catch (error) {
+    if (!(error instanceof TokenRefused)) throw error;
+    await stopDelivery(error);
+    for (const message of [...unsure.map((u) => u.message), ...toSend]) {
+      failed.add(message.record.messageId);
+      await deps.ledger.release(message.call.SessionID, now());
+    }
+    return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
   }
 
   // 2. Entries; a call without a customer number is settled as skipped.
@@ -202,10 +281,12 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
       reason,
     });
   };
-  const leaveForLater = (sessionIds: Iterable<string>) => {
+  const leaveForLater = async (sessionIds: Iterable<string>) => {
     for (const id of sessionIds) {
       const pending = entries.get(id);
-      if (pending) failed.add(pending.message.record.messageId);
+      if (!pending) continue;
+      failed.add(pending.message.record.messageId);
+      await deps.ledger.release(id, now());
     }
   };
 
@@ -287,26 +368,18 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
         count(CRM_METRICS.leads);
       }
     };
+    for (const id of unknownNumbers) await deps.ledger.sendingAsLead(id);
     for (let i = 0; i < unknownNumbers.length; i += MAX_ENTRIES_PER_REQUEST)
       await sendLeads(unknownNumbers.slice(i, i + MAX_ENTRIES_PER_REQUEST));
   } catch (error) {
     if (!(error instanceof TokenRefused)) throw error;
-    count(CRM_METRICS.unauthorized);
-    deps.logger.error(
-      'The CRM refused the token: delivery stopped. Put a valid long-lived token in the CRM secret, then npm run crm -- resume; the calls wait in the queue',
-      { status: error.status },
-    );
-    const queueArn = event.Records[0]?.eventSourceARN;
-    if (queueArn && deps.pauseDelivery)
-      await deps.pauseDelivery(queueArn).catch((pauseError: unknown) =>
-        deps.logger.error('Cannot stop the delivery; the calls go on failing until the token is right', {
-          errorName: pauseError instanceof Error ? pauseError.name : 'Error',
-        }),
-      );
+    await stopDelivery(error);
     // Every call of the batch not yet settled comes back.
     for (const [id, { message }] of entries) {
       const item = await deps.ledger.get(id);
-      if (item?.State === 'sending') failed.add(message.record.messageId);
+      if (item?.State !== 'sending') continue;
+      failed.add(message.record.messageId);
+      await deps.ledger.release(id, now());
     }
   }
   return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
