@@ -7,6 +7,7 @@
  * refused entry, unknown numbers, duplicates, replays and a later completion; nothing is lost,
  * and the dead-letter queue holds only what the CRM refused.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -333,5 +334,14 @@ describe('what the CRM refuses', () => {
     await settled();
     expect(callsOf(call)).toHaveLength(1);
     expect(dlq?.peek()).toEqual([]);
+  });
+});
+
+describe('what the consumer logs', () => {
+  it('holds no customer number and no token', () => {
+    const log = readFileSync(join(t.runtime.stateDir, 'logs', 'CrmConsumerFunction.log'), 'utf8');
+    expect(log).toContain('SessionID');
+    for (const secret of [TOKEN, '9031000001', '9031000002', '9169990000', '9031000005'])
+      expect(log).not.toContain(secret);
   });
 });
