@@ -5,7 +5,7 @@
  * dashboard row. One construct, one line in the stack. Local mode runs it from the synthesized
  * template (local/sqs/): the rule fills a local queue, the mapping invokes the bundled function.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { ComparisonOperator, GraphWidget, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
 import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -65,7 +65,14 @@ export class BusConsumer extends Construct {
       ...(props.reachedSdkModules ? { reachedSdkModules: props.reachedSdkModules } : {}),
       ...(props.environment ? { environment: props.environment } : {}),
     });
-    this.route = props.routing.addRoute(id, {
+    // Named by its place in the stack (`Crm/Consumer` → `CrmConsumer`): unique among the routes,
+    // and what its queue, alarms and graphs are called.
+    const scopes = this.node.scopes;
+    const name = scopes
+      .slice(scopes.indexOf(Stack.of(this)) + 1)
+      .map((c) => c.node.id)
+      .join('');
+    this.route = props.routing.addRoute(name, {
       description: props.description,
       eventPattern: props.eventPattern,
       // Lambda's guidance for an SQS source: at least six times the function's timeout, plus
@@ -83,7 +90,7 @@ export class BusConsumer extends Construct {
     acknowledge(this.handler.executionRole, {
       'AwsSolutions-IAM5[Resource::*]': XRAY_WILDCARD_REASON,
     });
-    this.monitor(id, props);
+    this.monitor(name, props);
   }
 
   /**

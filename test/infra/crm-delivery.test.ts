@@ -157,10 +157,12 @@ describe('with crm=amocrm', () => {
     );
     expect(descriptions.some((d) => /refused the token.*put-secret-value/.test(d))).toBe(true);
     expect(descriptions.some((d) => /refused calls \(HTTP 400\).*redeliver/.test(d))).toBe(true);
-    expect(descriptions.some((d) => /oldest message waiting for the Consumer consumer/.test(d))).toBe(true);
-    expect(descriptions.some((d) => /Consumer consumer DLQ|consumer of the Consumer queue/.test(d))).toBe(
+    expect(descriptions.some((d) => /oldest message waiting for the CrmConsumer consumer/.test(d))).toBe(
       true,
     );
+    expect(
+      descriptions.some((d) => /CrmConsumer consumer DLQ|consumer of the CrmConsumer queue/.test(d)),
+    ).toBe(true);
   });
 
   it('prints the secret, the ledger and the queues', () => {
