@@ -291,86 +291,91 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
   };
 
   try {
-    // 3. Calls, 50 a request; a refused request is split to find the entries the CRM refuses.
+    /**
+     * Sends the calls `ids` in requests of 50, as `request` builds them: a transient answer
+     * leaves them for later, a refused request is halved until the refused entry is alone (and
+     * settled refused), an accepted one goes to `accepted`.
+     */
+    const sendAll = async (
+      ids: readonly string[],
+      request: (ids: readonly string[]) => Promise<AmoResponse>,
+      accepted: (ids: readonly string[], body: unknown) => Promise<void>,
+    ): Promise<void> => {
+      const sendPart = async (part: readonly string[]): Promise<void> => {
+        const response = await send(() => request(part));
+        if (response.kind === 'transient') {
+          deps.logger.warn('CRM did not take the calls; the queue brings them back', {
+            reason: response.reason,
+            calls: part.length,
+          });
+          return leaveForLater(part);
+        }
+        if (response.kind === 'refused') {
+          if (part.length === 1) return refuse(part[0] as string, describeRefusal(response.errors));
+          const half = Math.ceil(part.length / 2);
+          await sendPart(part.slice(0, half));
+          return sendPart(part.slice(half));
+        }
+        if (response.kind === 'ok') return accepted(part, response.body);
+      };
+      for (let i = 0; i < ids.length; i += MAX_ENTRIES_PER_REQUEST)
+        await sendPart(ids.slice(i, i + MAX_ENTRIES_PER_REQUEST));
+    };
+
+    // 3. Calls; one the CRM did not add (no contact has the number) goes on to step 4.
     const unknownNumbers: string[] = [];
-    const sendCalls = async (ids: string[]): Promise<void> => {
-      const response = await send(() =>
+    await sendAll(
+      [...entries.keys()],
+      (ids) =>
         deps.client.addCalls(
           ids.map((id) => ({ ...(entries.get(id)?.entry as AmoCallEntry), request_id: id })),
         ),
-      );
-      if (response.kind === 'transient') {
-        deps.logger.warn('CRM did not take the calls; the queue brings them back', {
-          reason: response.reason,
-          calls: ids.length,
-        });
-        return leaveForLater(ids);
-      }
-      if (response.kind === 'refused') {
-        if (ids.length === 1) return refuse(ids[0] as string, describeRefusal(response.errors));
-        const half = Math.ceil(ids.length / 2);
-        await sendCalls(ids.slice(0, half));
-        return sendCalls(ids.slice(half));
-      }
-      const body = (response.kind === 'ok' ? response.body : undefined) as
-        | { _embedded?: { calls?: unknown }; errors?: unknown }
-        | undefined;
-      const added = byRequestId(body?._embedded?.calls);
-      const errors = byRequestId(body?.errors);
-      for (const id of ids) {
-        const call = added.get(id);
-        if (call) {
+      async (ids, answer) => {
+        const body = answer as { _embedded?: { calls?: unknown } } | undefined;
+        const added = byRequestId(body?._embedded?.calls);
+        for (const id of ids) {
+          const call = added.get(id);
+          // Not added, whether or not an error names it: amoCRM adds no call without a contact.
+          if (!call) {
+            unknownNumbers.push(id);
+            continue;
+          }
           await deps.ledger.delivered(
             id,
             { kind: 'call', ...crmIdsOf(call, ['id', 'entity_id', 'entity_type']) },
             now(),
           );
           count(CRM_METRICS.delivered);
-        } else if (errors.has(id)) unknownNumbers.push(id);
-        else unknownNumbers.push(id); // not added, no error named: amoCRM adds no call without a contact
-      }
-    };
-    const ids = [...entries.keys()];
-    for (let i = 0; i < ids.length; i += MAX_ENTRIES_PER_REQUEST)
-      await sendCalls(ids.slice(i, i + MAX_ENTRIES_PER_REQUEST));
+        }
+      },
+    );
 
     // 4. A number no contact has: an incoming lead with the call.
-    const sendLeads = async (ids: string[]): Promise<void> => {
-      const response = await send(() =>
+    for (const id of unknownNumbers) await deps.ledger.sendingAsLead(id);
+    await sendAll(
+      unknownNumbers,
+      (ids) =>
         deps.client.addUnsortedSip(
           ids.map((id) => {
             const { entry, message } = entries.get(id) as { entry: AmoCallEntry; message: Message };
             return { ...amoUnsortedSip(entry, message.call), request_id: id };
           }),
         ),
-      );
-      if (response.kind === 'transient') return leaveForLater(ids);
-      if (response.kind === 'refused') {
-        if (ids.length === 1) return refuse(ids[0] as string, describeRefusal(response.errors));
-        const half = Math.ceil(ids.length / 2);
-        await sendLeads(ids.slice(0, half));
-        return sendLeads(ids.slice(half));
-      }
-      const body = (response.kind === 'ok' ? response.body : undefined) as
-        | { _embedded?: { unsorted?: unknown } }
-        | undefined;
-      const unsorted = Array.isArray(body?._embedded?.unsorted)
-        ? (body?._embedded?.unsorted as Record<string, unknown>[])
-        : [];
-      const byRequest = byRequestId(unsorted);
-      for (const [index, id] of ids.entries()) {
-        const lead = byRequest.get(id) ?? unsorted[index];
-        await deps.ledger.delivered(
-          id,
-          { kind: 'lead', ...crmIdsOf(lead ?? {}, ['uid']), ...leadIdsOf(lead) },
-          now(),
-        );
-        count(CRM_METRICS.leads);
-      }
-    };
-    for (const id of unknownNumbers) await deps.ledger.sendingAsLead(id);
-    for (let i = 0; i < unknownNumbers.length; i += MAX_ENTRIES_PER_REQUEST)
-      await sendLeads(unknownNumbers.slice(i, i + MAX_ENTRIES_PER_REQUEST));
+      async (ids, answer) => {
+        const listed = (answer as { _embedded?: { unsorted?: unknown } } | undefined)?._embedded?.unsorted;
+        const unsorted = Array.isArray(listed) ? (listed as Record<string, unknown>[]) : [];
+        const byRequest = byRequestId(unsorted);
+        for (const [index, id] of ids.entries()) {
+          const lead = byRequest.get(id) ?? unsorted[index];
+          await deps.ledger.delivered(
+            id,
+            { kind: 'lead', ...crmIdsOf(lead ?? {}, ['uid']), ...leadIdsOf(lead) },
+            now(),
+          );
+          count(CRM_METRICS.leads);
+        }
+      },
+    );
   } catch (error) {
     if (!(error instanceof TokenRefused)) throw error;
     await stopDelivery(error);
