@@ -494,7 +494,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const consumers: LocalConsumer[] = [];
     let crm: LocalRuntime['crm'];
     for (const { mappingId, queueId, fnId, mapping } of mappings) {
-      const delivers = functionEnvironment(template, fnId, resolveRef)[CRM_ENV.secretArn] !== undefined;
+      const fnEnv = functionEnvironment(template, fnId, resolveRef);
+      const delivers = fnEnv[CRM_ENV.secretArn] !== undefined;
       if (delivers && !crmSecret)
         throw new Error(
           `The stack delivers calls to a CRM: give local mode its token as ${CRM_ENV.secretJson}='{"accessToken":"…"}' npm start -- -c crm=…`,
@@ -519,7 +520,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       });
       const consumer = { name: queue.name, queue, deadLetterQueue, poller, functionName: fn.name };
       consumers.push(consumer);
-      const ledgerTable = functionEnvironment(template, fnId, resolveRef)[CRM_ENV.ledgerTable];
+      const ledgerTable = fnEnv[CRM_ENV.ledgerTable];
       if (ledgerTable) crm = { ledgerTable, consumer };
       consumersApi.addMapping({ uuid, poller, functionName: fn.name });
       stops.push(poller.stop);

@@ -13,8 +13,11 @@
  *
  * The same table keeps the rate limiter's slots (rate-limit.ts) under `SessionID` `rate#…`.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
+/** A write refused by its condition expression (by the SDK error's name: its class differs by package). */
+export const isConditionalCheckFailure = (error: unknown): boolean =>
+  (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 
 export type DeliveryState = 'sending' | 'delivered' | 'refused' | 'skipped';
 
@@ -63,10 +66,6 @@ export type Claim =
   | { claimed: true; item: DeliveryItem }
   /** Someone claimed it before: as it stands. */
   | { claimed: false; item: DeliveryItem };
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
 export class DeliveryLedger {
   constructor(
@@ -123,7 +122,7 @@ export class DeliveryLedger {
       );
       return { claimed: true, item };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
     }
     const existing = await this.get(sessionId);
     if (!existing) throw new Error(`the delivery of ${sessionId} vanished while being claimed`);
@@ -155,7 +154,7 @@ export class DeliveryLedger {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionalCheckFailure(error)) return false;
       throw error;
     }
   }
@@ -174,7 +173,7 @@ export class DeliveryLedger {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
     }
   }
 
@@ -226,7 +225,7 @@ export class DeliveryLedger {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
     }
   }
 

@@ -7,8 +7,8 @@
  * whatever the number of invocations, as long as their clocks agree (Lambda's are NTP-synced).
  * Slot items expire after a minute (TTL). The CRM's own 429 is still honoured (deliver.ts).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailure } from './ledger';
 
 export interface RateLimiter {
   /** Resolves when this caller may send one request. */
@@ -27,10 +27,6 @@ export interface SlotRateLimiterOptions {
   /** @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
 }
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
 /** The width of a slot for `perSecond` requests in any 1-second window. */
 export const slotWidthMs = (perSecond: number) => 1000 / (Math.max(2, perSecond) - 1);
@@ -59,7 +55,7 @@ export function slotRateLimiter(options: SlotRateLimiterOptions): RateLimiter {
             }),
           );
         } catch (error) {
-          if (!isConditionFailure(error)) throw error;
+          if (!isConditionalCheckFailure(error)) throw error;
           slot++;
           continue;
         }

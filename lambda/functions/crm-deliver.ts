@@ -5,27 +5,17 @@ import { deliverBatch } from '../crm/amocrm/deliver';
 import { accessTokenOf, readCrmConfig } from '../crm/config';
 import { DeliveryLedger } from '../crm/ledger';
 import { slotRateLimiter } from '../crm/rate-limit';
-import { readSecretString } from '../ingest/token-source';
 import { documentClient } from '../shared/dynamodb';
 import { logger, metrics } from '../shared/observability';
+import { readSecretString, refreshed } from '../shared/secrets';
 
 const config = readCrmConfig(process.env);
-const TOKEN_REFRESH_MS = 5 * 60_000;
-let cached: { token: Promise<string>; at: number } | undefined;
-
-/** The token, read again every few minutes: a secret put right takes effect without a deploy. */
-function accessToken(): Promise<string> {
-  const { secret } = config;
-  if ('json' in secret) return Promise.resolve(accessTokenOf(secret.json));
-  if (!cached || Date.now() - cached.at > TOKEN_REFRESH_MS) {
-    const entry = { token: readSecretString(secret.arn).then(accessTokenOf), at: Date.now() };
-    cached = entry;
-    entry.token.catch(() => {
-      if (cached === entry) cached = undefined;
-    });
-  }
-  return cached.token;
-}
+/** The token: from the secret, read again every few minutes (a secret put right takes effect without a deploy). */
+const { secret } = config;
+const accessToken =
+  'json' in secret
+    ? async () => accessTokenOf(secret.json)
+    : refreshed(() => readSecretString(secret.arn).then(accessTokenOf));
 
 const ledger = new DeliveryLedger(documentClient, config.ledgerTable, config.crm);
 const client = new AmoClient({

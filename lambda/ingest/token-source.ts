@@ -3,22 +3,13 @@
  * read from Secrets Manager and cached (refreshed every few minutes, so a changed secret
  * takes effect without a deploy).
  */
+
+import { readSecretString, refreshed, SECRET_REFRESH_MS, type SecretReader } from '../shared/secrets';
 import { sha256 } from './auth';
 import type { TokenConfig } from './config';
 
 export type TokenHashSource = () => Promise<Buffer>;
-export type SecretReader = (secretArn: string) => Promise<string>;
-
-const REFRESH_MS = 5 * 60_000;
-
-/** Reads a secret's string with the Secrets Manager client, loaded only when a secret is used. */
-export const readSecretString: SecretReader = async (secretArn) => {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const client = new SecretsManagerClient({});
-  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  if (!SecretString) throw new Error('The webhook token secret has no string value');
-  return SecretString;
-};
+export type { SecretReader } from '../shared/secrets';
 
 export function tokenHashSource(
   token: TokenConfig,
@@ -29,17 +20,9 @@ export function tokenHashSource(
     const fixed = Promise.resolve(token.sha256);
     return () => fixed;
   }
-  let cached: { hash: Promise<Buffer>; at: number } | undefined;
-  return () => {
-    if (!cached || now() - cached.at > REFRESH_MS) {
-      const hash = readSecret(token.secretArn).then((secret) => sha256(secret.trim()));
-      const entry = { hash, at: now() };
-      cached = entry;
-      // A failed read must not be cached: the next request tries again.
-      hash.catch(() => {
-        if (cached === entry) cached = undefined;
-      });
-    }
-    return cached.hash;
-  };
+  return refreshed(
+    () => readSecret(token.secretArn).then((secret) => sha256(secret.trim())),
+    SECRET_REFRESH_MS,
+    now,
+  );
 }

@@ -64,7 +64,6 @@ const md5 = (body: string) => createHash('md5').update(body).digest('hex');
 export class LocalQueue {
   readonly name: string;
   readonly arn: string;
-  readonly url: string;
   readonly visibilityTimeoutSeconds: number;
   readonly deadLetter: DeadLetterTarget | undefined;
   private readonly messages = new Map<string, QueueMessage>();
@@ -76,7 +75,6 @@ export class LocalQueue {
   constructor(options: LocalQueueOptions) {
     this.name = options.name;
     this.arn = `arn:aws:sqs:${options.region}:${LOCAL_ACCOUNT}:${options.name}`;
-    this.url = `https://sqs.${options.region}.amazonaws.com/${LOCAL_ACCOUNT}/${options.name}`;
     this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30;
     this.deadLetter = options.deadLetter;
     this.now = options.now ?? Date.now;
