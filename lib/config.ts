@@ -14,6 +14,7 @@ import {
   type SettingValue,
   type TextSetting,
 } from '../lambda/config/settings';
+import { CRM_NAMES, CRMS, REQUESTS_PER_SECOND_RANGE } from '../lambda/crm/crms';
 
 /** A number given as a number (cdk.json) or as a string (`-c key=123`). */
 const fromContextNumber = <T extends z.ZodType>(schema: T) =>
@@ -110,8 +111,8 @@ export const configSchema = z
     /** Email address subscribed to the alarm topic; without it, subscribe to the topic yourself. */
     alarmEmail: z.email('must be an email address').optional(),
     /** The CRM every finished call is delivered into; without it, nothing of the CRM is deployed. */
-    crm: z.enum(['amocrm'], { error: 'must be amocrm (the only CRM supported so far)' }).optional(),
-    /** The CRM account's base URL: https, or http for 127.0.0.1 only (a local stand-in). */
+    crm: z.enum(CRM_NAMES, { error: `must be one of ${CRM_NAMES.join(', ')}` }).optional(),
+    /** The CRM account's base URL (amoCRM's account, Bitrix24's portal): https, or http for 127.0.0.1 only (a local stand-in). */
     crmUrl: z
       .string()
       .trim()
@@ -141,41 +142,78 @@ export const configSchema = z
         ),
       )
       .optional(),
-    /** The CRM user of a call whose employee is not in `crmUsers`; without it such a call has no user. */
+    /**
+     * The CRM user of a call whose employee is not in `crmUsers` (every missed call); without it
+     * such a call has no user in amoCRM. Bitrix24 registers no call without one: required there.
+     */
     crmDefaultUser: fromContextNumber(z.int().positive()).optional(),
+    /**
+     * Bitrix24 only: the authorization server that refreshes the application's tokens.
+     * @default https://oauth.bitrix.info (the cloud's); an on-premises portal is its own
+     */
+    crmOAuthUrl: z
+      .string()
+      .trim()
+      .check((ctx) => {
+        const problem = crmUrlProblem(ctx.value, CRMS.bitrix24.oauthUrl);
+        if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+      })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    /**
+     * Requests a second to the CRM, across every invocation.
+     * @default the CRM's own limit: amoCRM 7, Bitrix24 2 (an Enterprise portal allows 5)
+     */
+    crmRequestsPerSecond: fromContextNumber(
+      z
+        .int()
+        .min(REQUESTS_PER_SECOND_RANGE.min)
+        .max(REQUESTS_PER_SECOND_RANGE.max, `must be at most ${REQUESTS_PER_SECOND_RANGE.max}`),
+    ).optional(),
   })
   .check((ctx) => {
-    const { crm, crmUrl, crmUsers, crmDefaultUser } = ctx.value;
+    const { crm, crmUrl, crmUsers, crmDefaultUser, crmOAuthUrl, crmRequestsPerSecond } = ctx.value;
+    const problem = (key: string, input: unknown, message: string) =>
+      ctx.issues.push({ code: 'custom', input, path: [key], message });
     if (crm && !crmUrl)
-      ctx.issues.push({
-        code: 'custom',
-        input: crmUrl,
-        path: ['crmUrl'],
-        message: `is required with crm=${crm}: the account's base URL, e.g. https://example.amocrm.ru`,
-      });
+      problem(
+        'crmUrl',
+        crmUrl,
+        `is required with crm=${crm}: the account's base URL, e.g. ${CRMS[crm].urlExample}`,
+      );
+    if (crm === 'bitrix24' && crmDefaultUser === undefined)
+      problem(
+        'crmDefaultUser',
+        crmDefaultUser,
+        'is required with crm=bitrix24: the Bitrix24 user id that a call without a mapped employee (every missed call) is registered to',
+      );
+    if (crm !== 'bitrix24' && crmOAuthUrl !== undefined)
+      problem('crmOAuthUrl', crmOAuthUrl, 'is for crm=bitrix24 only: leave it out');
     if (!crm)
-      for (const [key, value] of Object.entries({ crmUrl, crmUsers, crmDefaultUser }))
+      for (const [key, value] of Object.entries({ crmUrl, crmUsers, crmDefaultUser, crmRequestsPerSecond }))
         if (value !== undefined)
-          ctx.issues.push({
-            code: 'custom',
-            input: value,
-            path: [key],
-            message: 'is set, but crm is not: set crm=amocrm too, or leave it out',
-          });
+          problem(
+            key,
+            value,
+            `is set, but crm is not: set crm (${CRM_NAMES.join(' or ')}) too, or leave it out`,
+          );
   });
 
 /** Why a CRM base URL is not one (https, or http on 127.0.0.1; no path, query or credentials), or undefined. */
-export function crmUrlProblem(value: string): string | undefined {
+export function crmUrlProblem(
+  value: string,
+  example = `${CRMS.amocrm.urlExample} or ${CRMS.bitrix24.urlExample}`,
+): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `not a URL: ${JSON.stringify(value)}; give the account's base URL, e.g. https://example.amocrm.ru`;
+    return `not a URL: ${JSON.stringify(value)}; give the base URL, e.g. ${example}`;
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && url.hostname === '127.0.0.1'))
     return 'must be https:// (http:// only for 127.0.0.1, a local stand-in)';
   if (url.username || url.password || url.search || url.hash || url.pathname !== '/')
-    return "must be the account's base URL alone, e.g. https://example.amocrm.ru (no path, query or credentials)";
+    return `must be the base URL alone, e.g. ${example} (no path, query or credentials)`;
   return undefined;
 }
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { INGEST_ENV, PUBLISH_ENV } from '../lambda/config/environment';
 import { SETTINGS } from '../lambda/config/settings';
+import { CRM_NAMES } from '../lambda/crm/crms';
 import { readSetting, required } from '../lambda/shared/env';
 // Type only: the tools that read the file must not load the local runtime.
 import type { LocalRuntime } from './runtime';
@@ -32,6 +33,8 @@ export const runtimeFileSchema = z.object({
   /** The CRM consumer, when the stack delivers to a CRM (`-c crm=…`). */
   crm: z
     .object({
+      /** Which CRM (its ledger items are keyed by it). */
+      name: z.enum(CRM_NAMES),
       ledgerTable: z.string().min(1),
       functionName: z.string().min(1),
       queueArn: z.string().min(1),
@@ -67,6 +70,7 @@ function crmOf(crm: LocalRuntime['crm']): RuntimeFile['crm'] {
   const deadLetterQueue = crm?.consumer.deadLetterQueue;
   if (!crm || !deadLetterQueue) return undefined;
   return {
+    name: crm.name,
     ledgerTable: crm.ledgerTable,
     functionName: crm.consumer.functionName,
     queueArn: crm.consumer.queue.arn,

@@ -14,6 +14,7 @@ import { CRM_ENV, INGEST_ENV, PROJECT_ENV } from '../lambda/config/environment';
 import { FUNCTION_KINDS, type FunctionKind } from '../lambda/config/functions';
 import { SETTINGS } from '../lambda/config/settings';
 import { WEBHOOK_PATH } from '../lambda/config/webhook';
+import { CRMS, type CrmName, isCrmName } from '../lambda/crm/crms';
 import { presentedToken, readIngestConfig, tokenMatches } from '../lambda/ingest';
 import { readSetting } from '../lambda/shared/env';
 import { type DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local';
@@ -59,7 +60,7 @@ export interface LocalRuntimeOptions {
   context?: Record<string, unknown>;
   log?: (line: string) => void;
   /**
-   * The CRM secret's JSON (`{"accessToken":"…"}`), given to the CRM consumer in place of the
+   * The CRM secret's JSON (amoCRM `{"accessToken":"…"}`, Bitrix24 `{"clientId","clientSecret","refreshToken"}`), given to the CRM consumer in place of the
    * stack's secret. Required when the stack delivers to a CRM. @default process.env.CRM_SECRET
    */
   crmSecret?: string;
@@ -119,7 +120,7 @@ export interface LocalRuntime {
    */
   consumers: LocalConsumer[];
   /** The CRM consumer, when the stack delivers to a CRM: its ledger table and consumer. */
-  crm: { ledgerTable: string; consumer: LocalConsumer } | undefined;
+  crm: { name: CrmName; ledgerTable: string; consumer: LocalConsumer } | undefined;
   /** One per scheduled rule's target (the call sweep); `runNow()` runs it at once. */
   schedules: LocalSchedule[];
   /** The functions by local name (`IngestFunction`, `PublishFunction`, …), e.g. to see their workers. */
@@ -496,10 +497,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const { mappingId, queueId, fnId, mapping } of mappings) {
       const fnEnv = functionEnvironment(template, fnId, resolveRef);
       const delivers = fnEnv[CRM_ENV.secretArn] !== undefined;
-      if (delivers && !crmSecret)
+      if (delivers && !crmSecret) {
+        const name = fnEnv[CRM_ENV.crm];
+        const example = isCrmName(name) ? CRMS[name].secretExample : '{…}';
         throw new Error(
-          `The stack delivers calls to a CRM: give local mode its token as ${CRM_ENV.secretJson}='{"accessToken":"…"}' npm start -- -c crm=…`,
+          `The stack delivers calls to a CRM: give local mode its secret as ${CRM_ENV.secretJson}='${example}' npm start -- -c crm=${name ?? '…'} …`,
         );
+      }
       const fn = await functionFor(fnId, delivers && crmSecret ? { [CRM_ENV.secretJson]: crmSecret } : {});
       const { queue, deadLetterQueue } = localQueues.get(queueId) as ReturnType<typeof localQueuesOf>;
       // A UUID of its logical id: the same across restarts, as a deployed mapping's is.
@@ -521,7 +525,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const consumer = { name: queue.name, queue, deadLetterQueue, poller, functionName: fn.name };
       consumers.push(consumer);
       const ledgerTable = fnEnv[CRM_ENV.ledgerTable];
-      if (ledgerTable) crm = { ledgerTable, consumer };
+      const crmName = fnEnv[CRM_ENV.crm];
+      if (ledgerTable && isCrmName(crmName)) crm = { name: crmName, ledgerTable, consumer };
       consumersApi.addMapping({ uuid, poller, functionName: fn.name });
       stops.push(poller.stop);
     }

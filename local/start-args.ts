@@ -21,7 +21,8 @@ Environment:
   DYNAMODB_PORT        DynamoDB Local's port on 127.0.0.1 (default 8000)
   EVENTBRIDGE_PORT     the local EventBridge's port on 127.0.0.1 (default 4010)
   SQS_PORT             the consumers' SQS and Lambda APIs' port on 127.0.0.1 (default 4011)
-  CRM_SECRET           the CRM token as {"accessToken":"…"}, with -c crm=…
+  CRM_SECRET           the CRM secret, with -c crm=…: amoCRM {"accessToken":"…"},
+                       Bitrix24 {"clientId":"…","clientSecret":"…","refreshToken":"…"}
   WEBHOOK_TOKEN        the token the webhook accepts (default: the one kept in .local/token,
                        made on the first start)
   NO_COLOR             no colour in the request log

@@ -1,9 +1,10 @@
 /**
- * `npm run crm -- status <SessionID> | redeliver | resume [--aws …]`: the CRM delivery as an
+ * `npm run crm -- status <SessionID> | redeliver | resume | authorize [--aws …]`: the CRM delivery as an
  * operator runs it. `status` reads the delivery ledger (whether and when the call reached the
  * CRM, with the CRM's ids, and every later completion); `redeliver` moves every call of the
  * consumer's dead-letter queue back to its queue, where the same ledger keeps each call once;
- * `resume` enables the consumer's event source mapping again after a refused token stopped it.
+ * `resume` enables the consumer's event source mapping again after a refused token stopped it;
+ * `authorize` gives a Bitrix24 application its first tokens (scripts/lib/bitrix24-authorize.ts).
  * Local mode's (`.local/runtime.json`) by default, a deployed stack's with --aws.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,9 +20,11 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CRM_NAMES, CRMS, type CrmName } from '../lambda/crm/crms';
 import { type DeliveryItem, DeliveryLedger } from '../lambda/crm/ledger';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
 import type { RuntimeFile } from '../local/runtime-file';
+import { authorize } from './lib/bitrix24-authorize';
 import {
   AWS_ENVIRONMENT,
   defineCli,
@@ -40,8 +43,10 @@ export const CLI = defineCli({
     'npm run crm -- redeliver',
     'npm run crm -- resume',
     '               [--aws --table NAME --dlq ARN --function NAME]',
+    'npm run crm -- authorize --client-id ID --code CODE_OR_ADDRESS [--oauth-url URL]',
+    '               [--aws --secret ARN]',
   ],
-  about: `The delivery of finished calls into the CRM (crm=amocrm).
+  about: `The delivery of finished calls into the CRM (crm=amocrm or crm=bitrix24).
   status     whether and when the call reached the CRM, as a call or an incoming lead, with
              the CRM's ids; why it was refused or skipped; every later completion of the call
              (its outcome corrected), which the CRM is not sent.
@@ -50,6 +55,9 @@ export const CLI = defineCli({
              call the CRM already has is not added twice.
   resume     enables the CRM consumer again after the CRM refused the token (delivery stops
              then, the calls waiting in the queue): put a valid token in the secret first.
+  authorize  Bitrix24: exchanges the authorization code the portal gives the application for
+             its first tokens, and prints the CRM secret for local mode or, with --aws, puts
+             it into the stack's secret (README, "Bitrix24").
 In the running local mode (npm start) unless --aws.`,
   positionals: true,
   options: {
@@ -62,14 +70,36 @@ In the running local mode (npm start) unless --aws.`,
       help: "the CRM consumer's dead-letter queue ARN (of CrmDeadLetterQueueUrl)",
     },
     function: { type: 'string', value: 'NAME', help: "the CRM consumer's function name" },
+    'client-id': { type: 'string', value: 'ID', help: 'authorize: the application\'s client_id ("local.…")' },
+    'client-secret': {
+      type: 'string',
+      value: 'KEY',
+      help: 'authorize: the application key (client_secret); better CRM_CLIENT_SECRET',
+    },
+    code: {
+      type: 'string',
+      value: 'CODE',
+      help: 'authorize: the code, or the whole address the portal redirected to',
+    },
+    'oauth-url': {
+      type: 'string',
+      value: 'URL',
+      help: `authorize: the authorization server (default the address's server_domain,\nelse ${CRMS.bitrix24.oauthUrl})`,
+    },
+    secret: { type: 'string', value: 'ARN', help: 'authorize --aws: the CrmSecretArn output' },
   },
-  environment: AWS_ENVIRONMENT,
+  environment: [
+    ['CRM_CLIENT_SECRET', "authorize: the Bitrix24 application key (kept out of the shell's history)"],
+    ...AWS_ENVIRONMENT,
+  ],
 });
 
 type Flags = ReturnType<typeof CLI.parse>['values'];
-const COMMANDS = ['status', 'redeliver', 'resume'] as const;
+const COMMANDS = ['status', 'redeliver', 'resume', 'authorize'] as const;
 
 interface Target {
+  /** Local mode's CRM; a deployed stack's is read from its ledger item. */
+  crm: CrmName | undefined;
   ledgerTable: string;
   deadLetterQueueArn: string | undefined;
   functionName: string | undefined;
@@ -85,6 +115,7 @@ function resolveTarget(flags: Flags, runtime: RuntimeFile | undefined): Target {
   if (flags.aws) {
     if (!flags.table) throw new UsageError('--aws needs --table NAME (the CrmLedgerTableName output)');
     return {
+      crm: undefined,
       ledgerTable: flags.table,
       deadLetterQueueArn: flags.dlq,
       functionName: flags.function,
@@ -96,7 +127,7 @@ function resolveTarget(flags: Flags, runtime: RuntimeFile | undefined): Target {
   if (!runtime) throw new UsageError('local mode is not running');
   if (!runtime.crm)
     throw new UsageError(
-      'local mode delivers to no CRM: start it with npm start -- -c crm=amocrm -c crmUrl=…',
+      'local mode delivers to no CRM: start it with npm start -- -c crm=amocrm|bitrix24 -c crmUrl=…',
     );
   const local = {
     region: runtime.region,
@@ -106,6 +137,7 @@ function resolveTarget(flags: Flags, runtime: RuntimeFile | undefined): Target {
     },
   };
   return {
+    crm: runtime.crm.name,
     ledgerTable: flags.table ?? runtime.crm.ledgerTable,
     deadLetterQueueArn: flags.dlq ?? runtime.crm.deadLetterQueueArn,
     functionName: flags.function ?? runtime.crm.functionName,
@@ -155,8 +187,13 @@ export function formatStatus(sessionId: string, item: DeliveryItem | undefined):
 async function status(target: Target, sessionId: string, json: boolean, io: RuntimeFileIo): Promise<number> {
   const client = new DynamoDBClient(target.dynamodb);
   try {
-    const ledger = new DeliveryLedger(DynamoDBDocumentClient.from(client), target.ledgerTable, 'amocrm');
-    const item = await ledger.get(sessionId);
+    const doc = DynamoDBDocumentClient.from(client);
+    let item: DeliveryItem | undefined;
+    // The ledger's items are keyed by the CRM too: a deployed stack's is whichever holds the call.
+    for (const crm of target.crm ? [target.crm] : CRM_NAMES) {
+      item = await new DeliveryLedger(doc, target.ledgerTable, crm).get(sessionId);
+      if (item) break;
+    }
     if (json) {
       const { LaterEventIds: _ids, ...rest } = item ?? ({} as DeliveryItem);
       io.out(JSON.stringify(item ? rest : null, null, 2));
@@ -223,6 +260,26 @@ async function run(values: Flags, positionals: string[], io: RuntimeFileIo): Pro
   if (!command) throw new UsageError(`say what to do: ${COMMANDS.join(', ')}`);
   if (!(COMMANDS as readonly string[]).includes(command))
     throw new UsageError(`unknown command ${JSON.stringify(command)}: use ${COMMANDS.join(', ')}`);
+  if (command === 'authorize') {
+    if (rest.length > 0) throw new UsageError('authorize takes no arguments: the code goes in --code');
+    try {
+      return await authorize(
+        {
+          clientId: values['client-id'],
+          clientSecret: values['client-secret'] ?? io.env.CRM_CLIENT_SECRET,
+          code: values.code,
+          oauthUrl: values['oauth-url'],
+          secretArn: values.secret,
+          aws: values.aws,
+        },
+        io,
+      );
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      io.err(`npm run crm -- authorize failed: ${errorLine(error)}`);
+      return 1;
+    }
+  }
   if (command === 'status' && rest.length !== 1) throw new UsageError('status needs one SESSION_ID');
   if (command !== 'status' && rest.length > 0) throw new UsageError(`${command} takes no arguments`);
   const runtime = values.aws ? undefined : requireLocalMode(io.runtimeFile, LOCAL_OR_AWS);

@@ -46,9 +46,13 @@ export const CRM_ENV = {
   crmUsers: 'CRM_USERS',
   crmDefaultUser: 'CRM_DEFAULT_USER',
   ledgerTable: 'CRM_LEDGER_TABLE',
-  /** ARN of the secret holding `{"accessToken":"…"}`. */
+  /** Bitrix24: the authorization server that refreshes the application's tokens. */
+  oauthUrl: 'CRM_OAUTH_URL',
+  /** ARN of the secret: amoCRM `{"accessToken":"…"}`, Bitrix24 `{"clientId","clientSecret","refreshToken"}`. */
   secretArn: 'CRM_SECRET_ARN',
   /** The secret's JSON itself: local mode only, in place of the secret. */
   secretJson: 'CRM_SECRET',
   ratePerSecond: 'CRM_RATE_PER_SECOND',
+  /** The zone a call's start is given in (Bitrix24's CALL_START_DATE carries its offset). */
+  timeZone: SETTINGS.timeZone.env,
 } as const;

@@ -1,11 +1,17 @@
 /** The CRM consumer's environment, read once at cold start (the stack sets it: lib/constructs/crm-delivery.ts). */
 import { CRM_ENV } from '../config/environment';
+import { SETTINGS } from '../config/settings';
 import { ConfigError, required } from '../shared/env';
-import type { UserMap } from './amocrm/mapping';
+import type { UserMap } from './completed-call';
+import { CRM_NAMES, CRMS, type CrmName, isCrmName, REQUESTS_PER_SECOND_RANGE } from './crms';
 
 export interface CrmConfig {
-  crm: 'amocrm';
+  crm: CrmName;
   baseUrl: string;
+  /** Bitrix24: where the application's tokens are refreshed. */
+  oauthUrl: string;
+  /** The IANA zone a call's start is written in for the CRM. */
+  timeZone: string;
   users: UserMap;
   ledgerTable: string;
   /** Where the token comes from: the secret's ARN, or (local mode) the secret's JSON. */
@@ -34,15 +40,21 @@ export function parseUserMap(text: string | undefined): Record<string, number> {
 
 export function readCrmConfig(env: NodeJS.ProcessEnv): CrmConfig {
   const crm = required(env, CRM_ENV.crm);
-  if (crm !== 'amocrm') throw new ConfigError(`${CRM_ENV.crm} must be amocrm, got ${JSON.stringify(crm)}`);
+  if (!isCrmName(crm))
+    throw new ConfigError(
+      `${CRM_ENV.crm} must be one of ${CRM_NAMES.join(', ')}, got ${JSON.stringify(crm)}`,
+    );
   const defaultUser = env[CRM_ENV.crmDefaultUser];
-  const rate = Number(env[CRM_ENV.ratePerSecond] ?? 7);
-  if (!Number.isInteger(rate) || rate < 2)
-    throw new ConfigError(`${CRM_ENV.ratePerSecond} must be a whole number from 2`);
+  const rate = Number(env[CRM_ENV.ratePerSecond] ?? CRMS[crm].requestsPerSecond);
+  const { min, max } = REQUESTS_PER_SECOND_RANGE;
+  if (!Number.isInteger(rate) || rate < min || rate > max)
+    throw new ConfigError(`${CRM_ENV.ratePerSecond} must be a whole number from ${min} to ${max}`);
   const json = env[CRM_ENV.secretJson];
   return {
     crm,
     baseUrl: required(env, CRM_ENV.crmUrl),
+    oauthUrl: env[CRM_ENV.oauthUrl] || CRMS.bitrix24.oauthUrl,
+    timeZone: env[CRM_ENV.timeZone] || SETTINGS.timeZone.default,
     users: {
       users: parseUserMap(env[CRM_ENV.crmUsers]),
       ...(defaultUser ? { defaultUser: Number(defaultUser) } : {}),

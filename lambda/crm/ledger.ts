@@ -48,8 +48,13 @@ export interface DeliveryItem {
    */
   LeaseUntil?: string;
   Attempts: number;
-  /** `lead` once it is being sent as an incoming lead (no contact has the number); absent: as a call. */
-  Phase?: 'lead';
+  /**
+   * How far an attempt got, so that the next one knows what the CRM may hold: amoCRM `lead` once
+   * it is being sent as an incoming lead (no contact has the number); Bitrix24 `registered` once
+   * the portal returned its CALL_ID (in CrmIds), which a retry finishes rather than registering
+   * the call again. Absent: nothing sent yet, or sent as a call.
+   */
+  Phase?: 'lead' | 'registered';
   /** When the CRM took it. */
   DeliveredAt?: string;
   /** When it stopped being `sending`: delivered, refused or skipped. */
@@ -187,6 +192,23 @@ export class DeliveryLedger {
         ConditionExpression: '#state = :sending',
         ExpressionAttributeNames: { '#state': 'State' },
         ExpressionAttributeValues: { ':lead': 'lead', ':sending': 'sending' },
+      }),
+    );
+  }
+
+  /**
+   * Bitrix24 registered the call: its CALL_ID (and the CRM entity it went to) kept the moment the
+   * portal returns it, so that no retry registers the call a second time.
+   */
+  async registered(sessionId: string, ids: CrmIds): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { SessionID: sessionId, Crm: this.crm },
+        UpdateExpression: 'SET Phase = :registered, CrmIds = :ids',
+        ConditionExpression: '#state = :sending',
+        ExpressionAttributeNames: { '#state': 'State' },
+        ExpressionAttributeValues: { ':registered': 'registered', ':ids': ids, ':sending': 'sending' },
       }),
     );
   }

@@ -8,6 +8,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { CRM_ENV } from '../../lambda/config/environment';
 import type { CallEventsStack } from '../../lib/call-events-stack';
 import { ConfigError, parseConfig } from '../../lib/config';
+import type { CrmDelivery } from '../../lib/constructs/crm-delivery';
 import {
   actionsOf,
   arnOf,
@@ -26,6 +27,26 @@ const CONTEXT = {
   crmDefaultUser: '9',
 };
 
+const BITRIX = {
+  crm: 'bitrix24',
+  crmUrl: 'https://example.bitrix24.ru',
+  crmUsers: '{"80051110001":11}',
+  crmDefaultUser: '1',
+};
+
+/** The function's DynamoDB rights are items of its own ledger (no Scan, no Query, no indexes); its permissions. */
+function expectLedgerItemsOnly(template: Template, crm: CrmDelivery) {
+  const permissions = permissionsOf(template, logicalId(crm.consumer.handler.executionRole));
+  const dynamo = permissions.filter((p) => p.action.startsWith('dynamodb:'));
+  expect([...new Set(dynamo.map((p) => p.action))].sort()).toEqual([
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+  ]);
+  for (const p of dynamo) expect(p.resource).toEqual(arnOf(crm.ledger));
+  return permissions;
+}
+
 describe('the CRM configuration', () => {
   it('reads the keys as -c passes them', () => {
     expect(parseConfig(CONTEXT)).toMatchObject({
@@ -37,22 +58,44 @@ describe('the CRM configuration', () => {
     expect(parseConfig({ crm: 'amocrm', crmUrl: 'http://127.0.0.1:8080' }).crmUrl).toBe(
       'http://127.0.0.1:8080',
     );
+    expect(
+      parseConfig({ ...BITRIX, crmOAuthUrl: 'https://portal.example.com/', crmRequestsPerSecond: '5' }),
+    ).toMatchObject({
+      crm: 'bitrix24',
+      crmUrl: 'https://example.bitrix24.ru',
+      crmOAuthUrl: 'https://portal.example.com',
+      crmRequestsPerSecond: 5,
+      crmDefaultUser: 1,
+    });
   });
 
   it.each([
-    [{ crm: 'bitrix' }, /"crm": must be amocrm/],
+    [{ crm: 'bitrix' }, /"crm": must be one of amocrm, bitrix24/],
     [{ crm: 'amocrm' }, /"crmUrl": is required with crm=amocrm/],
     [{ crm: 'amocrm', crmUrl: 'http://example.amocrm.ru' }, /"crmUrl": must be https:\/\//],
     [{ crm: 'amocrm', crmUrl: 'http://localhost:8080' }, /"crmUrl": must be https:\/\//],
     [
       { crm: 'amocrm', crmUrl: 'https://example.amocrm.ru/api/v4' },
-      /"crmUrl": must be the account's base URL alone/,
+      /"crmUrl": must be the base URL alone, e\.g\. https:\/\/example\.amocrm\.ru/,
     ],
     [{ crm: 'amocrm', crmUrl: 'example.amocrm.ru' }, /"crmUrl": not a URL/],
     [{ ...CONTEXT, crmUsers: '{"801":"x"}' }, /"crmUsers"/],
     [{ ...CONTEXT, crmUsers: 'not json' }, /"crmUsers": must be a JSON object/],
     [{ ...CONTEXT, crmDefaultUser: '-1' }, /"crmDefaultUser"/],
     [{ crmUrl: 'https://example.amocrm.ru' }, /"crmUrl": is set, but crm is not/],
+    [
+      { crm: 'bitrix24', crmUrl: 'https://example.bitrix24.ru' },
+      /"crmDefaultUser": is required with crm=bitrix24/,
+    ],
+    [{ crm: 'bitrix24' }, /"crmUrl": is required with crm=bitrix24.*example\.bitrix24\.ru/],
+    [{ ...BITRIX, crmOAuthUrl: 'http://oauth.bitrix.info' }, /"crmOAuthUrl": must be https:\/\//],
+    [
+      { ...BITRIX, crmOAuthUrl: 'https://oauth.bitrix.info/oauth/token/' },
+      /"crmOAuthUrl": must be the base URL alone/,
+    ],
+    [{ ...CONTEXT, crmOAuthUrl: 'https://oauth.bitrix.info' }, /"crmOAuthUrl": is for crm=bitrix24 only/],
+    [{ ...BITRIX, crmRequestsPerSecond: '100' }, /"crmRequestsPerSecond"/],
+    [{ ...BITRIX, crmRequestsPerSecond: '1.5' }, /"crmRequestsPerSecond"/],
   ])('refuses %j', (context, message) => {
     expect(() => parseConfig(context)).toThrow(ConfigError);
     expect(() => parseConfig(context)).toThrow(message);
@@ -123,14 +166,7 @@ describe('with crm=amocrm', () => {
   });
 
   it('reads only its secret and writes only its ledger', () => {
-    const permissions = permissionsOf(template, logicalId(crm().consumer.handler.executionRole));
-    const dynamo = permissions.filter((p) => p.action.startsWith('dynamodb:'));
-    expect([...new Set(dynamo.map((p) => p.action))].sort()).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-    ]);
-    for (const p of dynamo) expect(p.resource).toEqual(arnOf(crm().ledger));
+    const permissions = expectLedgerItemsOnly(template, crm());
     const secrets = permissions.filter((p) => p.action.startsWith('secretsmanager:'));
     expect(secrets.length).toBeGreaterThan(0);
     for (const p of secrets) expect(p.resource).toEqual(refOf(crm().secret));
@@ -168,5 +204,57 @@ describe('with crm=amocrm', () => {
   it('prints the secret, the ledger and the queues', () => {
     for (const name of ['CrmSecretArn', 'CrmLedgerTableName', 'CrmQueueUrl', 'CrmDeadLetterQueueUrl'])
       expect(Object.keys(template.findOutputs(name))).toEqual([name]);
+  });
+});
+
+describe('with crm=bitrix24', () => {
+  let stack: CallEventsStack;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, template } = synthesize({ ...BITRIX, timeZone: 'Asia/Yekaterinburg' }));
+  });
+  const crm = () => defined(stack.crm, 'CRM delivery');
+
+  it("takes 10 calls a batch within 90 s: two requests a call at the portal's 2 a second", () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(crm().consumer.route.queue),
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    // Six times the function's 90 s, plus the 2 s batching window.
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: arnOf(crm().consumer.route.deadLetterQueue), maxReceiveCount: 5 },
+      VisibilityTimeout: 542,
+    });
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(crm().consumer.handler)];
+    expect(fn?.Properties.Timeout).toBe(90);
+  });
+
+  it('configures the portal, the authorization server, the rate and the time zone', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(crm().consumer.handler)];
+    expect(fn?.Properties.Environment.Variables).toMatchObject({
+      [CRM_ENV.crm]: 'bitrix24',
+      [CRM_ENV.crmUrl]: 'https://example.bitrix24.ru',
+      [CRM_ENV.oauthUrl]: 'https://oauth.bitrix.info',
+      [CRM_ENV.ratePerSecond]: '2',
+      [CRM_ENV.timeZone]: 'Asia/Yekaterinburg',
+      [CRM_ENV.crmDefaultUser]: '1',
+    });
+  });
+
+  it('keeps the tokens in its ledger: still only its secret read and its ledger written', () => {
+    const permissions = expectLedgerItemsOnly(template, crm());
+    expect(actionsOf(permissions).filter((a) => a.startsWith('secretsmanager:Put'))).toEqual([]);
+  });
+
+  it('says what to fix when the portal refuses the application or a call', () => {
+    const descriptions = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties.AlarmDescription as string,
+    );
+    expect(
+      descriptions.some((d) => /Bitrix24 refused the application.*insufficient_scope.*resume/.test(d)),
+    ).toBe(true);
+    expect(descriptions.some((d) => /Bitrix24 refused calls \(ERROR_CORE.*redeliver/.test(d))).toBe(true);
   });
 });

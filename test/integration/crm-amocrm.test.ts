@@ -9,18 +9,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { runtimeFileOf, writeRuntimeFile } from '../../local/runtime-file';
-import { main as crm } from '../../scripts/crm';
 import { type AmoCrmStandIn, startAmoCrmStandIn } from '../support/amocrm-standin';
-import { callOf } from '../support/call-events';
-import { incomingBodies, outgoingBodies, utc } from '../support/calls';
+import { incomingBodies, utc } from '../support/calls';
+import {
+  CALL_START,
+  type CrmLocal,
+  crmLocal,
+  dayOfCalls,
+  EMPLOYEES,
+  foundAnswered,
+  missedCall,
+  outgoingCall,
+} from '../support/crm-local';
 import { startTestRuntime, type TestRuntime } from '../support/test-runtime';
 
 const TOKEN = 'long-lived-token-of-the-account';
-const E1 = '80051110001';
-const E2 = '80051110002';
+const { first: E1, second: E2 } = EMPLOYEES;
 /** Numbers that have a contact in the stand-in account. */
 const KNOWN = ['+79031000001', '+79031000002', '+79031000003', '+79031000004', '+79031000005'];
 
@@ -29,7 +33,7 @@ jest.setTimeout(120_000);
 
 let crmApi: AmoCrmStandIn;
 let t: TestRuntime;
-let runtimeFile: string;
+let local: CrmLocal;
 
 beforeAll(async () => {
   crmApi = await startAmoCrmStandIn({ token: TOKEN, knownPhones: KNOWN });
@@ -44,8 +48,7 @@ beforeAll(async () => {
     // A failed batch comes back in a second, so the five receives before the DLQ take seconds.
     consumerVisibilityTimeoutSeconds: 1,
   });
-  runtimeFile = join(t.runtime.stateDir, 'runtime.json');
-  writeRuntimeFile(runtimeFile, runtimeFileOf(t.runtime));
+  local = crmLocal(t, 'amocrm', 90_000);
 }, 180_000);
 
 afterAll(async () => {
@@ -53,60 +56,21 @@ afterAll(async () => {
   await crmApi?.close();
 });
 
-const post = async (bodies: Record<string, unknown>[]) => {
-  for (const body of bodies) expect((await t.post(JSON.stringify(body))).status).toBe(200);
-};
-/** Until every queue and stream is done, including retries after the visibility timeout. */
-const settled = () => t.runtime.drained(90_000);
+const post = (bodies: Record<string, unknown>[]) => local.post(bodies);
+const settled = () => local.settled();
+const ledger = (sessionId: string) => local.ledger(sessionId);
+const crmTool = (...argv: string[]) => local.crmTool(...argv);
 const callsOf = (uniq: string) => crmApi.calls.filter((c) => c.entry.uniq === uniq);
 const leadsOf = (uid: string) => crmApi.leads.filter((l) => l.body.source_uid === uid);
-const ledger = async (sessionId: string) => {
-  const { Item } = await t.doc.send(
-    new GetCommand({
-      TableName: t.runtime.crm?.ledgerTable,
-      Key: { SessionID: sessionId, Crm: 'amocrm' },
-      ConsistentRead: true,
-    }),
-  );
-  return Item;
-};
-const crmTool = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await crm(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, runtimeFile });
-  return { code, out, err };
-};
 
 let n = 0;
 const id = (what: string) => `crm-${what}-${++n}`;
-const start = '2026-12-03 10:00:00';
+const start = CALL_START;
 
 describe('a day of calls', () => {
   it('each reaches the CRM once, with the fields of the mapping', async () => {
-    const answered = id('answered');
-    const missed = id('missed');
-    const outgoing = id('outgoing');
-    await post(
-      incomingBodies({
-        id: answered,
-        customer: '89031000001',
-        start,
-        rings: [{ employee: E1, at: 2 }],
-        answer: { employee: E1, at: 8, talk: 125 },
-      }),
-    );
-    await post(
-      incomingBodies({
-        id: missed,
-        customer: '9031000002',
-        start,
-        rings: [{ employee: '80059999999', at: 1 }],
-        missedAt: 30,
-      }),
-    );
-    await post(
-      outgoingBodies({ id: outgoing, employee: E2, customer: '+7 903 100-00-03', start, ring: 10, talk: 0 }),
-    );
+    const { answered, missed, busy: outgoing, bodies } = dayOfCalls(id);
+    await post(bodies);
     await settled();
 
     expect(callsOf(answered).map((c) => c.entry)).toEqual([
@@ -148,15 +112,7 @@ describe('a day of calls', () => {
 
   it('a number no contact has becomes one incoming lead with the call', async () => {
     const unknown = id('unknown');
-    await post(
-      incomingBodies({
-        id: unknown,
-        customer: '9169990000',
-        start,
-        rings: [{ employee: E1, at: 1 }],
-        missedAt: 20,
-      }),
-    );
+    await post(missedCall(unknown, '9169990000'));
     await settled();
     expect(callsOf(unknown)).toEqual([]);
     expect(leadsOf(unknown).map((l) => l.body)).toEqual([
@@ -175,15 +131,7 @@ describe('a day of calls', () => {
 
   it('a call without a customer number is not sent, and the ledger says why', async () => {
     const anonymous = id('anonymous');
-    await post(
-      incomingBodies({
-        id: anonymous,
-        customer: 'anonymous',
-        start,
-        rings: [{ employee: E1, at: 1 }],
-        missedAt: 20,
-      }),
-    );
+    await post(missedCall(anonymous, 'anonymous'));
     await settled();
     expect(crmApi.calls.concat().filter((c) => c.entry.uniq === anonymous)).toEqual([]);
     expect(await ledger(anonymous)).toMatchObject({
@@ -206,23 +154,7 @@ describe('exactly once', () => {
     await post(bodies);
     await settled();
     await post(bodies);
-    const completed = t.received.find(
-      (e) => e['detail-type'] === 'CallCompleted' && e.detail.SessionID === call,
-    );
-    if (!completed) throw new Error('no CallCompleted published');
-    const bus = new EventBridgeClient({
-      endpoint: t.runtime.eventbridgeEndpoint,
-      region: t.runtime.region,
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    });
-    const entry = {
-      Source: completed.source,
-      DetailType: 'CallCompleted',
-      Detail: JSON.stringify(completed.detail),
-      EventBusName: 'call-events',
-    };
-    await bus.send(new PutEventsCommand({ Entries: [entry, entry] }));
-    bus.destroy();
+    await local.replayCompleted(call);
     await settled();
     expect(callsOf(call)).toHaveLength(1);
   });
@@ -230,61 +162,22 @@ describe('exactly once', () => {
   it('429s and 500s are retried, and a timeout after the CRM applied the request adds no second call', async () => {
     const calls = [id('throttled'), id('failing'), id('timed-out')];
     crmApi.failNext(2, 429);
-    await post(
-      outgoingBodies({
-        id: calls[0] as string,
-        employee: E1,
-        customer: '89031000005',
-        start,
-        ring: 3,
-        talk: 40,
-      }),
-    );
+    await post(outgoingCall(calls[0] as string, '89031000005', 40));
     await settled();
     crmApi.failNext(1, 500);
-    await post(
-      outgoingBodies({
-        id: calls[1] as string,
-        employee: E1,
-        customer: '89031000005',
-        start,
-        ring: 3,
-        talk: 41,
-      }),
-    );
+    await post(outgoingCall(calls[1] as string, '89031000005', 41));
     await settled();
     crmApi.failNext(1, 'timeout', { afterApplying: true });
-    await post(
-      outgoingBodies({
-        id: calls[2] as string,
-        employee: E1,
-        customer: '89031000005',
-        start,
-        ring: 3,
-        talk: 42,
-      }),
-    );
+    await post(outgoingCall(calls[2] as string, '89031000005', 42));
     await settled();
     for (const call of calls) expect([call, callsOf(call).length]).toEqual([call, 1]);
   });
 
   it('a later completion (a missed call found answered) adds nothing, and the ledger keeps both', async () => {
     const call = id('corrected');
-    const ev = callOf({ SessionID: call, CityNumber: '4950665310', Caller: '9031000002' });
-    await post(
-      incomingBodies({
-        id: call,
-        customer: '9031000002',
-        start,
-        rings: [{ employee: E1, at: 1 }],
-        missedAt: 20,
-      }),
-    );
+    await post(missedCall(call, '9031000002'));
     await settled();
-    await post([
-      ev('ChangeIncCall', { StartDuration: '2026-12-03 10:00:10', Called: E1 }),
-      ev('EndIncCall', { EndTime: '2026-12-03 10:01:10', Duration: 60, ResultCode: '200', Called: E1 }),
-    ]);
+    await post(foundAnswered(call, '9031000002'));
     await settled();
     expect(callsOf(call).map((c) => c.entry.call_status)).toEqual([3]);
     expect(await ledger(call)).toMatchObject({
@@ -300,7 +193,7 @@ describe('what the CRM refuses', () => {
   it('a refused token stops delivery with the calls waiting; resume delivers them once', async () => {
     const call = id('unauthorized');
     crmApi.setToken('a-new-token-nobody-told-us-about');
-    await post(outgoingBodies({ id: call, employee: E1, customer: '89031000001', start, ring: 3, talk: 12 }));
+    await post(outgoingCall(call, '89031000001', 12));
     await settled();
     const { consumer } = t.runtime.crm ?? {};
     expect(consumer?.poller.paused()).toBe(true);
@@ -319,8 +212,8 @@ describe('what the CRM refuses', () => {
     const call = id('refused');
     const other = id('accepted');
     crmApi.refuseUniq(call);
-    await post(outgoingBodies({ id: call, employee: E1, customer: '89031000001', start, ring: 3, talk: 5 }));
-    await post(outgoingBodies({ id: other, employee: E1, customer: '89031000002', start, ring: 3, talk: 6 }));
+    await post(outgoingCall(call, '89031000001', 5));
+    await post(outgoingCall(other, '89031000002', 6));
     await settled();
     expect(callsOf(other)).toHaveLength(1);
     expect(callsOf(call)).toEqual([]);

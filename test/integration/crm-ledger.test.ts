@@ -4,10 +4,11 @@
  * comes; a refused call is claimed again only by a redelivery; and requests from several
  * invocations at once never exceed the limit in any one-second window.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeliveryLedger } from '../../lambda/crm/ledger';
 import { slotRateLimiter } from '../../lambda/crm/rate-limit';
+import { createLedgerTable } from '../support/ledger-table';
 
 const client = new DynamoDBClient({});
 const doc = DynamoDBDocumentClient.from(client);
@@ -15,20 +16,7 @@ const TABLE = `CrmLedger-${process.pid}`;
 const now = new Date('2026-12-03T10:00:00Z');
 
 beforeAll(async () => {
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      KeySchema: [
-        { AttributeName: 'SessionID', KeyType: 'HASH' },
-        { AttributeName: 'Crm', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'SessionID', AttributeType: 'S' },
-        { AttributeName: 'Crm', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createLedgerTable(client, TABLE);
 });
 afterAll(() => client.destroy());
 

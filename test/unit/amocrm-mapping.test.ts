@@ -8,10 +8,10 @@ import {
   amoCallEntry,
   amoUnsortedSip,
   CALL_SOURCE,
-  type CompletedCall,
   callResultOf,
   callStatusOf,
 } from '../../lambda/crm/amocrm/mapping';
+import type { CompletedCall } from '../../lambda/crm/completed-call';
 import { parseUserMap } from '../../lambda/crm/config';
 
 const call = (fields: Partial<CompletedCall> = {}): CompletedCall => ({

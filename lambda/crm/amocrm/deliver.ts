@@ -11,71 +11,26 @@
  * asked first (its call notes by `uniq`, its incoming leads by `source_uid`), and the call is
  * sent again only when it is not there: see docs/ARCHITECTURE.md, "Consumers and the CRM".
  */
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { METRICS } from '../../config/metrics';
-import type { DeliveryItem, DeliveryLedger } from '../ledger';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { UserMap } from '../completed-call';
+import {
+  batchResponse,
+  CRM_METRICS,
+  claimBatch,
+  type DeliveryDeps,
+  deliveryTools,
+  type Message,
+  stopDelivery,
+} from '../delivery';
 import type { AmoClient, AmoResponse } from './client';
-import { type AmoCallEntry, amoCallEntry, amoUnsortedSip, type CompletedCall, type UserMap } from './mapping';
+import { type AmoCallEntry, amoCallEntry, amoUnsortedSip } from './mapping';
 
 /** The most entries amoCRM takes in one request. */
 export const MAX_ENTRIES_PER_REQUEST = 50;
 
-export interface DeliverLogger {
-  info(message: string, attributes: LogAttributes): void;
-  warn(message: string, attributes: LogAttributes): void;
-  error(message: string, attributes: LogAttributes): void;
-}
-
-export interface DeliverDeps {
-  ledger: DeliveryLedger;
+export interface DeliverDeps extends DeliveryDeps {
   client: AmoClient;
   users: UserMap;
-  logger: DeliverLogger;
-  metrics: { addMetric(name: string, unit: 'Count', value: number): void };
-  /**
-   * Stops the queue's event source mapping (the CRM refused the token): no batch is taken, the
-   * messages wait until someone resumes it (`npm run crm -- resume`). @default nothing
-   */
-  pauseDelivery?: (queueArn: string) => Promise<void>;
-  /** @default the system clock */
-  now?: () => Date;
-  /** Tries of one request before its calls are left for the queue to bring back. @default 4 */
-  maxTries?: number;
-  /** Wait before the n-th retry (1-based) when the CRM gave no Retry-After. @default 1 s doubling */
-  backoffMs?: (retry: number) => number;
-  /** Milliseconds left in the invocation (Lambda's `getRemainingTimeInMillis`). @default unlimited */
-  remainingMs?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-const CRM_METRICS = METRICS.crm;
-
-interface Message {
-  record: SQSRecord;
-  call: CompletedCall;
-  eventId: string;
-}
-
-/** The CallCompleted of an SQS message, or why it is not one. */
-export function completedCallOf(
-  record: SQSRecord,
-): { ok: true; message: Message } | { ok: false; reason: string } {
-  let envelope: { 'detail-type'?: unknown; detail?: Record<string, unknown> };
-  try {
-    envelope = JSON.parse(record.body) as typeof envelope;
-  } catch {
-    return { ok: false, reason: 'the message body is not JSON' };
-  }
-  const detail = envelope?.detail;
-  if (envelope?.['detail-type'] !== 'CallCompleted' || typeof detail !== 'object' || detail === null)
-    return { ok: false, reason: 'the message is not a CallCompleted event' };
-  const { SessionID, EventId, StartedAt, Direction } = detail;
-  if (typeof SessionID !== 'string' || typeof EventId !== 'string' || typeof StartedAt !== 'string')
-    return { ok: false, reason: 'the CallCompleted detail has no SessionID, EventId or StartedAt' };
-  if (Direction !== 'incoming' && Direction !== 'outgoing')
-    return { ok: false, reason: 'the CallCompleted detail has no Direction' };
-  return { ok: true, message: { record, call: detail as unknown as CompletedCall, eventId: EventId } };
 }
 
 /** Entries of the CRM's answer keyed by the `request_id` they echo. */
@@ -111,13 +66,7 @@ class TokenRefused extends Error {
 }
 
 export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<SQSBatchResponse> {
-  const now = deps.now ?? (() => new Date());
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const maxTries = deps.maxTries ?? 4;
-  const backoff = deps.backoffMs ?? ((retry: number) => 1000 * 2 ** (retry - 1));
-  const remaining = deps.remainingMs ?? (() => Number.POSITIVE_INFINITY);
-  const failed = new Set<string>();
-  const count = (name: string, n = 1) => n > 0 && deps.metrics.addMetric(name, 'Count', n);
+  const { now, sleep, maxTries, backoff, remaining, count, leaseUntil } = deliveryTools(deps);
 
   /** The request, tried again on a transient answer while tries and time last. */
   async function send<T extends AmoResponse>(request: () => Promise<T>, idempotent = false): Promise<T> {
@@ -138,73 +87,17 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
     }
   }
 
-  /** The token refused: the alarm's metric, and the mapping disabled, so that the calls wait. */
-  async function stopDelivery(error: TokenRefused): Promise<void> {
-    count(CRM_METRICS.unauthorized);
-    deps.logger.error(
-      'The CRM refused the token: delivery stopped. Put a valid long-lived token in the CRM secret, then npm run crm -- resume; the calls wait in the queue',
-      { status: error.status },
-    );
-    const queueArn = event.Records[0]?.eventSourceARN;
-    if (queueArn && deps.pauseDelivery)
-      await deps.pauseDelivery(queueArn).catch((pauseError: unknown) =>
-        deps.logger.error('Cannot stop the delivery; the calls go on failing until the token is right', {
-          errorName: pauseError instanceof Error ? pauseError.name : 'Error',
-        }),
-      );
-  }
-
-  // This invocation's claims are its own until it ends (Lambda stops it at its timeout).
-  const left = remaining();
-  const leaseUntil = new Date(now().getTime() + (Number.isFinite(left) ? left : 15 * 60_000));
+  /** The token refused: delivery stopped until it is put right. */
+  const stop = (error: TokenRefused) =>
+    stopDelivery(deps, event.Records, {
+      message:
+        'The CRM refused the token: delivery stopped. Put a valid long-lived token in the CRM secret, then npm run crm -- resume; the calls wait in the queue',
+      attributes: { status: error.status },
+    });
 
   // 1. What each message is, and whether its call is this one's to deliver.
-  const toSend: Message[] = [];
-  /** Claims found `sending`: an earlier attempt's answer was lost, so the CRM is asked first. */
-  const unsure: { message: Message; item: DeliveryItem }[] = [];
-  for (const record of event.Records) {
-    const parsed = completedCallOf(record);
-    if (!parsed.ok) {
-      deps.logger.error('Cannot read the message; it goes to the dead-letter queue after its receives', {
-        messageId: record.messageId,
-        reason: parsed.reason,
-      });
-      failed.add(record.messageId);
-      continue;
-    }
-    const { message } = parsed;
-    const { SessionID } = message.call;
-    const fresh = Number(record.attributes?.ApproximateReceiveCount ?? '1') <= 1;
-    const claim = await deps.ledger.claim(SessionID, message.eventId, String(message.call.Outcome), now(), {
-      refused: fresh,
-      leaseUntil,
-    });
-    if (claim.claimed) {
-      toSend.push(message);
-      continue;
-    }
-    const { item } = claim;
-    if (item.EventId !== message.eventId) {
-      // Another CallCompleted of the call (its outcome corrected): recorded, never sent.
-      await deps.ledger.recordLater(SessionID, {
-        EventId: message.eventId,
-        Outcome: String(message.call.Outcome),
-        ReceivedAt: now().toISOString(),
-      });
-      count(CRM_METRICS.later);
-      deps.logger.info('Later completion of a call already in the CRM: recorded, not sent', { SessionID });
-      continue;
-    }
-    if (item.State === 'sending') {
-      // Another attempt holds it (a duplicate message being delivered now): see it again later.
-      if (await deps.ledger.takeOver(SessionID, now(), leaseUntil)) unsure.push({ message, item });
-      else failed.add(record.messageId);
-    } else if (item.State === 'refused') {
-      // Refused before and received again: straight on towards the dead-letter queue.
-      failed.add(record.messageId);
-    }
-    // delivered or skipped: a re-delivery or a replay, nothing to do.
-  }
+  const lease = leaseUntil();
+  const { toSend, unsure, failed } = await claimBatch(event.Records, deps, lease);
 
   // 1b. An attempt whose answer was lost may have been applied: look for the call (or its lead)
   // in the CRM, since a minute before it was claimed, before sending it again.
@@ -248,12 +141,12 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
     }
   } catch (error) {
     if (!(error instanceof TokenRefused)) throw error;
-    await stopDelivery(error);
+    await stop(error);
     for (const message of [...unsure.map((u) => u.message), ...toSend]) {
       failed.add(message.record.messageId);
       await deps.ledger.release(message.call.SessionID, now());
     }
-    return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+    return batchResponse(failed);
   }
 
   // 2. Entries; a call without a customer number is settled as skipped.
@@ -378,7 +271,7 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
     );
   } catch (error) {
     if (!(error instanceof TokenRefused)) throw error;
-    await stopDelivery(error);
+    await stop(error);
     // Every call of the batch not yet settled comes back.
     for (const [id, { message }] of entries) {
       const item = await deps.ledger.get(id);
@@ -387,7 +280,7 @@ export async function deliverBatch(event: SQSEvent, deps: DeliverDeps): Promise<
       await deps.ledger.release(id, now());
     }
   }
-  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+  return batchResponse(failed);
 }
 
 /** The named ids of a CRM answer's entry, as strings or numbers. */

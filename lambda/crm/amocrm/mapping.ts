@@ -5,7 +5,7 @@
  * Field meanings: amocrm.ru/developers/content/crm_platform/calls-api and
  * amocrm.ru/developers/content/crm_platform/unsorted-api.
  */
-import type { CallRecord } from '../../calls/record';
+import { type CompletedCall, isE164, type Mapped, type UserMap, userOf } from '../completed-call';
 
 /** `source` of every call this product adds, as the CRM shows it in the call's note. */
 export const CALL_SOURCE = 'call-events';
@@ -23,27 +23,6 @@ export const AMO_CALL_STATUS = {
 
 /** The ResultCodes of a number that does not exist or is incomplete (the provider's 404, 484). */
 const INVALID_NUMBER_CODES = new Set(['404', '484']);
-
-/** The call as the CRM needs it: the fields of the record that a CallCompleted carries. */
-export type CompletedCall = Pick<
-  CallRecord,
-  | 'SessionID'
-  | 'Direction'
-  | 'CityNumber'
-  | 'StartedAt'
-  | 'Outcome'
-  | 'ResultCode'
-  | 'ResultText'
-  | 'TalkSeconds'
-  | 'Employee'
-> & { CustomerNumber?: string };
-
-export interface UserMap {
-  /** PBX employee number, as the provider sends it → CRM user id. */
-  users: Readonly<Record<string, number>>;
-  /** The user of a call whose employee is not in `users`. @default none: the fields are left out */
-  defaultUser?: number;
-}
 
 /** One entry of `POST /api/v4/calls`. */
 export interface AmoCallEntry {
@@ -93,20 +72,8 @@ export function callResultOf(call: Pick<CompletedCall, 'Outcome' | 'ResultCode' 
   return `${words} (${call.ResultCode}${call.ResultText ? ` ${call.ResultText}` : ''})`;
 }
 
-/** The CRM user of the call: its employee's, else the default, else none. */
-export function userOf(call: Pick<CompletedCall, 'Employee'>, map: UserMap): number | undefined {
-  const mapped = call.Employee === undefined ? undefined : map.users[call.Employee];
-  return mapped ?? map.defaultUser;
-}
-
 /** Unix seconds of an ISO-8601 instant. */
 const unixSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-
-/** A customer number the CRM can match to a contact: E.164 (the record's form of a valid number). */
-const isE164 = (number: string | undefined): number is string =>
-  number !== undefined && /^\+[1-9]\d{6,14}$/.test(number);
-
-export type Mapped<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
  * The call's entry, or why it has none: a call without a valid customer number cannot be
