@@ -9,6 +9,7 @@ import { SETTINGS } from '../lambda/config/settings';
 import { CRM_NAMES } from '../lambda/crm/crms';
 import { readSetting, required } from '../lambda/shared/env';
 // Type only: the tools that read the file must not load the local runtime.
+import { LOCAL_AWS_ENV } from './dynamodb-local';
 import type { LocalRuntime } from './runtime';
 import { writeFileAtomic } from './state-file';
 
@@ -172,4 +173,16 @@ export function parseRuntimeFile(text: string, path: string = RUNTIME_FILE): Run
   const issue = result.error.issues[0];
   const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'the file';
   throw new RuntimeFileError(`${path} is malformed: ${where}: ${issue?.message ?? 'invalid'}`);
+}
+
+/** The DynamoDB client settings that reach local mode's DynamoDB Local, as every tool reaches it. */
+export function localDynamoDbClient(runtime: Pick<RuntimeFile, 'dynamodbEndpoint' | 'region'>) {
+  return {
+    endpoint: runtime.dynamodbEndpoint,
+    region: runtime.region,
+    credentials: {
+      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+    },
+  };
 }

@@ -7,8 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseSetting, SETTINGS } from '../lambda/config/settings';
 import { isValidTimeZone } from '../lambda/contract/local-time';
-import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
-import type { RuntimeFile } from '../local/runtime-file';
+import { localDynamoDbClient, type RuntimeFile } from '../local/runtime-file';
 import {
   AWS_ENVIRONMENT,
   defineCli,
@@ -130,14 +129,7 @@ export function resolveSource(flags: Flags, runtime: RuntimeFile | undefined): S
     },
     timeZone: zone(runtime.timeZone),
     retentionDays: runtime.retentionDays,
-    client: {
-      endpoint: runtime.dynamodbEndpoint,
-      region: runtime.region,
-      credentials: {
-        accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-        secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-      },
-    },
+    client: localDynamoDbClient(runtime),
     where: 'local mode',
   };
 }

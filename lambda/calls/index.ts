@@ -11,7 +11,7 @@ export { DynamoDbCallEvents, DynamoDbCallsStore, type PeriodQuery, type ReadOpti
 export type { FoldOptions } from './fold-call';
 export { MemoryCallsStore } from './memory-store';
 export { datesOf, isLocalDate, localPeriod, type UtcRange } from './period';
-export { type CountryCode, customerNumber } from './phone';
+export { type CountryCode, customerNumber, maskedNumber, mentionsNumber } from './phone';
 export { type ProjectDeps, projectCall } from './project-calls';
 export type { CallAttempt, CallbackStatus, CallOutcome, CallRecord, CallStatus } from './record';
 export type { StoredCall } from './store';

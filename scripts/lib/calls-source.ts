@@ -7,8 +7,7 @@
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import { type CountryCode, customerNumber, type StoredCall, type UtcRange } from '../../lambda/calls';
-import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
-import type { RuntimeFile } from '../../local/runtime-file';
+import { localDynamoDbClient, type RuntimeFile } from '../../local/runtime-file';
 import { localModeNotRunning, UsageError } from './cli';
 import { stackSettings } from './stack-settings';
 
@@ -46,14 +45,7 @@ export function resolveCallsSource(
     table: flags.table ?? runtime.tables.calls,
     timeZone: runtime.timeZone,
     defaultCountry: runtime.defaultCountry as CountryCode,
-    client: {
-      endpoint: runtime.dynamodbEndpoint,
-      region: runtime.region,
-      credentials: {
-        accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-        secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-      },
-    },
+    client: localDynamoDbClient(runtime),
     where: 'local mode',
   };
 }
