@@ -5,6 +5,7 @@
  */
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { CRMS } from '../lambda/crm/crms';
 import type { CallEventsConfig } from './config';
 import { CallEventRouting } from './constructs/call-event-routing';
 import { CallEventStore } from './constructs/call-event-store';
@@ -111,7 +112,11 @@ export class CallEventsStack extends Stack {
     );
     if (this.crm) {
       const { secret, ledger, consumer } = this.crm;
-      output('CrmSecretArn', secret.secretArn, 'Put the CRM token here: {"accessToken":"…"}');
+      output(
+        'CrmSecretArn',
+        secret.secretArn,
+        `Put the CRM's credentials here: ${CRMS[this.crm.crm].secretExample}`,
+      );
       output('CrmLedgerTableName', ledger.tableName, 'One item per call delivered to the CRM');
       output('CrmQueueUrl', consumer.route.queue.queueUrl, 'CallCompleted events waiting for the CRM');
       output(

@@ -8,8 +8,8 @@ import { INGEST_ENV, PUBLISH_ENV } from '../lambda/config/environment';
 import { SETTINGS } from '../lambda/config/settings';
 import { CRM_NAMES } from '../lambda/crm/crms';
 import { readSetting, required } from '../lambda/shared/env';
-// Type only: the tools that read the file must not load the local runtime.
 import { LOCAL_AWS_ENV } from './dynamodb-local';
+// Type only: the tools that read the file must not load the local runtime.
 import type { LocalRuntime } from './runtime';
 import { writeFileAtomic } from './state-file';
 

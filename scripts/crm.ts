@@ -100,7 +100,8 @@ const COMMANDS = ['status', 'redeliver', 'resume', 'authorize'] as const;
 interface Target {
   /** Local mode's CRM; a deployed stack's is read from its ledger item. */
   crm: CrmName | undefined;
-  ledgerTable: string;
+  /** With --aws, only when --table names it (status needs it). */
+  ledgerTable: string | undefined;
   deadLetterQueueArn: string | undefined;
   functionName: string | undefined;
   /** Client settings of DynamoDB, and of SQS and Lambda (local mode: its consumers' endpoint). */
@@ -113,7 +114,6 @@ const LOCAL_OR_AWS = 'or pass --aws with the CrmLedgerTableName output (--table)
 
 function resolveTarget(flags: Flags, runtime: RuntimeFile | undefined): Target {
   if (flags.aws) {
-    if (!flags.table) throw new UsageError('--aws needs --table NAME (the CrmLedgerTableName output)');
     return {
       crm: undefined,
       ledgerTable: flags.table,
@@ -185,13 +185,15 @@ export function formatStatus(sessionId: string, item: DeliveryItem | undefined):
 }
 
 async function status(target: Target, sessionId: string, json: boolean, io: RuntimeFileIo): Promise<number> {
+  const { ledgerTable } = target;
+  if (!ledgerTable) throw new UsageError('--aws status needs --table NAME (the CrmLedgerTableName output)');
   const client = new DynamoDBClient(target.dynamodb);
   try {
     const doc = DynamoDBDocumentClient.from(client);
     let item: DeliveryItem | undefined;
     // The ledger's items are keyed by the CRM too: a deployed stack's is whichever holds the call.
     for (const crm of target.crm ? [target.crm] : CRM_NAMES) {
-      item = await new DeliveryLedger(doc, target.ledgerTable, crm).get(sessionId);
+      item = await new DeliveryLedger(doc, ledgerTable, crm).get(sessionId);
       if (item) break;
     }
     if (json) {

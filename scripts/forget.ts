@@ -95,6 +95,8 @@ interface Target {
 const BEYOND_THE_TABLES = [
   "consumers' copies: the CRM (amoCRM / Kommo, Bitrix24) keeps the calls on the customer's contact or lead — erase them there; your own rules' targets and queues; the consumers' dead-letter queues (14 days)",
   'point-in-time backups of the tables (35 days): a table restored from one has the calls again — run this again after a restore',
+  "the Calls table's stream: the deleted records' last images, for 24 hours",
+  'a call without a record (the projector has not folded it yet, or gave up on it: its failure queue): its events are found only once it has one',
 ];
 
 function targetOf(values: Values, io: ForgetIo): Target {
@@ -146,6 +148,12 @@ function stackSettingsOfCheckout() {
   return stackSettings();
 }
 
+const sameTables = (receipt: ErasureReceipt, target: Target) =>
+  receipt.where === target.where &&
+  [target.tables.callEvents, target.tables.calls, target.tables.rejectedEvents].every((table) =>
+    receipt.deleted.some((d) => d.table === table),
+  );
+
 const deletedLine = (receipt: ErasureReceipt) =>
   receipt.deleted.map((d) => `${d.items} ${d.role} (${d.table})`).join(', ');
 
@@ -162,6 +170,13 @@ async function forget(values: Values, io: ForgetIo): Promise<number> {
   try {
     if (values.yes)
       for (const { file, receipt } of unfinishedReceipts(target.receipts)) {
+        // Only an erasure of these very tables: one of another stack's is completed against it.
+        if (!sameTables(receipt, target)) {
+          io.out(
+            `Left alone: ${file}, an unfinished erasure of other tables (${receipt.where}); complete it against them`,
+          );
+          continue;
+        }
         const done = await eraseByReceipt(doc, target.tables, receipt, receiptSaver(file), io.progress);
         io.out(`Completed an erasure a run left unfinished: ${file} (${deletedLine(done)})`);
       }

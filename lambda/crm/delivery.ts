@@ -126,7 +126,9 @@ export async function claimBatch(
       leaseUntil,
     });
     if (claim.claimed) {
-      batch.toSend.push(message);
+      // A refused call claimed anew after an attempt got part of the way: from where it got to.
+      if (claim.item.Phase !== undefined) batch.unsure.push({ message, item: claim.item });
+      else batch.toSend.push(message);
       continue;
     }
     const { item } = claim;

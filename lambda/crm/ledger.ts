@@ -112,20 +112,36 @@ export class DeliveryLedger {
       Attempts: 1,
     };
     try {
-      await this.client.send(
-        new PutCommand({
+      if (!options.refused) {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(SessionID)',
+          }),
+        );
+        return { claimed: true, item };
+      }
+      // A redelivery may claim a refused call anew: what an earlier attempt got as far as (its
+      // Phase and the CRM's ids: Bitrix24's CALL_ID) and its later completions are kept.
+      const { SessionID: _id, Crm: _crm, ...fields } = item;
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
           TableName: this.table,
-          Item: item,
-          ...(options.refused
-            ? {
-                ConditionExpression: 'attribute_not_exists(SessionID) OR #state = :refused',
-                ExpressionAttributeNames: { '#state': 'State' },
-                ExpressionAttributeValues: { ':refused': 'refused' },
-              }
-            : { ConditionExpression: 'attribute_not_exists(SessionID)' }),
+          Key: { SessionID: sessionId, Crm: this.crm },
+          UpdateExpression: `SET ${Object.keys(fields)
+            .map((key) => `#${key} = :${key}`)
+            .join(', ')} REMOVE Reason, SettledAt`,
+          ConditionExpression: 'attribute_not_exists(SessionID) OR #State = :refused',
+          ExpressionAttributeNames: Object.fromEntries(Object.keys(fields).map((key) => [`#${key}`, key])),
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(Object.entries(fields).map(([key, value]) => [`:${key}`, value])),
+            ':refused': 'refused',
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return { claimed: true, item };
+      return { claimed: true, item: (Attributes as DeliveryItem | undefined) ?? item };
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw error;
     }

@@ -35,15 +35,19 @@ const BATCHING: Record<CrmName, { batchSize: number; timeout: Duration }> = {
 };
 
 /** What the operator is told to put in the secret, and why the alarms fire: per CRM. */
-const TEXTS: Record<CrmName, { secret: string; rotation: string; refused: string; callsRefused: string }> = {
+const TEXTS: Record<
+  CrmName,
+  { secret: string; rotation: string; refused: string; callsRefused: string; refusedLogLine: string }
+> = {
   amocrm: {
     secret: `The amoCRM / Kommo long-lived token, as ${CRMS.amocrm.secretExample}: put it with aws secretsmanager put-secret-value`,
     rotation:
       "A CRM long-lived token is issued in the CRM's own settings and cannot be rotated from AWS; it is replaced by hand when the CRM revokes or expires it.",
     refused:
       `amoCRM refused the token (401/403): no call reaches it. Put a valid long-lived token in the CRM secret ` +
-      `(aws secretsmanager put-secret-value --secret-id <CrmSecretArn> --secret-string '${CRMS.amocrm.secretExample}'), then npm run crm -- resume --aws; the calls wait in the queue.`,
+      `(aws secretsmanager put-secret-value --secret-id <CrmSecretArn> --secret-string '${CRMS.amocrm.secretExample}'), then npm run crm -- resume --aws --function <the CRM consumer's function>; the calls wait in the queue.`,
     callsRefused: 'amoCRM refused calls (HTTP 400)',
+    refusedLogLine: 'The CRM refused the call',
   },
   bitrix24: {
     secret: `The Bitrix24 local application, as ${CRMS.bitrix24.secretExample}: npm run crm -- authorize puts it here (README, "Bitrix24")`,
@@ -52,9 +56,10 @@ const TEXTS: Record<CrmName, { secret: string; rotation: string; refused: string
     refused:
       'Bitrix24 refused the application: no call reaches it. The function log\'s "Bitrix24 refused the application" line names the error and its fix: ' +
       'invalid_token, NO_AUTH_FOUND or invalid_grant: authorize again (npm run crm -- authorize); insufficient_scope: give the application telephony, crm and user, then authorize again; ' +
-      'WRONG_AUTH_TYPE: the secret must be a local application, not an inbound webhook; PAYMENT_REQUIRED, ACCESS_DENIED: the plan. Then npm run crm -- resume --aws; the calls wait in the queue.',
+      "WRONG_AUTH_TYPE: the secret must be a local application, not an inbound webhook; PAYMENT_REQUIRED, ACCESS_DENIED: the plan. Then npm run crm -- resume --aws --function <the CRM consumer's function>; the calls wait in the queue.",
     callsRefused:
       "Bitrix24 refused calls (ERROR_CORE or another of the portal's errors, with its error_description)",
+    refusedLogLine: 'Bitrix24 refused the call',
   },
 };
 
@@ -65,6 +70,8 @@ export interface CrmDeliveryProps {
 }
 
 export class CrmDelivery extends Construct {
+  /** Which CRM it delivers to. */
+  readonly crm: CrmName;
   readonly consumer: BusConsumer;
   /** One item per call delivered (or being), and the rate limiter's slots. */
   readonly ledger: Table;
@@ -74,6 +81,7 @@ export class CrmDelivery extends Construct {
   constructor(scope: Construct, id: string, props: CrmDeliveryProps) {
     super(scope, id);
     const { config, monitoring } = props;
+    this.crm = config.crm;
     this.ledger = new Table(this, 'Ledger', {
       partitionKey: { name: 'SessionID', type: AttributeType.STRING },
       sortKey: { name: 'Crm', type: AttributeType.STRING },
@@ -134,7 +142,7 @@ export class CrmDelivery extends Construct {
       monitoring.emf(METRICS.crm.refused),
       1,
       `${texts.callsRefused}: they go to the CRM consumer's dead-letter queue. Read the reason with npm run crm -- status <SessionID> ` +
-        `(or "The CRM refused the call" in the function's logs), fix it, then npm run crm -- redeliver.`,
+        `(or "${texts.refusedLogLine}" in the function's logs), fix it, then npm run crm -- redeliver.`,
     );
   }
 }

@@ -97,18 +97,18 @@ export async function authorize(options: AuthorizeOptions, io: CliIo): Promise<n
     }
     io.out(
       `The application is authorized${portal} and its first refresh token is in the CRM secret. ` +
-        'The CRM consumer reads it within 5 minutes and rotates the tokens from there on; if delivery had stopped, npm run crm -- resume --aws --function <name>.',
+        'The CRM consumer reads it within 5 minutes and rotates the tokens from there on; if delivery had stopped, wait those 5 minutes, then npm run crm -- resume --aws --function <its name>.',
     );
     return 0;
   }
   io.out(
-    `The application is authorized${portal}. Give local mode its secret (keep it out of shell history and logs):`,
+    `The application is authorized${portal}. Give local mode its secret (e.g. from a file: CRM_SECRET="$(cat secret.json)"; keep it out of logs):`,
   );
   io.out(
     `  CRM_SECRET='${secret}' npm start -- -c crm=bitrix24 -c crmUrl=https://${grant.domain ?? '<portal>'} -c crmDefaultUser=<user id>`,
   );
   io.out(
-    'Local mode rotates the tokens from there on and keeps the newest under .local/: the same CRM_SECRET serves every later start.',
+    'Local mode rotates the tokens from there on and keeps the newest under .local/, so the same CRM_SECRET serves its later starts; not with --in-memory, nor a second place (one authorization each).',
   );
   return 0;
 }

@@ -124,6 +124,55 @@ describe('the token store', () => {
     );
   });
 
+  it('keeps a new pair whose first write failed, and writes it again: the spent refresh token is never needed', async () => {
+    let failures = 1;
+    const flaky = {
+      send: (command: unknown) => {
+        const input = (command as { input?: { UpdateExpression?: string } }).input;
+        if (failures > 0 && input?.UpdateExpression?.startsWith('SET Sealed')) {
+          failures--;
+          return Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+        }
+        return doc.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const s = new TokenStore({
+      client: flaky,
+      table: TABLE,
+      key: `bitrix24-${key}`,
+      credentials: async () => ({ ...APP, refreshToken: 'first' }),
+      oauthUrl: oauth.oauthUrl,
+      sleep: async () => {},
+    });
+    const token = await s.current();
+    expect(failures).toBe(0);
+    expect(await store().current()).toBe(token);
+    expect(refreshes()).toHaveLength(1);
+  });
+
+  it('drops the pair it holds once the secret holds a new refresh token (authorized again)', async () => {
+    let secret = { ...APP, refreshToken: 'first' };
+    const warm = new TokenStore({
+      client: doc,
+      table: TABLE,
+      key: `bitrix24-${key}`,
+      credentials: async () => secret,
+      oauthUrl: oauth.oauthUrl,
+    });
+    const before = await warm.current();
+    const code = oauth.issueAuthorizationCode();
+    const granted = await requestTokens(oauth.oauthUrl, {
+      grant_type: 'authorization_code',
+      client_id: APP.clientId,
+      client_secret: APP.clientSecret,
+      code,
+    });
+    secret = { ...APP, refreshToken: granted.refreshToken };
+    const after = await warm.current();
+    expect(after).not.toBe(before);
+    expect(refreshes().map((r) => r.status)).toEqual([200, 200]);
+  });
+
   it('fails, lock released, when the authorization server does not answer; the next try refreshes', async () => {
     oauth.failNextOAuth(1, 500);
     await expect(store().current()).rejects.toThrow(/authorization server failed/);

@@ -23,6 +23,23 @@ afterAll(() => client.destroy());
 describe('the delivery ledger', () => {
   const ledger = new DeliveryLedger(doc, TABLE, 'amocrm');
 
+  it('keeps what an attempt got as far as when a redelivery claims a refused call anew', async () => {
+    const bitrix = new DeliveryLedger(doc, TABLE, 'bitrix24');
+    await bitrix.claim('reclaimed', 'reclaimed/CallCompleted/answered', 'answered', now);
+    await bitrix.registered('reclaimed', { kind: 'call', CALL_ID: 'externalCall.1' });
+    await bitrix.refused('reclaimed', 'ERROR_CORE: User is not found or is not active', now);
+    const again = await bitrix.claim('reclaimed', 'reclaimed/CallCompleted/answered', 'answered', now, {
+      refused: true,
+    });
+    expect(again.claimed).toBe(true);
+    expect(again.item).toMatchObject({
+      State: 'sending',
+      Phase: 'registered',
+      CrmIds: { CALL_ID: 'externalCall.1' },
+    });
+    expect(again.item).not.toHaveProperty('Reason');
+  });
+
   it('lets one of ten concurrent claims of a call win; the others see its claim', async () => {
     const claims = await Promise.all(
       Array.from({ length: 10 }, () => ledger.claim('race', 'race/CallCompleted/answered', 'answered', now)),

@@ -5,7 +5,7 @@
  * still there, and the receipt says what was deleted without the number. A second run changes
  * nothing; an erasure stopped half-way is completed by the next run.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mentionsNumber } from '../../lambda/calls';
 import { runtimeFileOf, writeRuntimeFile } from '../../local/runtime-file';
@@ -172,6 +172,27 @@ describe('npm run forget', () => {
     const receipt = JSON.parse(readFileSync(file, 'utf8'));
     expect(receipt).toMatchObject({ status: 'complete' });
     expect(receipt.deleted.map((d: { items: number }) => d.items)).toEqual([events, 3, 1]);
+  });
+
+  it('leaves alone an unfinished erasure of other tables', async () => {
+    const dir = join(t.runtime.stateDir, 'erasures');
+    const file = join(dir, 'erasure-of-another-stack.json');
+    const other = {
+      receipt: 'erasure of one customer’s personal data',
+      status: 'in progress',
+      where: 'AWS eu-west-1',
+      deleted: [{ table: 'Prod-CallEvents', role: 'call events', items: 0 }],
+      sessionIds: ['b-missed'],
+      quarantined: [],
+    };
+    writeFileSync(file, JSON.stringify(other));
+    const result = await run(['--number', A, '--yes']);
+    expect(result.out).toMatch(
+      /Left alone: .*erasure-of-another-stack\.json, an unfinished erasure of other tables \(AWS eu-west-1\)/,
+    );
+    expect(JSON.parse(readFileSync(file, 'utf8')).status).toBe('in progress');
+    expect(await t.callRecord('b-missed')).toBeDefined();
+    rmSync(file);
   });
 
   it('says what is wrong with its arguments', async () => {

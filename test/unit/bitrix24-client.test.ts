@@ -7,7 +7,7 @@
  */
 import { Bitrix24Client, type BitrixResponse, STOPPING_ERRORS } from '../../lambda/crm/bitrix24/client';
 import { METHODS } from '../../lambda/crm/bitrix24/deliver';
-import { AuthorizationRefused, requestTokens } from '../../lambda/crm/bitrix24/tokens';
+import { AuthorizationRefused, appCredentialsOf, requestTokens } from '../../lambda/crm/bitrix24/tokens';
 import { type Bitrix24StandIn, startBitrix24StandIn } from '../support/bitrix24-standin';
 
 const APP = { clientId: 'local.c.1', clientSecret: 'key' };
@@ -113,6 +113,22 @@ describe('the Bitrix24 client', () => {
       kind: 'stopped',
       error: 'invalid_grant',
       fix: expect.stringMatching(/authorize/),
+    });
+  });
+
+  it('stops when the secret is not the application, saying what it must be', async () => {
+    const c = new Bitrix24Client({
+      portalUrl: portal.portalUrl,
+      limiter: { take: async () => {} },
+      tokens: {
+        current: async () => appCredentialsOf('{"accessToken":"x"}').clientId,
+        refreshed: async () => '',
+      },
+    });
+    expect(await register(c)).toMatchObject({
+      kind: 'stopped',
+      error: 'CRM_SECRET_INVALID',
+      fix: expect.stringMatching(/clientId, clientSecret, refreshToken/),
     });
   });
 

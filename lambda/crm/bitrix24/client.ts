@@ -6,6 +6,8 @@
  * is refreshed and the request sent again here; the token's refusals stop the delivery; the
  * portal's limits and its own failures are tried again; anything else it refused is the call's.
  */
+
+import { ConfigError } from '../../shared/env';
 import type { RateLimiter } from '../rate-limit';
 import { AuthorizationRefused } from './tokens';
 
@@ -61,8 +63,8 @@ export interface Bitrix24ClientOptions {
 }
 
 export class Bitrix24Client {
-  /** When the portal's oldest minute of method time is let go (`time.operating_reset_at`), from its last answer. */
-  private operatingResetAt: number | undefined;
+  /** Per method, when the portal lets go of its oldest minute of method time (`time.operating_reset_at`), from its last answer. */
+  private readonly operatingResetAt = new Map<string, number>();
 
   constructor(private readonly options: Bitrix24ClientOptions) {}
 
@@ -120,7 +122,7 @@ export class Bitrix24Client {
       body = undefined;
     }
     const resetAt = (body?.time as { operating_reset_at?: unknown } | undefined)?.operating_reset_at;
-    if (typeof resetAt === 'number') this.operatingResetAt = resetAt * 1000;
+    if (typeof resetAt === 'number') this.operatingResetAt.set(method, resetAt * 1000);
     const error = typeof body?.error === 'string' ? body.error : undefined;
     const description = typeof body?.error_description === 'string' ? body.error_description : '';
     if (response.ok && error === undefined) {
@@ -134,7 +136,8 @@ export class Bitrix24Client {
       return { kind: 'transient', status: response.status, reason: 'QUERY_LIMIT_EXCEEDED' };
     if (error === 'OPERATION_TIME_LIMIT') {
       // The method's time is spent; it is free again when the oldest minute is let go.
-      const wait = this.operatingResetAt === undefined ? undefined : this.operatingResetAt - now();
+      const freeAt = this.operatingResetAt.get(method);
+      const wait = freeAt === undefined ? undefined : freeAt - now();
       return {
         kind: 'transient',
         status: response.status,
@@ -154,6 +157,10 @@ export class Bitrix24Client {
 }
 
 function tokenFailure(error: unknown): BitrixResponse {
+  // The secret is not the application (a webhook's URL, amoCRM's shape, a key missing): nothing
+  // is delivered until it is put right.
+  if (error instanceof ConfigError)
+    return { kind: 'stopped', error: 'CRM_SECRET_INVALID', fix: error.message };
   if (error instanceof AuthorizationRefused)
     return { kind: 'stopped', error: error.code, fix: STOPPING_ERRORS[error.code] ?? error.description };
   return {

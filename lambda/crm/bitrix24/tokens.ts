@@ -6,7 +6,10 @@
  * `token#bitrix24`, sealed (AES-256-GCM, with a key derived from the client secret, so that the
  * table alone gives nothing away), and refreshed by one invocation at a time: a refresh takes the
  * item's lock, sends the newest refresh token, and writes the new pair under a condition on the
- * version it read. Others wait for it and use its pair; none ever sends a refresh token twice.
+ * version it read (kept in memory first, and written until DynamoDB takes it). Others wait for it
+ * and use its pair; none sends a refresh token another has spent. What no store can save: a
+ * refresh whose answer is lost after Bitrix24 rotated the token; the next refresh is then
+ * `invalid_grant`, and the operator authorizes again.
  *
  * A refresh token in the secret that differs from the one the item was started from (the
  * operator authorized again) replaces the pair.
@@ -136,7 +139,7 @@ export interface TokenStoreOptions {
 }
 
 export class TokenStore {
-  private cached: (TokenPair & { version: number }) | undefined;
+  private cached: (TokenPair & { seed: string }) | undefined;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly lockMs: number;
@@ -152,18 +155,24 @@ export class TokenStore {
   }
 
   async current(): Promise<string> {
-    if (this.cached && this.cached.expiresAt - EARLY_MS > this.now()) return this.cached.accessToken;
-    return this.refreshed(this.cached?.accessToken);
+    const cached = this.cached;
+    // Kept while it lives and descends from the secret's refresh token (an operator who authorized
+    // again has put a new one there: the pair kept here is then the revoked one).
+    if (cached && cached.expiresAt - EARLY_MS > this.now()) {
+      if (cached.seed === seedOf(await this.options.credentials())) return cached.accessToken;
+    }
+    return this.refreshed(cached?.accessToken);
   }
 
   /** A usable access token other than `stale`: the stored one if someone refreshed already, else a refresh. */
   async refreshed(stale: string | undefined): Promise<string> {
     const deadline = this.now() + 2 * this.lockMs;
+    let wait = 200;
     for (;;) {
       const credentials = await this.options.credentials();
-      const { pair, version } = await this.stored(credentials);
+      const { pair } = await this.stored(credentials);
       if (pair && pair.accessToken !== stale && pair.expiresAt - EARLY_MS > this.now()) {
-        this.cached = { ...pair, version };
+        this.cached = { ...pair, seed: seedOf(credentials) };
         return pair.accessToken;
       }
       const lockId = randomUUID();
@@ -176,15 +185,16 @@ export class TokenStore {
       }
       // Another invocation is refreshing: its pair will be in the item.
       if (this.now() > deadline) throw new Error('another refresh of the tokens did not end');
-      await this.sleep(200);
+      await this.sleep(wait);
+      wait = Math.min(wait * 2, 2000);
     }
   }
 
   private async refreshUnderLock(credentials: AppCredentials, stale: string | undefined): Promise<string> {
     // Read again under the lock: a refresh may have ended between the first read and the lock.
-    const { pair, version } = await this.stored(credentials);
+    const { pair, version, seed } = await this.stored(credentials);
     if (pair && pair.accessToken !== stale && pair.expiresAt - EARLY_MS > this.now()) {
-      this.cached = { ...pair, version };
+      this.cached = { ...pair, seed: seedOf(credentials) };
       return pair.accessToken;
     }
     let fresh: TokenPair;
@@ -203,12 +213,24 @@ export class TokenStore {
       // A refresh that outlived its lock may have spent this refresh token: its pair is the newest.
       if (!(error instanceof AuthorizationRefused && error.code === 'invalid_grant')) throw error;
       const after = await this.stored(credentials);
-      if (!after.pair || after.version === version) throw error;
-      this.cached = { ...after.pair, version: after.version };
-      return after.pair.accessToken;
+      if (after.pair && after.version !== version) {
+        this.cached = { ...after.pair, seed: seedOf(credentials) };
+        return after.pair.accessToken;
+      }
+      // The item descends from another refresh token than this secret's: this invocation may have
+      // read the secret before the operator put a new one there. Not a refusal yet: tried again
+      // once the secret is read again.
+      if (seed !== undefined && seed !== seedOf(credentials))
+        throw new Error(
+          'the refresh token in the secret read here is not the one the kept tokens descend from, and was refused: the secret is read again shortly (if it stays so, authorize again)',
+        );
+      throw error;
     }
     const next = version + 1;
-    await this.options.client.send(
+    // The old refresh token is spent now: the new pair is kept in memory at once, and its write is
+    // tried until DynamoDB takes it, so that a failed write does not lose it.
+    this.cached = { ...fresh, seed: seedOf(credentials) };
+    await this.writeUntilTaken(
       new UpdateCommand({
         TableName: this.options.table,
         Key: this.itemKey,
@@ -222,20 +244,36 @@ export class TokenStore {
         },
       }),
     );
-    this.cached = { ...fresh, version: next };
     return fresh.accessToken;
   }
 
+  private async writeUntilTaken(update: UpdateCommand): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.client.send(update);
+        return;
+      } catch (error) {
+        // Another writer moved the version on: its pair is newer than ours, nothing to keep.
+        if (isConditionalCheckFailure(error) || attempt >= 5) throw error;
+        await this.sleep(200 * 2 ** attempt);
+      }
+    }
+  }
+
   /** The stored pair, when it descends from the secret's refresh token and opens with its client secret. */
-  private async stored(credentials: AppCredentials): Promise<{ pair?: TokenPair; version: number }> {
+  private async stored(
+    credentials: AppCredentials,
+  ): Promise<{ pair?: TokenPair; version: number; seed?: string }> {
     const { Item } = await this.options.client.send(
       new GetCommand({ TableName: this.options.table, Key: this.itemKey, ConsistentRead: true }),
     );
     const item = Item as TokenItem | undefined;
     const version = item?.Version ?? 0;
-    if (!item?.Sealed || item.Seed !== seedOf(credentials)) return { version };
+    const seed = item?.Seed;
+    if (!item?.Sealed || seed !== seedOf(credentials))
+      return seed === undefined ? { version } : { version, seed };
     const pair = unseal(item.Sealed, credentials.clientSecret);
-    return pair ? { pair, version } : { version };
+    return pair ? { pair, version, seed } : { version, seed };
   }
 
   private async lock(lockId: string): Promise<boolean> {
