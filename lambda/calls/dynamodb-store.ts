@@ -225,4 +225,21 @@ export class DynamoDbCallEvents implements CallEventsSource {
       this.reads,
     );
   }
+
+  /** The keys alone of a call's stored events (what deleting them needs). */
+  eventKeysOf(sessionId: string): Promise<Record<string, string>[]> {
+    const { partitionKey, sortKey } = CALL_EVENTS_KEYS;
+    return queryAll(
+      this.client,
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :id',
+        ProjectionExpression: '#pk, #sk',
+        ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
+        ExpressionAttributeValues: { ':id': sessionId },
+        ConsistentRead: true,
+      },
+      this.reads,
+    );
+  }
 }

@@ -16,11 +16,10 @@ import {
   BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
-  QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type CountryCode, DynamoDbCallsStore, mentionsNumber } from '../../lambda/calls';
-import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS } from '../../lambda/config/tables';
+import { type CountryCode, DynamoDbCallEvents, DynamoDbCallsStore, mentionsNumber } from '../../lambda/calls';
+import { REJECTED_EVENTS_KEYS } from '../../lambda/config/tables';
 import { writeFileAtomic } from '../../local/state-file';
 
 export interface ErasureTables {
@@ -111,26 +110,8 @@ async function quarantinedHolding(
   return keys;
 }
 
-async function eventKeysOf(doc: DynamoDBDocumentClient, table: string, sessionId: string) {
-  const keys: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: '#pk = :id',
-        ProjectionExpression: '#pk, #sk',
-        ExpressionAttributeNames: { '#pk': CALL_EVENTS_KEYS.partitionKey, '#sk': CALL_EVENTS_KEYS.sortKey },
-        ExpressionAttributeValues: { ':id': sessionId },
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    keys.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return keys;
-}
+const eventKeysOf = (doc: DynamoDBDocumentClient, table: string, sessionId: string) =>
+  new DynamoDbCallEvents(doc, table).eventKeysOf(sessionId);
 
 /** Deletes by key, 25 a request, until DynamoDB has taken every one. */
 async function deleteAll(doc: DynamoDBDocumentClient, table: string, keys: Record<string, unknown>[]) {

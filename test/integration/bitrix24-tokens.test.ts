@@ -50,6 +50,14 @@ const item = async () =>
       }),
     )
   ).Item;
+/** The operator authorizes the application again: a new pair from a new code. */
+const authorizeAgain = () =>
+  requestTokens(oauth.oauthUrl, {
+    grant_type: 'authorization_code',
+    client_id: APP.clientId,
+    client_secret: APP.clientSecret,
+    code: oauth.issueAuthorizationCode(),
+  });
 const refreshes = () => oauth.oauthRequests.filter((r) => r.grantType === 'refresh_token');
 
 describe('the token store', () => {
@@ -102,13 +110,7 @@ describe('the token store', () => {
 
   it('starts from a new refresh token the operator put in the secret (authorized again)', async () => {
     await store().current();
-    const code = oauth.issueAuthorizationCode();
-    const granted = await requestTokens(oauth.oauthUrl, {
-      grant_type: 'authorization_code',
-      client_id: APP.clientId,
-      client_secret: APP.clientSecret,
-      code,
-    });
+    const granted = await authorizeAgain();
     const again = store({ ...APP, refreshToken: granted.refreshToken });
     await again.current();
     expect(refreshes().map((r) => r.status)).toEqual([200, 200]);
@@ -160,13 +162,7 @@ describe('the token store', () => {
       oauthUrl: oauth.oauthUrl,
     });
     const before = await warm.current();
-    const code = oauth.issueAuthorizationCode();
-    const granted = await requestTokens(oauth.oauthUrl, {
-      grant_type: 'authorization_code',
-      client_id: APP.clientId,
-      client_secret: APP.clientSecret,
-      code,
-    });
+    const granted = await authorizeAgain();
     secret = { ...APP, refreshToken: granted.refreshToken };
     const after = await warm.current();
     expect(after).not.toBe(before);
