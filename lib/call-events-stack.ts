@@ -79,6 +79,13 @@ export class CallEventsStack extends Stack {
         'Prints the webhook token to configure at the provider',
       );
     }
+    const key = this.webhook.customerNumberKey;
+    if (key)
+      output(
+        'CustomerNumberKeySecretArn',
+        key.secretArn,
+        "Pseudonymous mode: the key of the customers' pseudonyms (give it to the tools as --key-secret)",
+      );
     output('EventBusName', this.routing.eventBus.eventBusName, 'Bus to write subscriber rules against');
     output('EventBusArn', this.routing.eventBus.eventBusArn, 'ARN of the call-events bus');
     output('CallEventsTableName', this.store.callEvents.tableName, 'One partition per call (SessionID)');

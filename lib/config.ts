@@ -73,6 +73,10 @@ const sourceCidr = z
  * so a key documented here is documented there; a setting the functions read is documented, with
  * its default and range, once, in {@link SETTINGS}.
  */
+/** How the customer's number is kept: as sent, or as its keyed pseudonym (docs/ARCHITECTURE.md, "Personal data"). */
+export const CUSTOMER_NUMBER_MODES = ['plain', 'pseudonymous'] as const;
+export type CustomerNumberMode = (typeof CUSTOMER_NUMBER_MODES)[number];
+
 export const configSchema = z
   .object({
     /** {@link SETTINGS.timeZone} */
@@ -110,6 +114,13 @@ export const configSchema = z
     archiveRetentionDays: fromContextNumber(z.int().nonnegative()).default(365),
     /** Email address subscribed to the alarm topic; without it, subscribe to the topic yourself. */
     alarmEmail: z.email('must be an email address').optional(),
+    /**
+     * `pseudonymous`: the customer's number is replaced at the ingest by a keyed pseudonym (and a
+     * masked form for people), so that no table, event, log or archive holds it in clear.
+     */
+    customerNumbers: z
+      .enum(CUSTOMER_NUMBER_MODES, { error: `must be one of ${CUSTOMER_NUMBER_MODES.join(', ')}` })
+      .default('plain'),
     /** The CRM every finished call is delivered into; without it, nothing of the CRM is deployed. */
     crm: z.enum(CRM_NAMES, { error: `must be one of ${CRM_NAMES.join(', ')}` }).optional(),
     /** The CRM account's base URL (amoCRM's account, Bitrix24's portal): https, or http for 127.0.0.1 only (a local stand-in). */
@@ -172,9 +183,16 @@ export const configSchema = z
     ).optional(),
   })
   .check((ctx) => {
-    const { crm, crmUrl, crmUsers, crmDefaultUser, crmOAuthUrl, crmRequestsPerSecond } = ctx.value;
+    const { crm, crmUrl, crmUsers, crmDefaultUser, crmOAuthUrl, crmRequestsPerSecond, customerNumbers } =
+      ctx.value;
     const problem = (key: string, input: unknown, message: string) =>
       ctx.issues.push({ code: 'custom', input, path: [key], message });
+    if (crm && customerNumbers === 'pseudonymous')
+      problem(
+        'customerNumbers',
+        customerNumbers,
+        `cannot be pseudonymous with crm=${crm}: the CRM finds or creates the customer's contact by their number, so it must receive the number in clear; deliver to the CRM with customerNumbers=plain, or keep pseudonymous mode and leave crm out`,
+      );
     if (crm && !crmUrl)
       problem(
         'crmUrl',

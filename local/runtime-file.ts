@@ -60,6 +60,13 @@ export const runtimeFileSchema = z.object({
   defaultCountry: z.string().min(1),
   /** Days the stack keeps call events (TTL), when it sets a retention. */
   retentionDays: z.int().positive().optional(),
+  /** Pseudonymous mode: where local mode's pseudonym key is, for the tools to look a number up. */
+  pseudonymKey: z
+    .discriminatedUnion('from', [
+      z.object({ from: z.literal('environment') }),
+      z.object({ from: z.literal('file'), path: z.string().min(1) }),
+    ])
+    .optional(),
 });
 
 export type RuntimeFile = z.infer<typeof runtimeFileSchema>;
@@ -99,6 +106,7 @@ export function runtimeFileOf(runtime: LocalRuntime): RuntimeFile {
     eventSource: required(runtime.environments.publish, PUBLISH_ENV.eventSource),
     defaultCountry: readSetting(runtime.environments.project, SETTINGS.defaultCountry),
     ...optional('retentionDays', readSetting(runtime.environments.ingest, SETTINGS.retentionDays)),
+    ...optional('pseudonymKey', runtime.pseudonymKey),
   };
 }
 

@@ -22,6 +22,7 @@ import { busesFromTemplate, type LocalRule, rulesFromTemplate } from './eventbri
 import { type EventEnvelope, type LocalEventBridge, startLocalEventBridge } from './eventbridge/server';
 import { acquireInstanceLock } from './instance-lock';
 import { type LocalFunction, startFunction } from './lambda-runner';
+import { type LocalKeySource, localPseudonymKey } from './pseudonym-key';
 import { type LocalSchedule, scheduleRateMs, startSchedule } from './schedules';
 import { LocalQueue } from './sqs/local-queue';
 import { type QueuePoller, queueMappingSettings, startQueuePoller } from './sqs/queue-poller';
@@ -121,6 +122,8 @@ export interface LocalRuntime {
   consumers: LocalConsumer[];
   /** The CRM consumer, when the stack delivers to a CRM: its ledger table and consumer. */
   crm: { name: CrmName; ledgerTable: string; consumer: LocalConsumer } | undefined;
+  /** Pseudonymous mode (`-c customerNumbers=pseudonymous`): where the ingest's pseudonym key comes from. */
+  pseudonymKey?: LocalKeySource;
   /** One per scheduled rule's target (the call sweep); `runNow()` runs it at once. */
   schedules: LocalSchedule[];
   /** The functions by local name (`IngestFunction`, `PublishFunction`, …), e.g. to see their workers. */
@@ -562,8 +565,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     if (apiFunction(template) !== kinds.ingest)
       throw new Error('The API integrates with a function that is not the ingest function');
-    const ingest = await functionFor(apiFunction(template));
     const ingestEnv = environments.ingest;
+    // Pseudonymous mode: the key's secret stays in AWS; the ingest gets the key itself.
+    const pseudonymKey = ingestEnv[INGEST_ENV.customerNumberKeySecretArn]
+      ? localPseudonymKey(stateDir)
+      : undefined;
+    const ingest = await functionFor(
+      apiFunction(template),
+      pseudonymKey ? { [INGEST_ENV.customerNumberKey]: pseudonymKey.key } : {},
+    );
     // The front door reads the function's own settings, so that it never holds more of a body
     // than the function would look at, nor any of a body sent without the token.
     const ingestConfig = readIngestConfig(ingestEnv);
@@ -612,6 +622,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       pollers,
       consumers,
       crm,
+      ...(pseudonymKey ? { pseudonymKey: pseudonymKey.source } : {}),
       schedules,
       functions,
       dynamodb: ddb,

@@ -6,13 +6,7 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  type CountryCode,
-  customerNumber,
-  DynamoDbCallsStore,
-  type StoredCall,
-  type UtcRange,
-} from '../lambda/calls';
+import { type CountryCode, DynamoDbCallsStore, type StoredCall, type UtcRange } from '../lambda/calls';
 import { INGEST_ENV, PROJECT_ENV } from '../lambda/config/environment';
 import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
 import { type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
@@ -28,6 +22,12 @@ import {
   runWhenMain,
   UsageError,
 } from './lib/cli';
+import {
+  KEY_SECRET_ENVIRONMENT,
+  KEY_SECRET_OPTION,
+  pseudonymKeyFor,
+  storedCustomer,
+} from './lib/customer-key';
 import { parsePeriodBound, resolvePeriod, wholeSecondUtc } from './lib/period-args';
 import { formatJson, formatTimeline, queryCallEvents } from './lib/timeline';
 
@@ -37,7 +37,7 @@ export const CLI = defineCli({
     'npm run calls -- <SessionID> [--record] [--json]',
     'npm run calls -- --number <phone> [--json]',
     'npm run calls -- --city-number <n> --date YYYY-MM-DD [--json]',
-    '(each also with --aws [--table NAME] [--calls-table NAME])',
+    '(each also with --aws [--table NAME] [--calls-table NAME]; --number also [--key-secret ARN])',
   ],
   about: `<SessionID>: the call, its record's summary above its events' timeline (--json: the stored
 events, as a JSON array); with --record, its record alone (--json: one JSON object).
@@ -46,7 +46,8 @@ events, as a JSON array); with --record, its record alone (--json: one JSON obje
 Reads the tables of the running local mode (npm start); with --aws, or --table when local mode
 is not running, a deployed stack's. --number and --city-number read the phone in any format as the
 projector does (the stack's defaultCountry); --date is a day in the stack's timeZone; with --aws
-both settings are this checkout's (cdk.json).`,
+both settings are this checkout's (cdk.json). When the stack keeps customers' numbers as
+pseudonyms (customerNumbers=pseudonymous), --number looks the number typed up by its pseudonym.`,
   positionals: true,
   options: {
     json: { type: 'boolean', default: false, help: 'JSON instead of text (see each form above)' },
@@ -73,17 +74,21 @@ both settings are this checkout's (cdk.json).`,
       value: 'NAME',
       help: `CallsTableName, for the record's summary above the timeline\n(else ${PROJECT_ENV.callsTable}; without either, the timeline alone)`,
     },
+    ...KEY_SECRET_OPTION,
   },
   environment: [
     [INGEST_ENV.callEventsTable, 'with --aws: the CallEvents table, when --table does not name it'],
     [PROJECT_ENV.callsTable, 'with --aws: the Calls table, when neither table flag names it'],
+    KEY_SECRET_ENVIRONMENT,
     ...AWS_ENVIRONMENT,
   ],
 });
 
 export type CallsIo = RuntimeFileIo & {
   /** The stack's settings for --aws. @default those of this checkout's cdk.json */
-  stackSettings?: () => { timeZone: string; defaultCountry: string };
+  stackSettings?: () => { timeZone: string; defaultCountry: string; customerNumbers?: string };
+  /** Reads the pseudonym key's secret for --aws. @default Secrets Manager */
+  readSecret?: (secretArn: string) => Promise<string>;
 };
 
 /** Where to read: the table, the client's configuration, and a name for messages. */
@@ -165,7 +170,7 @@ export function commandOf(
 function settingsOf(
   runtime: RuntimeFile | undefined,
   io: CallsIo,
-): { timeZone: string; defaultCountry: string } {
+): { timeZone: string; defaultCountry: string; customerNumbers?: string } {
   if (runtime) return { timeZone: runtime.timeZone, defaultCountry: runtime.defaultCountry };
   if (io.stackSettings) return io.stackSettings();
   // Loaded only here: it synthesizes nothing but reads the CDK app's configuration.
@@ -273,9 +278,19 @@ export function main(argv: string[], io: CallsIo): Promise<number> {
     const settings = settingsOf(runtime, io);
     // Worked out before reading, so that a bad date is a usage error, not a failed read.
     const country = settings.defaultCountry as CountryCode;
+    const key =
+      command.kind === 'number'
+        ? await pseudonymKeyFor(
+            { aws: aws || !runtime, keySecret: values['key-secret'] },
+            runtime,
+            io.env,
+            () => settingsOf(runtime, io).customerNumbers === 'pseudonymous',
+            io.readSecret,
+          )
+        : undefined;
     const query: { customer: string } | { city: CityNumber; day: UtcRange } =
       command.kind === 'number'
-        ? { customer: customerNumber(command.phone, country) }
+        ? { customer: storedCustomer(command.phone, country, key).key }
         : { city: cityNumberOf(command.cityNumber, country), day: dayRange(command.date, settings.timeZone) };
     return withTable(source, io, async (doc) => {
       const calls = new DynamoDbCallsStore(doc, source.table);

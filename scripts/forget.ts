@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type CountryCode, customerNumber, maskedNumber } from '../lambda/calls';
+import { type CountryCode, maskedNumber } from '../lambda/calls';
 import { INGEST_ENV, PROJECT_ENV } from '../lambda/config/environment';
 import { localDynamoDbClient, type RuntimeFile } from '../local/runtime-file';
 import {
@@ -22,6 +22,12 @@ import {
   runWhenMain,
   UsageError,
 } from './lib/cli';
+import {
+  KEY_SECRET_ENVIRONMENT,
+  KEY_SECRET_OPTION,
+  pseudonymKeyFor,
+  storedCustomer,
+} from './lib/customer-key';
 import {
   type ErasureProgress,
   type ErasureReceipt,
@@ -37,7 +43,8 @@ export const CLI = defineCli({
   name: 'forget',
   synopsis: [
     'npm run forget -- --number <phone> [--yes] [--receipts DIR]',
-    '               [--aws --events-table NAME --calls-table NAME --rejected-table NAME]',
+    '               [--aws --events-table NAME --calls-table NAME --rejected-table NAME',
+    '                      [--key-secret ARN]]',
   ],
   about: `Erases one customer: finds every call of theirs (the number in any format, read as
 npm run calls -- --number reads it), every quarantined body that holds their number, and
@@ -46,7 +53,8 @@ writes an erasure receipt (JSON: when, how many items of which table, the Sessio
 number), to file as the act of destruction. Nothing of another customer is touched. Running it
 again changes nothing; a run stopped half-way leaves its receipt "in progress", and the next
 run with --yes completes it first. What it cannot reach (the bus archive, consumers' copies,
-backups) is said in its output.
+backups) is said in its output. In pseudonymous mode the number typed is looked up by its
+pseudonym (and in clear, for calls stored before the mode was set).
 Local mode's tables (npm start) unless --aws.`,
   options: {
     number: { type: 'string', value: 'PHONE', help: "the customer's number, in any format" },
@@ -64,11 +72,13 @@ Local mode's tables (npm start) unless --aws.`,
       value: 'NAME',
       help: 'with --aws: the RejectedCallEventsTableName output',
     },
+    ...KEY_SECRET_OPTION,
   },
   environment: [
     [INGEST_ENV.callEventsTable, 'with --aws: the CallEvents table, when --events-table does not name it'],
     [PROJECT_ENV.callsTable, 'with --aws: the Calls table, when --calls-table does not name it'],
     [INGEST_ENV.rejectedEventsTable, 'with --aws: the quarantine, when --rejected-table does not name it'],
+    KEY_SECRET_ENVIRONMENT,
     ...AWS_ENVIRONMENT,
   ],
 });
@@ -79,7 +89,9 @@ export type ForgetIo = RuntimeFileIo & {
   /** Told after each step of an erasure (tests stop it half-way there). */
   progress?: ErasureProgress;
   /** The stack's settings for --aws. @default those of this checkout's cdk.json */
-  stackSettings?: () => { defaultCountry: string; archiveRetentionDays: number };
+  stackSettings?: () => { defaultCountry: string; archiveRetentionDays: number; customerNumbers: string };
+  /** Reads the pseudonym key's secret for --aws. @default Secrets Manager */
+  readSecret?: (secretArn: string) => Promise<string>;
 };
 
 interface Target {
@@ -89,6 +101,8 @@ interface Target {
   receipts: string;
   defaultCountry: CountryCode;
   notReached: string[];
+  /** The stack's pseudonym key, when it keeps customers' numbers as pseudonyms. */
+  pseudonymKey: () => Promise<string | undefined>;
 }
 
 /** What keeps copies of the calls that this tool cannot delete, wherever it runs. */
@@ -116,7 +130,16 @@ function targetOf(values: Values, io: ForgetIo): Target {
       settings.archiveRetentionDays === 0
         ? 'indefinitely'
         : `for ${settings.archiveRetentionDays} days (archiveRetentionDays)`;
+    const keyFlags = { aws: true, keySecret: values['key-secret'] };
     return {
+      pseudonymKey: () =>
+        pseudonymKeyFor(
+          keyFlags,
+          undefined,
+          io.env,
+          () => settings.customerNumbers === 'pseudonymous',
+          io.readSecret,
+        ),
       tables,
       client: {},
       where: `AWS${io.env.AWS_REGION ? ` ${io.env.AWS_REGION}` : ''}`,
@@ -131,6 +154,7 @@ function targetOf(values: Values, io: ForgetIo): Target {
   const runtime: RuntimeFile = requireLocalMode(io.runtimeFile, 'or pass --aws with the tables');
   const stateDir = dirname(io.runtimeFile ?? join('.local', 'runtime.json'));
   return {
+    pseudonymKey: () => pseudonymKeyFor({ aws: false }, runtime, io.env, () => false),
     tables: runtime.tables,
     client: localDynamoDbClient(runtime),
     where: 'local mode',
@@ -162,9 +186,9 @@ async function forget(values: Values, io: ForgetIo): Promise<number> {
   if (given === undefined || given.trim() === '')
     throw new UsageError('--number needs the customer’s number');
   const target = targetOf(values, io);
-  const customer = customerNumber(given, target.defaultCountry);
-  if (!/\d/.test(customer)) throw new UsageError(`--number: ${JSON.stringify(given)} has no digits`);
-  const who = maskedNumber(customer);
+  if (!/\d/.test(given)) throw new UsageError(`--number: ${JSON.stringify(given)} has no digits`);
+  const customer = storedCustomer(given, target.defaultCountry, await target.pseudonymKey());
+  const who = maskedNumber(customer.number);
   const client = new DynamoDBClient(target.client);
   const doc = DynamoDBDocumentClient.from(client);
   try {

@@ -1,5 +1,5 @@
 /**
- * `npm run missed -- [--from DATE|TIME] [--to DATE|TIME] [--city-number N] [--json] [--aws --table NAME]`:
+ * `npm run missed -- [--from DATE|TIME] [--to DATE|TIME] [--city-number N] [--number PHONE] [--json] [--aws --table NAME]`:
  * the missed calls still waiting for a callback, the longest-waiting first, from the sparse index
  * PendingCallbacks.
  */
@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CALLS_SPARSE_INDEXES, type CallRecord, DynamoDbCallsStore } from '../lambda/calls';
 import { SETTINGS } from '../lambda/config/settings';
+import { customerShown } from './lib/call-records';
 import { cityNumberOf, isCityNumber, LOCAL_OR_AWS_TABLE, resolveCallsSource } from './lib/calls-source';
 import {
   AWS_ENVIRONMENT,
@@ -18,14 +19,20 @@ import {
   runWhenMain,
   UsageError,
 } from './lib/cli';
+import {
+  KEY_SECRET_ENVIRONMENT,
+  KEY_SECRET_OPTION,
+  pseudonymKeyFor,
+  storedCustomer,
+} from './lib/customer-key';
 import { inPeriod, parsePeriodArgs, periodHelp, resolvePeriod, wholeSecondUtc } from './lib/period-args';
 import { formatTable } from './lib/report-format';
 
 export const CLI = defineCli({
   name: 'missed',
   synopsis: [
-    'npm run missed [-- [--from DATE|TIME] [--to DATE|TIME] [--city-number N] [--json]',
-    '                   [--aws --table NAME]]',
+    'npm run missed [-- [--from DATE|TIME] [--to DATE|TIME] [--city-number N] [--number PHONE]',
+    '                   [--json] [--aws --table NAME [--key-secret ARN]]]',
   ],
   about: `Lists the missed calls still waiting for a callback (CallbackStatus pending), the longest-waiting
 first, with how long each has waited since it ended. A missed call stays pending until an answered
@@ -44,6 +51,11 @@ Reads the running local mode (npm start) unless --aws.`,
       value: 'N',
       help: "only the calls to that public number, in any format (4950665310,\n+7 495 066-53-10), read with the stack's defaultCountry",
     },
+    number: {
+      type: 'string',
+      value: 'PHONE',
+      help: 'only the calls of that customer, in any format (looked up by its\npseudonym when the stack keeps numbers as pseudonyms)',
+    },
     json: {
       type: 'boolean',
       default: false,
@@ -55,6 +67,7 @@ Reads the running local mode (npm start) unless --aws.`,
       help: "a deployed stack, with the standard AWS environment; the stack's\ntimeZone and defaultCountry are then cdk.json's",
     },
     table: { type: 'string', value: 'NAME', help: 'the CallsTableName output (local mode: its own)' },
+    ...KEY_SECRET_OPTION,
   },
   sections: [
     [
@@ -62,11 +75,13 @@ Reads the running local mode (npm start) unless --aws.`,
       periodHelp("the stack's time zone (local mode's; with --aws, cdk.json's timeZone)"),
     ],
   ],
-  environment: AWS_ENVIRONMENT,
+  environment: [KEY_SECRET_ENVIRONMENT, ...AWS_ENVIRONMENT],
 });
 
 export interface MissedIo extends RuntimeFileIo {
   now?: () => Date;
+  /** Reads the pseudonym key's secret for --aws. @default Secrets Manager */
+  readSecret?: (secretArn: string) => Promise<string>;
 }
 
 export type WaitingCall = CallRecord & { WaitingSeconds: number };
@@ -90,6 +105,12 @@ export function formatWait(seconds: number): string {
   return `${days} d ${hours % 24} h`;
 }
 
+/** This checkout's stack settings, for --aws; loaded only then (it reads the CDK app's configuration). */
+function checkoutSettings() {
+  const { stackSettings } = require('./lib/stack-settings') as typeof import('./lib/stack-settings');
+  return stackSettings();
+}
+
 /** The readable table, or a sentence when nothing waits. */
 export function formatMissedCalls(calls: readonly WaitingCall[]): string {
   if (calls.length === 0) return 'No missed call is waiting for a callback.';
@@ -98,7 +119,7 @@ export function formatMissedCalls(calls: readonly WaitingCall[]): string {
     calls.map((call) => [
       call.EndedAt ?? '',
       formatWait(call.WaitingSeconds),
-      call.CustomerNumber ?? '',
+      customerShown(call) ?? '',
       call.CityNumber,
       call.SessionID,
       call.Caller,
@@ -118,6 +139,23 @@ export function main(argv: string[], io: MissedIo): Promise<number> {
     const source = resolveCallsSource(values, runtime);
     const period = resolvePeriod(periodArgs, source.timeZone);
     const city = given === undefined ? undefined : cityNumberOf(given, source.defaultCountry);
+    const typed = values.number;
+    if (typed !== undefined && !/\d/.test(typed))
+      throw new UsageError(`--number: not a phone number (got ${typed})`);
+    const customer =
+      typed === undefined
+        ? undefined
+        : storedCustomer(
+            typed,
+            source.defaultCountry,
+            await pseudonymKeyFor(
+              { aws: values.aws, keySecret: values['key-secret'] },
+              runtime,
+              io.env,
+              () => checkoutSettings().customerNumbers === 'pseudonymous',
+              io.readSecret,
+            ),
+          ).key;
     const client = new DynamoDBClient(source.client);
     try {
       const store = new DynamoDbCallsStore(DynamoDBDocumentClient.from(client), source.table);
@@ -126,7 +164,9 @@ export function main(argv: string[], io: MissedIo): Promise<number> {
         await store.pendingCallbacks(period.from ? { endedFrom: wholeSecondUtc(period.from) } : {})
       ).filter(
         (record) =>
-          inPeriod(record.EndedAt, period) && (!city || isCityNumber(record, city, source.defaultCountry)),
+          inPeriod(record.EndedAt, period) &&
+          (!city || isCityNumber(record, city, source.defaultCountry)) &&
+          (customer === undefined || record.CustomerNumber === customer),
       );
       const calls = withWaiting(records, io.now?.() ?? new Date());
       io.out(values.json ? JSON.stringify(calls, null, 2) : formatMissedCalls(calls));

@@ -2,8 +2,8 @@
 import { PROJECT_ENV, SWEEP_ENV } from '../config/environment';
 import { SETTINGS } from '../config/settings';
 import { readSetting, required } from '../shared/env';
+import type { CountryCode } from '../shared/phone';
 import type { FoldOptions } from './fold-call';
-import type { CountryCode } from './phone';
 
 export interface ProjectConfig {
   tables: { callEvents: string; calls: string };

@@ -7,8 +7,8 @@
 import { SETTINGS } from '../config/settings';
 import { type CallEventRecord, canonicalJson } from '../contract/call-event-record';
 import { type Direction, HOOK_TYPE_INFO, type HookType } from '../contract/hook-types';
+import { type CountryCode, customerNumber } from '../shared/phone';
 import { isoSeconds } from '../shared/time';
-import { type CountryCode, customerNumber } from './phone';
 // Types only: the schema module would bring zod into the projector's bundle.
 import type { CallAttempt, CallOutcome, CallRecord } from './record';
 
@@ -263,6 +263,8 @@ export function foldCall(records: readonly CallEventRecord[], options: FoldOptio
   };
   if (called !== undefined) record.Called = called;
   if (outside !== undefined) record.CustomerNumber = customerNumber(outside, defaultCountry);
+  const masked = identity(events, 'CustomerNumberMasked');
+  if (masked !== undefined) record.CustomerNumberMasked = masked;
   if (terminal && endedAt !== undefined && outcome !== undefined) {
     record.Outcome = outcome;
     const code = terminal.text('ResultCode');

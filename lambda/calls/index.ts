@@ -5,13 +5,14 @@
  * periods, and the record's types. The
  * functions' handlers import the modules they need directly; everything else here is the layer's own.
  */
+
+export { type CountryCode, customerNumber, maskedNumber, mentionsNumber } from '../shared/phone';
 export { CALL_LEVEL_EVENTS, type CallLevelEvent, callLevelEvents } from './call-level-events';
 export { readProjectConfig } from './config';
 export { DynamoDbCallEvents, DynamoDbCallsStore, type PeriodQuery, type ReadOptions } from './dynamodb-store';
 export type { FoldOptions } from './fold-call';
 export { MemoryCallsStore } from './memory-store';
 export { datesOf, isLocalDate, localPeriod, type UtcRange } from './period';
-export { type CountryCode, customerNumber, maskedNumber, mentionsNumber } from './phone';
 export { type ProjectDeps, projectCall } from './project-calls';
 export type { CallAttempt, CallbackStatus, CallOutcome, CallRecord, CallStatus } from './record';
 export type { StoredCall } from './store';

@@ -56,7 +56,13 @@ const buildRecordSchema = () => {
       CustomerNumber: z.optional(
         d(
           z.string(),
-          'The outside party (incoming: Caller; outgoing: Called) in E.164 when it is a valid number, else its digits as sent.',
+          'The outside party (incoming: Caller; outgoing: Called) in E.164 when it is a valid number, else its digits as sent; in pseudonymous mode, its keyed pseudonym (`pn-` and 32 letters).',
+        ),
+      ),
+      CustomerNumberMasked: z.optional(
+        d(
+          z.string(),
+          "Pseudonymous mode only: the customer's number masked for people (`+7 916 ***-**-67`), from the call's events.",
         ),
       ),
       Status: d(

@@ -16,6 +16,12 @@ export const INGEST_ENV = {
   maxBodyBytes: SETTINGS.maxBodyBytes.env,
   retentionDays: SETTINGS.retentionDays.env,
   rejectedRetentionDays: SETTINGS.rejectedRetentionDays.env,
+  /** Pseudonymous mode: ARN of the secret holding the pseudonym key (deployed). */
+  customerNumberKeySecretArn: 'CUSTOMER_NUMBER_KEY_SECRET_ARN',
+  /** Pseudonymous mode: the pseudonym key itself (local mode and the tools only, in place of the secret). */
+  customerNumberKey: 'CUSTOMER_NUMBER_KEY',
+  /** Pseudonymous mode: the country a customer's number without a country code is read in. */
+  defaultCountry: SETTINGS.defaultCountry.env,
 } as const;
 
 export const PROJECT_ENV = {

@@ -78,6 +78,8 @@ export interface RecordOptions {
   rawBody: string;
   /** Days to keep the event; absent keeps it for ever. */
   retentionDays?: number;
+  /** Pseudonymous mode: the customer's number masked for people (`+7 916 ***-**-67`). */
+  customerNumberMasked?: string;
 }
 
 /** The CallEvents item for a validated event. */
@@ -110,6 +112,7 @@ export function toCallEventRecord(event: CallEvent, options: RecordOptions): Cal
     RawBody: options.rawBody,
   };
   if (text !== undefined) record.ResultText = text;
+  if (options.customerNumberMasked !== undefined) record.CustomerNumberMasked = options.customerNumberMasked;
   if (options.retentionDays !== undefined) {
     record.ExpiresAt = expiresAt(options.receivedAt, options.retentionDays);
   }

@@ -22,6 +22,11 @@ const shared = {
   StartTimeUtc: () => d(z.optional(z.string()), 'StartTime in UTC, ISO-8601.'),
   StartDurationUtc: () => d(z.optional(z.string()), 'StartDuration in UTC, ISO-8601.'),
   EndTimeUtc: () => d(z.optional(z.string()), 'EndTime in UTC, ISO-8601.'),
+  CustomerNumberMasked: () =>
+    d(
+      z.optional(z.string()),
+      "Pseudonymous mode only: the customer's number masked for people (`+7 916 ***-**-67`); the customer's field itself (incoming: Caller; outgoing: Called) holds the number's keyed pseudonym (`pn-` and 32 letters).",
+    ),
   [PROVIDER_FIELDS]: () =>
     d(
       z.optional(z.record(z.string(), z.unknown())),

@@ -2,9 +2,13 @@
 import { INGEST_ENV } from '../config/environment';
 import { SETTINGS } from '../config/settings';
 import { ConfigError, readSetting, required } from '../shared/env';
+import { pseudonymKeyProblem } from '../shared/pseudonym';
 import { parseSha256Hex } from './auth';
 
 export type TokenConfig = { sha256: Buffer } | { secretArn: string };
+
+/** Pseudonymous mode's key: in a secret (deployed), or given as is (local mode). */
+export type PseudonymKeyConfig = { value: string } | { secretArn: string };
 
 export interface IngestConfig {
   tables: { callEvents: string; rejectedEvents: string };
@@ -14,6 +18,8 @@ export interface IngestConfig {
   /** Days to keep stored events; undefined keeps them for ever. */
   retentionDays?: number;
   rejectedRetentionDays?: number;
+  /** Pseudonymous mode: where its key is, and the country numbers are read in; absent in plain mode. */
+  customerNumbers?: { key: PseudonymKeyConfig; defaultCountry: string };
 }
 
 export function readIngestConfig(env: NodeJS.ProcessEnv): IngestConfig {
@@ -34,7 +40,19 @@ export function readIngestConfig(env: NodeJS.ProcessEnv): IngestConfig {
       `Set ${INGEST_ENV.tokenSha256} or ${INGEST_ENV.tokenSecretArn}: the webhook always requires a token`,
     );
   }
+  const keyArn = env[INGEST_ENV.customerNumberKeySecretArn];
+  const key = env[INGEST_ENV.customerNumberKey];
+  if (key !== undefined && pseudonymKeyProblem(key))
+    throw new ConfigError(`${INGEST_ENV.customerNumberKey}: ${pseudonymKeyProblem(key)}`);
+  const customerNumbers =
+    keyArn || key
+      ? {
+          key: key ? { value: key } : { secretArn: keyArn as string },
+          defaultCountry: readSetting(env, SETTINGS.defaultCountry),
+        }
+      : undefined;
   return {
+    ...(customerNumbers ? { customerNumbers } : {}),
     tables: {
       callEvents: required(env, INGEST_ENV.callEventsTable),
       rejectedEvents: required(env, INGEST_ENV.rejectedEventsTable),

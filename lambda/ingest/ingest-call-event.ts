@@ -41,6 +41,8 @@ export interface StoreTextOptions {
   receivedAt: Date;
   /** Days to keep the event; absent keeps it for ever. */
   retentionDays?: number | undefined;
+  /** Pseudonymous mode: the customer's number masked for people, kept beside the pseudonym. */
+  customerNumberMasked?: string | undefined;
 }
 
 /**
@@ -63,6 +65,9 @@ export async function storeCallEventText(
     receivedAt: options.receivedAt,
     rawBody: text,
     ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
+    ...(options.customerNumberMasked !== undefined
+      ? { customerNumberMasked: options.customerNumberMasked }
+      : {}),
   });
   try {
     return { kind: await write(record), record };
@@ -111,10 +116,24 @@ export type IngestOutcome =
   | { kind: 'unauthorized' }
   | { kind: 'unavailable'; cause: unknown };
 
+/**
+ * Pseudonymous mode (customer-numbers.ts): rewrites a body before anything reads it, so that the
+ * customer's number reaches no table, log or event. Absent in plain mode, whose bundle carries no
+ * phone library.
+ */
+export interface BodyPseudonymizer {
+  /** A text body: what is parsed, stored and quarantined; and the customer's masked number. */
+  text(text: string): { text: string; masked?: string };
+  /** What a quarantine keeps of a body cut at the size limit (`cut`), or of one that is not UTF-8. */
+  kept(kept: string, encoding: 'utf8' | 'base64', cut: boolean): string;
+}
+
 export interface IngestDeps {
   config: Pick<IngestConfig, 'timeZone' | 'maxBodyBytes' | 'retentionDays' | 'rejectedRetentionDays'>;
   store: CallEventStore;
   expectedTokenSha256: TokenHashSource;
+  /** Pseudonymous mode's rewriter, once its key is read; absent in plain mode. */
+  pseudonymizer?: () => Promise<BodyPseudonymizer>;
   now?: () => Date;
 }
 
@@ -172,12 +191,19 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
   }
   if (!tokenMatches(presentedToken(request.headers, request.query), expected))
     return { kind: 'unauthorized' };
+  let pseudonymizer: BodyPseudonymizer | undefined;
+  try {
+    pseudonymizer = await deps.pseudonymizer?.();
+  } catch (cause) {
+    return { kind: 'unavailable', cause };
+  }
 
   const quarantine = async (
     reason: RejectionReason,
     issues: ContractIssue[],
     body: { text: string; encoding: 'utf8' | 'base64'; bytes: number; truncated: boolean },
     parsed?: unknown,
+    masked?: string,
   ): Promise<void> => {
     const item: RejectedCallEvent = {
       RejectedOn: receivedAt.toISOString().slice(0, 10),
@@ -196,6 +222,7 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
     const sessionId = searchableField(parsed, 'SessionID', SESSION_ID_MAX_LENGTH);
     if (hookType) item.HookType = hookType;
     if (sessionId) item.SessionID = sessionId;
+    if (masked) item.CustomerNumberMasked = masked;
     if (config.rejectedRetentionDays !== undefined) {
       item.ExpiresAt = expiresAt(receivedAt, config.rejectedRetentionDays);
     }
@@ -207,8 +234,9 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
     issues: ContractIssue[],
     body: { text: string; encoding: 'utf8' | 'base64'; bytes: number },
     parsed?: unknown,
+    masked?: string,
   ): Promise<IngestOutcome> => {
-    await quarantine(reason, issues, { ...body, truncated: false }, parsed);
+    await quarantine(reason, issues, { ...body, truncated: false }, parsed, masked);
     const hookType = searchableField(parsed, 'HookType', 64);
     return {
       kind: 'rejected',
@@ -225,7 +253,7 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
       const limit = config.maxBodyBytes;
       const declaredBytes = declaredBodyBytes(request.headers, limit);
       await quarantine('too-large', [tooLargeIssue(limit, declaredBytes)], {
-        text: body.kept,
+        text: pseudonymizer ? pseudonymizer.kept(body.kept, body.encoding, true) : body.kept,
         encoding: body.encoding,
         bytes: body.bytes,
         truncated: true,
@@ -241,16 +269,23 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
     if (body.kind === 'binary') {
       const issue = { path: '', message: issueText.mustBe('UTF-8 text', REQUEST_BODY) };
       return await reject('invalid-encoding', [issue], {
-        text: body.base64,
+        text: pseudonymizer ? pseudonymizer.kept(body.base64, 'base64', false) : body.base64,
         encoding: 'base64',
         bytes: body.bytes,
       });
     }
 
-    const text = { text: body.text, encoding: 'utf8' as const, bytes: body.bytes };
+    // Pseudonymous mode: from here on, the body is the one with the customer's number replaced.
+    const { text: bodyText, masked } = pseudonymizer ? pseudonymizer.text(body.text) : { text: body.text };
+    const text = { text: bodyText, encoding: 'utf8' as const, bytes: body.bytes };
     const stored = await storeCallEventText(
-      body.text,
-      { timeZone: config.timeZone, receivedAt, retentionDays: config.retentionDays },
+      bodyText,
+      {
+        timeZone: config.timeZone,
+        receivedAt,
+        retentionDays: config.retentionDays,
+        customerNumberMasked: masked,
+      },
       (record) => store.putCallEvent(record),
     );
     switch (stored.kind) {
@@ -264,7 +299,7 @@ export async function ingestCallEvent(request: WebhookRequest, deps: IngestDeps)
         return await reject('invalid-json', stored.issues, text);
       case 'contract':
       case 'unstorable':
-        return await reject(stored.kind, stored.issues, text, stored.parsed);
+        return await reject(stored.kind, stored.issues, text, stored.parsed, masked);
     }
   } catch (error) {
     if (error instanceof StorageUnavailableError) return { kind: 'unavailable', cause: error };

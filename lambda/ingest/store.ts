@@ -25,6 +25,8 @@ export interface RejectedCallEvent {
   Truncated: boolean;
   HookType?: string;
   SessionID?: string;
+  /** Pseudonymous mode: the customer's number masked, for the event a requeue stores from Body. */
+  CustomerNumberMasked?: string;
   ExpiresAt?: number;
 }
 

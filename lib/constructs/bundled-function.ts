@@ -94,6 +94,8 @@ export interface BundledFunctionProps {
 export class BundledFunction extends NodejsFunction {
   /** The function's own role (never undefined, unlike `role`), for grants and acknowledgements. */
   readonly executionRole: Role;
+  /** Its handler's entry file, relative to the repository root (as given). */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: BundledFunctionProps) {
     // Created before super() because NodejsFunction takes both as props; they sit beside it.
@@ -130,6 +132,7 @@ export class BundledFunction extends NodejsFunction {
       },
     });
     this.executionRole = role;
+    this.entry = props.entry;
     if (props.kind)
       Tags.of(this).add(FUNCTION_KIND_TAG, props.kind, { includeResourceTypes: ['AWS::Lambda::Function'] });
   }

@@ -2,7 +2,7 @@
  * The provider-facing edge: REST API `POST /call-events` → ingest function, its token, its access
  * logs, and the alarms and graphs of the ingest (rejections, errors, storage, tokens, 5xx).
  */
-import { Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -29,7 +29,7 @@ import type { Monitoring } from './monitoring';
 /**
  * The ingest's settings (zone, size limit, retentions); the token's hash, when the operator keeps
  * the token outside AWS (else a secret is generated); the source allowlist (else any source); the
- * stage throttling.
+ * stage throttling; how the customer's number is kept (pseudonymous mode adds its key and entry).
  */
 export type WebhookApiConfig = Pick<
   CallEventsConfig,
@@ -41,6 +41,8 @@ export type WebhookApiConfig = Pick<
   | 'allowedSourceIps'
   | 'throttlingRateLimit'
   | 'throttlingBurstLimit'
+  | 'customerNumbers'
+  | 'defaultCountry'
 >;
 
 export interface WebhookApiProps {
@@ -106,6 +108,8 @@ export class WebhookApi extends Construct {
   readonly accessLogs: LogGroup;
   /** Holds the generated webhook token; absent when a token hash is configured instead. */
   readonly tokenSecret?: Secret;
+  /** Pseudonymous mode: the key of the customers' pseudonyms; absent in plain mode. */
+  readonly customerNumberKey?: Secret;
   /** The full URL to give the provider. */
   readonly webhookUrl: string;
 
@@ -138,16 +142,40 @@ export class WebhookApi extends Construct {
       environment[INGEST_ENV.tokenSha256] = config.webhookTokenSha256;
     }
 
+    const pseudonymous = config.customerNumbers === 'pseudonymous';
+    if (pseudonymous) {
+      // Losing the key loses every lookup by number (a new key gives every customer a new
+      // pseudonym), so it outlives the stack, and is never rotated.
+      this.customerNumberKey = new Secret(this, 'CustomerNumberKey', {
+        description:
+          "Key of the customers' number pseudonyms (HMAC-SHA-256); the tools need it to find a customer by number",
+        generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      environment[INGEST_ENV.customerNumberKeySecretArn] = this.customerNumberKey.secretArn;
+      environment[INGEST_ENV.defaultCountry] = config.defaultCountry;
+      acknowledge(this.customerNumberKey, {
+        'AwsSolutions-SMG4':
+          'A rotated key would give every customer a new pseudonym: their earlier calls would no longer be found, called back or counted with their later ones.',
+      });
+    }
+
     this.ingestFunction = new BundledFunction(this, 'IngestFunction', {
       kind: 'ingest',
-      entry: 'lambda/functions/ingest-call-event.ts',
-      description: 'Authenticates, validates and stores one call-event webhook',
+      // Plain mode's bundle carries no phone library: the pseudonymous rewriter is its own entry.
+      entry: pseudonymous
+        ? 'lambda/functions/ingest-call-event-pseudonymous.ts'
+        : 'lambda/functions/ingest-call-event.ts',
+      description: pseudonymous
+        ? "Authenticates, validates and stores one call-event webhook, the customer's number pseudonymized"
+        : 'Authenticates, validates and stores one call-event webhook',
       environment,
     });
     // Least privilege: it only ever creates items (a conditional PutItem), never reads or updates.
     props.callEvents.grant(this.ingestFunction, 'dynamodb:PutItem');
     props.rejectedCallEvents.grant(this.ingestFunction, 'dynamodb:PutItem');
     this.tokenSecret?.grantRead(this.ingestFunction);
+    this.customerNumberKey?.grantRead(this.ingestFunction);
     acknowledge(this.ingestFunction.executionRole, {
       'AwsSolutions-IAM5[Resource::*]': `${XRAY_WILDCARD_REASON}; every other statement names its table, secret or log group.`,
     });

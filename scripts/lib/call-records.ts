@@ -4,6 +4,10 @@ import { CALLS_KEYS, type StoredCall } from '../../lambda/calls';
 const orNone = (value: string | number | undefined, unit = '') =>
   value === undefined ? '—' : `${value}${unit}`;
 
+/** The customer as people may see them: masked in pseudonymous mode (the number is a pseudonym), else the number. */
+export const customerShown = (record: Pick<StoredCall, 'CustomerNumber' | 'CustomerNumberMasked'>) =>
+  record.CustomerNumberMasked ?? record.CustomerNumber;
+
 /** Status and outcome in one word: the Outcome once ended, else the Status. */
 const stateOf = (record: StoredCall) =>
   record.Status === 'ended' ? (record.Outcome ?? 'ended') : record.Status;
@@ -25,7 +29,7 @@ export function formatRecordSummary(record: StoredCall): string {
         ];
   return [
     `Call ${record.SessionID}  ${record.Direction}  ${record.Status}${record.Outcome ? `  ${record.Outcome}` : ''}${code}`,
-    `  Customer ${orNone(record.CustomerNumber)}  Employee ${orNone(record.Employee)}  CityNumber ${record.CityNumber}`,
+    `  Customer ${orNone(customerShown(record))}  Employee ${orNone(record.Employee)}  CityNumber ${record.CityNumber}`,
     `  Started ${record.StartedAt}  Answered ${orNone(record.AnsweredAt)}  Ended ${orNone(record.EndedAt)}`,
     `  Ring ${orNone(record.RingSeconds, ' s')}  Talk ${orNone(record.TalkSeconds, ' s')}  Attempts ${attempts.length}${attempts.length ? `: ${attempts.join(', ')}` : ''}`,
     ...callback.map((line) => `  ${line}`),
@@ -40,7 +44,7 @@ export function formatRecordList(records: readonly StoredCall[]): string {
       r.StartedAt.padEnd(20),
       r.Direction.padEnd(8),
       stateOf(r).padEnd(9),
-      orNone(r.CustomerNumber).padEnd(15),
+      orNone(customerShown(r)).padEnd(16),
       `Employee ${orNone(r.Employee)}`.padEnd(24),
       `ring ${orNone(r.RingSeconds, ' s')}`.padEnd(10),
       `talk ${orNone(r.TalkSeconds, ' s')}`.padEnd(10),

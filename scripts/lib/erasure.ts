@@ -57,13 +57,25 @@ export interface ErasureReceipt {
 /** Told after each step; a test stops the erasure there by throwing. */
 export type ErasureProgress = (step: 'events' | 'quarantine' | 'record', sessionIdOrKey: string) => void;
 
+/**
+ * A customer as the tables may hold them: their number (E.164, else digits) and, when the stack
+ * keeps numbers as pseudonyms, its pseudonym. Both are looked for: a stack switched to
+ * pseudonymous mode still holds its earlier calls under the number.
+ */
+export interface ErasedCustomer {
+  number: string;
+  pseudonym?: string;
+}
+
 export async function planErasure(
   doc: DynamoDBDocumentClient,
   tables: ErasureTables,
-  customer: string,
+  customer: ErasedCustomer,
   defaultCountry: CountryCode,
 ): Promise<ErasurePlan> {
-  const records = await new DynamoDbCallsStore(doc, tables.calls).customerHistory(customer);
+  const store = new DynamoDbCallsStore(doc, tables.calls);
+  const records = await store.customerHistory(customer.number);
+  if (customer.pseudonym !== undefined) records.push(...(await store.customerHistory(customer.pseudonym)));
   const sessionIds = [...new Set(records.map((r) => r.SessionID))];
   const calls = [];
   for (const sessionId of sessionIds)
@@ -74,11 +86,14 @@ export async function planErasure(
   };
 }
 
-/** The quarantined bodies that hold the number: the table is scanned (it is kept 90 days by default). */
+/**
+ * The quarantined bodies that hold the number, in any format, or its pseudonym: the table is
+ * scanned (it is kept 90 days by default).
+ */
 async function quarantinedHolding(
   doc: DynamoDBDocumentClient,
   table: string,
-  customer: string,
+  customer: ErasedCustomer,
   defaultCountry: CountryCode,
 ): Promise<QuarantineKey[]> {
   const keys: QuarantineKey[] = [];
@@ -102,7 +117,10 @@ async function quarantinedHolding(
         item.BodyEncoding === 'base64'
           ? Buffer.from(String(item.Body ?? ''), 'base64').toString('latin1')
           : String(item.Body ?? '');
-      if (mentionsNumber(body, customer, defaultCountry))
+      const holds =
+        (customer.pseudonym !== undefined && body.includes(customer.pseudonym)) ||
+        mentionsNumber(body, customer.number, defaultCountry);
+      if (holds)
         keys.push({ RejectedOn: item.RejectedOn as string, RejectedKey: item.RejectedKey as string });
     }
     ExclusiveStartKey = page.LastEvaluatedKey;

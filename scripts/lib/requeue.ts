@@ -149,7 +149,13 @@ export async function resubmit(
     // Through the webhook's own tail; a dry run checks whether the event is stored instead of writing it.
     const stored = await storeCallEventText(
       item.Body,
-      { timeZone: options.timeZone, receivedAt, retentionDays: options.retentionDays },
+      {
+        timeZone: options.timeZone,
+        receivedAt,
+        retentionDays: options.retentionDays,
+        // Pseudonymous mode: the body holds the pseudonym already, and the quarantine its masked form.
+        customerNumberMasked: item.CustomerNumberMasked,
+      },
       options.dryRun
         ? async (record) =>
             (await isStored(options, record.SessionID, record.EventKey)) ? 'duplicate' : 'stored'

@@ -18,7 +18,23 @@ describe('parseConfig', () => {
       throttlingRateLimit: 50,
       throttlingBurstLimit: 100,
       archiveRetentionDays: 365,
+      customerNumbers: 'plain',
     });
+  });
+
+  it("keeps customers' numbers plain or pseudonymous, and nothing else", () => {
+    expect(parseConfig({ customerNumbers: 'pseudonymous' }).customerNumbers).toBe('pseudonymous');
+    expect(() => parseConfig({ customerNumbers: 'hashed' })).toThrow(
+      /Invalid context "customerNumbers": must be one of plain, pseudonymous/,
+    );
+  });
+
+  it('refuses pseudonymous mode with a CRM, and says why', () => {
+    const crm = { crm: 'amocrm', crmUrl: 'https://example.amocrm.ru' };
+    expect(() => parseConfig({ ...crm, customerNumbers: 'pseudonymous' })).toThrow(
+      /Invalid context "customerNumbers": cannot be pseudonymous with crm=amocrm: the CRM finds or creates the customer's contact by their number/,
+    );
+    expect(parseConfig({ ...crm, customerNumbers: 'plain' }).crm).toBe('amocrm');
   });
 
   it('coerces the strings that `-c key=value` passes', () => {

@@ -222,10 +222,23 @@ describe('the import rules', () => {
       [...ingest.files].filter((f) => f.startsWith('lambda/calls/') || f.startsWith('lambda/publish/')),
     ).toEqual([]);
     expect([...ingest.packages].filter((p) => p.startsWith('libphonenumber-js'))).toEqual([]);
+    // Pseudonymous mode's entry adds the phone library and its rewriter, and still nothing of calls/.
+    const pseudonymous = handler('ingest-call-event-pseudonymous');
+    expect(
+      [...pseudonymous.files].filter((f) => f.startsWith('lambda/calls/') || f.startsWith('lambda/publish/')),
+    ).toEqual([]);
+    expect(pseudonymous.files).toContain('lambda/ingest/customer-numbers.ts');
+    expect(ingest.files).not.toContain('lambda/ingest/customer-numbers.ts');
     for (const name of ['publish-call-events', 'project-calls', 'sweep-calls'])
       expect([...handler(name).files].filter((f) => f.startsWith('lambda/ingest/'))).toEqual([]);
     // The tools' stand-ins and surfaces are never in a bundle.
-    for (const name of ['ingest-call-event', 'publish-call-events', 'project-calls', 'sweep-calls'])
+    for (const name of [
+      'ingest-call-event',
+      'ingest-call-event-pseudonymous',
+      'publish-call-events',
+      'project-calls',
+      'sweep-calls',
+    ])
       expect(
         [...handler(name).files].filter(
           (f) => /^lambda\/(ingest|publish|calls)\/index\.ts$/.test(f) || f.endsWith('memory-store.ts'),

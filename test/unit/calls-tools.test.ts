@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datesOf } from '../../lambda/calls/period';
-import { customerNumber } from '../../lambda/calls/phone';
 import type { StoredCall } from '../../lambda/calls/store';
 import { SETTINGS } from '../../lambda/config/settings';
+import { customerNumber } from '../../lambda/shared/phone';
 import type { RuntimeFile } from '../../local/runtime-file';
 import { cityNumberCallsOf, cityNumberOf, resolveCallsSource } from '../../scripts/lib/calls-source';
 import type { CliIo } from '../../scripts/lib/cli';

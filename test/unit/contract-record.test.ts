@@ -617,7 +617,14 @@ describe('JSON Schemas', () => {
   const detail = detailJsonSchemas();
 
   const ADDED_ALWAYS = ['EventKey', 'EventTime', 'Direction', 'ReceivedAt', 'EventId'];
-  const ADDED_SOMETIMES = ['ResultText', 'StartTimeUtc', 'StartDurationUtc', 'EndTimeUtc', 'ProviderFields'];
+  const ADDED_SOMETIMES = [
+    'ResultText',
+    'StartTimeUtc',
+    'StartDurationUtc',
+    'EndTimeUtc',
+    'CustomerNumberMasked',
+    'ProviderFields',
+  ];
   const sorted = (names: readonly string[] | undefined) => [...(names ?? [])].sort();
 
   it('there is one of each per HookType', () => {

@@ -1,5 +1,5 @@
 /** The customer's number: E.164 when valid, the digits as sent otherwise (the provider's own formats); masked for people; found in a body in any format. */
-import { customerNumber, maskedNumber, mentionsNumber } from '../../lambda/calls/phone';
+import { customerNumber, maskedNumber, mentionsNumber } from '../../lambda/shared/phone';
 
 describe('customerNumber', () => {
   it.each([
