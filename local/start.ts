@@ -68,6 +68,10 @@ Call-events pipeline running locally${args.inMemory ? ' (in memory)' : ` (data i
   }
   Deliveries    ${runtime.deliveriesDir}/<rule>.ndjson   every event: ${runtime.eventsFile}
   Logs          ${join(runtime.stateDir, 'logs')}/<function>.log${
+    runtime.pseudonymKey
+      ? `\n  Customers     pseudonymous: numbers kept as keyed pseudonyms (key ${runtime.pseudonymKey.from === 'file' ? runtime.pseudonymKey.path : 'from CUSTOMER_NUMBER_KEY'})`
+      : ''
+  }${
     changed.length > 0 ? `\n  Not default   ${changed.join('  ')}` : ''
   }${warnings.length > 0 ? `\n\n${warnings.map((w) => `  ${w}`).join('\n')}` : ''}
 

@@ -22,12 +22,7 @@ import {
   runWhenMain,
   UsageError,
 } from './lib/cli';
-import {
-  KEY_SECRET_ENVIRONMENT,
-  KEY_SECRET_OPTION,
-  pseudonymKeyFor,
-  storedCustomer,
-} from './lib/customer-key';
+import { KEY_ENVIRONMENT, KEY_SECRET_OPTION, pseudonymKeyFor, storedCustomer } from './lib/customer-key';
 import { parsePeriodBound, resolvePeriod, wholeSecondUtc } from './lib/period-args';
 import { formatJson, formatTimeline, queryCallEvents } from './lib/timeline';
 
@@ -79,7 +74,7 @@ pseudonyms (customerNumbers=pseudonymous), --number looks the number typed up by
   environment: [
     [INGEST_ENV.callEventsTable, 'with --aws: the CallEvents table, when --table does not name it'],
     [PROJECT_ENV.callsTable, 'with --aws: the Calls table, when neither table flag names it'],
-    KEY_SECRET_ENVIRONMENT,
+    ...KEY_ENVIRONMENT,
     ...AWS_ENVIRONMENT,
   ],
 });

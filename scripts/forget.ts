@@ -22,12 +22,7 @@ import {
   runWhenMain,
   UsageError,
 } from './lib/cli';
-import {
-  KEY_SECRET_ENVIRONMENT,
-  KEY_SECRET_OPTION,
-  pseudonymKeyFor,
-  storedCustomer,
-} from './lib/customer-key';
+import { KEY_ENVIRONMENT, KEY_SECRET_OPTION, pseudonymKeyFor, storedCustomer } from './lib/customer-key';
 import {
   type ErasureProgress,
   type ErasureReceipt,
@@ -78,7 +73,7 @@ Local mode's tables (npm start) unless --aws.`,
     [INGEST_ENV.callEventsTable, 'with --aws: the CallEvents table, when --events-table does not name it'],
     [PROJECT_ENV.callsTable, 'with --aws: the Calls table, when --calls-table does not name it'],
     [INGEST_ENV.rejectedEventsTable, 'with --aws: the quarantine, when --rejected-table does not name it'],
-    KEY_SECRET_ENVIRONMENT,
+    ...KEY_ENVIRONMENT,
     ...AWS_ENVIRONMENT,
   ],
 });

@@ -19,12 +19,7 @@ import {
   runWhenMain,
   UsageError,
 } from './lib/cli';
-import {
-  KEY_SECRET_ENVIRONMENT,
-  KEY_SECRET_OPTION,
-  pseudonymKeyFor,
-  storedCustomer,
-} from './lib/customer-key';
+import { KEY_ENVIRONMENT, KEY_SECRET_OPTION, pseudonymKeyFor, storedCustomer } from './lib/customer-key';
 import { inPeriod, parsePeriodArgs, periodHelp, resolvePeriod, wholeSecondUtc } from './lib/period-args';
 import { formatTable } from './lib/report-format';
 
@@ -75,7 +70,7 @@ Reads the running local mode (npm start) unless --aws.`,
       periodHelp("the stack's time zone (local mode's; with --aws, cdk.json's timeZone)"),
     ],
   ],
-  environment: [KEY_SECRET_ENVIRONMENT, ...AWS_ENVIRONMENT],
+  environment: [...KEY_ENVIRONMENT, ...AWS_ENVIRONMENT],
 });
 
 export interface MissedIo extends RuntimeFileIo {

@@ -22,9 +22,16 @@ export const KEY_SECRET_OPTION = {
   },
 } as const;
 
-export const KEY_SECRET_ENVIRONMENT = [
-  INGEST_ENV.customerNumberKeySecretArn,
-  'with --aws, when the stack is pseudonymous: the secret of its pseudonym key, when --key-secret does not name it',
+/** The variables the tools that look a customer up read, for their help. */
+export const KEY_ENVIRONMENT = [
+  [
+    INGEST_ENV.customerNumberKeySecretArn,
+    'with --aws, when the stack is pseudonymous: the secret of its pseudonym key, when --key-secret does not name it',
+  ],
+  [
+    INGEST_ENV.customerNumberKey,
+    'local mode started with the pseudonym key from this variable: the same key, for this command too',
+  ],
 ] as const;
 
 /** A customer as the tables know them: the number (E.164, else digits) and, in pseudonymous mode, its pseudonym. */

@@ -32,14 +32,16 @@ const WITHOUT_CLI_EXPORT = new Set(['tail.ts']);
 
 const AWS = ['AWS_REGION', 'AWS_PROFILE'];
 /** The variables each tool reads, which its help must list under "Environment". */
+/** Pseudonymous mode's key: its secret with --aws, or the variable local mode took it from. */
+const KEY = ['CUSTOMER_NUMBER_KEY_SECRET_ARN', 'CUSTOMER_NUMBER_KEY'];
 const ENVIRONMENT: Record<string, string[]> = {
-  calls: ['CALL_EVENTS_TABLE', 'CALLS_TABLE', ...AWS],
-  missed: AWS,
+  calls: ['CALL_EVENTS_TABLE', 'CALLS_TABLE', ...KEY, ...AWS],
+  missed: [...KEY, ...AWS],
   report: AWS,
   republish: AWS,
   'requeue-rejected': AWS,
   crm: ['CRM_CLIENT_SECRET', ...AWS],
-  forget: ['CALL_EVENTS_TABLE', 'CALLS_TABLE', 'REJECTED_EVENTS_TABLE', ...AWS],
+  forget: ['CALL_EVENTS_TABLE', 'CALLS_TABLE', 'REJECTED_EVENTS_TABLE', ...KEY, ...AWS],
   load: ['WEBHOOK_TOKEN', ...AWS],
   simulate: ['WEBHOOK_URL', 'WEBHOOK_TOKEN'],
   send: ['WEBHOOK_URL', 'WEBHOOK_TOKEN'],
