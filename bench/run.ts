@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: bundles the three functions as CDK does, with floors built from the same
- * settings, then measures bundle size, fresh-process import time, first and warm invocation
+ * `npm run bench`: bundles the functions as CDK does (and the ingest as pseudonymous mode
+ * deploys it), with floors built from the same settings, then measures bundle size, fresh-process import time, first and warm invocation
  * cost, validation throughput, end-to-end throughput through local mode, and the call-centre
  * report over a month of calls in DynamoDB Local against the bare index queries it makes;
  * prints a table, judges the targets and writes bench/results.json. Figures are noisy on a
@@ -19,22 +19,24 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BundleName, buildBundles, ROOT, type StackFunction } from './lib/bundles';
+import { type BundleName, buildBundles, type DeployedBundle, ROOT } from './lib/bundles';
 import { type CallReportSummary, measureCallReport } from './lib/call-report';
 import { measureColdStarts } from './lib/cold-start';
 import { measureEndToEnd } from './lib/e2e';
 import {
   apiGatewayEvent,
   callBodies,
+  customerNumbersSent,
   exampleBodies,
   lambdaEnvironment,
   scheduledEvent,
   streamBatch,
+  withPseudonymKey,
 } from './lib/events';
 import { measureWarm } from './lib/invoke';
 import { nodeBinaries } from './lib/node-versions';
 import { cleanup, cleanupOnSignals, isInterrupted, onCleanup, throwIfInterrupted } from './lib/processes';
-import { checks, formatCallReport, formatTables, importRatios, judge } from './lib/report';
+import { checks, formatCallReport, formatTables, importRatios, judge, pseudonymousCost } from './lib/report';
 import { startStubAws } from './lib/stub-aws';
 import { measureValidation } from './lib/validation';
 
@@ -135,7 +137,9 @@ async function main(): Promise<void> {
     const bundles = buildBundles(tmpDir, tokenSha256, log);
 
     const stub = await startStubAws();
-    const env = (name: string, fn: StackFunction) => lambdaEnvironment(name, bundles.env[fn], stub.endpoint);
+    const env = (name: string, fn: DeployedBundle) => lambdaEnvironment(name, bundles.env[fn], stub.endpoint);
+    // Pseudonymous mode's key as local mode gives it, 64 characters as the stack's secret has.
+    const pseudonymKey = randomBytes(48).toString('base64url');
     const path = (name: BundleName) => bundles.byName[name].path;
     const envOf: Record<Exclude<BundleName, 'validation-worker'>, Record<string, string>> = {
       hello: env('hello', 'ingest'),
@@ -144,6 +148,11 @@ async function main(): Promise<void> {
       'put-item-runtime-sdk': env('put-item-runtime-sdk', 'ingest'),
       'ingest-without-secrets-manager': env('ingest-without-secrets-manager', 'ingest'),
       ingest: env('ingest', 'ingest'),
+      'ingest-pseudonymous': lambdaEnvironment(
+        'ingest-pseudonymous',
+        withPseudonymKey(bundles.env['ingest-pseudonymous'], pseudonymKey),
+        stub.endpoint,
+      ),
       'put-events': env('put-events', 'publish'),
       publish: env('publish', 'publish'),
       'get-query-put-query': env('get-query-put-query', 'project'),
@@ -196,6 +205,7 @@ async function main(): Promise<void> {
       'put-item',
       'ingest',
       'ingest-without-secrets-manager',
+      'ingest-pseudonymous',
       'put-item-runtime-sdk',
       'put-events',
       'publish',
@@ -226,6 +236,7 @@ async function main(): Promise<void> {
       'hello',
       'put-item',
       'ingest',
+      'ingest-pseudonymous',
       'put-events',
       'publish',
       'get-query-put-query',
@@ -237,6 +248,8 @@ async function main(): Promise<void> {
       hello: {},
       'put-item': putItem,
       ingest: putItem,
+      // The same one PutItem as the plain ingest, of the body with the customer's number pseudonymized.
+      'ingest-pseudonymous': putItem,
       'put-events': putEvents,
       publish: putEvents,
       'get-query-put-query': getQueryPutQuery,
@@ -252,6 +265,7 @@ async function main(): Promise<void> {
         env: envOf[name],
         eventsFile: eventsFile(name),
         callsPerInvocation: calls[name],
+        ...(name === 'ingest-pseudonymous' ? { storedMustNotContain: customerNumbersSent() } : {}),
       })),
       { children: Number(args.children), warmup: Number(args.warmup), measured: Number(args.warm), stub },
       progress('warm children'),
@@ -274,6 +288,7 @@ async function main(): Promise<void> {
 
     throwIfInterrupted();
     const ratios = importRatios(coldStarts);
+    const pseudonymous = pseudonymousCost(bundles, coldStarts, warm);
     const targets = judge(bundles, ratios, warm, validation);
     const problems = checks(bundles, coldStarts, warm, endToEnd, callReport);
     const results = {
@@ -298,6 +313,7 @@ async function main(): Promise<void> {
         ingestEvents:
           'API Gateway REST proxy events, the 8 spec examples with fresh SessionIDs, token in X-Webhook-Token',
         publishEvents: 'DynamoDB stream batches of 8 INSERT records (one per HookType), as stored by ingest',
+        pseudonymousIngest: `the ingest's events; its key in CUSTOMER_NUMBER_KEY (no Secrets Manager read), ${bundles.env['ingest-pseudonymous'].DEFAULT_COUNTRY ?? '?'} as DEFAULT_COUNTRY (the stack's)`,
         units: 'bytes; KiB = 1024 bytes; gzip level 9; ms; CPU in µs (process.cpuUsage, user + system)',
       },
       bundles: Object.fromEntries(
@@ -314,6 +330,7 @@ async function main(): Promise<void> {
       bundlesSameAsStack: bundles.sameAsStack,
       coldStarts,
       importRatios: ratios,
+      pseudonymousCost: pseudonymous,
       warm,
       validation,
       endToEnd,
@@ -323,7 +340,7 @@ async function main(): Promise<void> {
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(
-      `\n${formatTables({ bundles, coldStarts, ratios, warm, validation, endToEnd, callReport, targets, problems })}\n`,
+      `\n${formatTables({ bundles, coldStarts, ratios, pseudonymous, warm, validation, endToEnd, callReport, targets, problems })}\n`,
     );
     const missed = targets.filter((t) => !t.met);
     process.stdout.write(

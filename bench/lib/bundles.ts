@@ -1,7 +1,9 @@
 /**
  * Builds what the benchmark measures, with one source of truth for the esbuild settings:
  * - the functions exactly as the stack deploys them (`synthesizeBundled`, i.e. CDK's
- *   NodejsFunction through BundledFunction), with the environment the stack gives them;
+ *   NodejsFunction through BundledFunction), with the environment the stack gives them; and the
+ *   ingest as the stack deploys it in pseudonymous mode (a second synthesis, with
+ *   `customerNumbers=pseudonymous`);
  * - the floors, the `intl` yardstick, the validation worker and an analysis copy of each
  *   function (with esbuild's metafile) through NodejsFunction with BundledFunction's own
  *   FUNCTION_BUNDLING;
@@ -24,6 +26,7 @@ export const ROOT = join(__dirname, '..', '..');
 
 export type BundleName =
   | 'ingest'
+  | 'ingest-pseudonymous'
   | 'publish'
   | 'project'
   | 'hello'
@@ -57,12 +60,19 @@ export interface Bundle {
 export const STACK_FUNCTIONS = FUNCTION_KINDS;
 export type StackFunction = FunctionKind;
 
+/** The context that makes the stack deploy the pseudonymous ingest (`-c customerNumbers=pseudonymous`). */
+export const PSEUDONYMOUS_CONTEXT = { customerNumbers: 'pseudonymous' } as const;
+
+/** Every deployed bundle measured: the stack's functions, and its ingest in pseudonymous mode. */
+export const DEPLOYED_BUNDLES = [...STACK_FUNCTIONS, 'ingest-pseudonymous'] as const;
+export type DeployedBundle = (typeof DEPLOYED_BUNDLES)[number];
+
 export interface Bundles {
   byName: Record<BundleName, Bundle>;
   /** The environment the stack gives each function, with table and bus names made local. */
-  env: Record<StackFunction, Record<string, string>>;
+  env: Record<DeployedBundle, Record<string, string>>;
   /** True when the analysis builds are byte-identical to the stack's bundles (same settings). */
-  sameAsStack: Record<StackFunction, boolean>;
+  sameAsStack: Record<DeployedBundle, boolean>;
 }
 
 const ENTRIES: Record<
@@ -70,6 +80,8 @@ const ENTRIES: Record<
   string
 > = {
   ingest: 'lambda/functions/ingest-call-event.ts',
+  // Its analysis copy; the measured bundle is the stack's, and the two are checked byte-identical.
+  'ingest-pseudonymous': 'lambda/functions/ingest-call-event-pseudonymous.ts',
   publish: 'lambda/functions/publish-call-events.ts',
   project: 'lambda/functions/project-calls.ts',
   sweep: 'lambda/functions/sweep-calls.ts',
@@ -124,9 +136,9 @@ function assetFile(outdir: string, resource: { Metadata?: Record<string, unknown
   return join(outdir, asset, file);
 }
 
-/** The stack's own bundles, and the environment of each function. */
-function stackBundles(outdir: string, tokenSha256: string) {
-  const template: CfnTemplate = synthesizeBundled({ webhookTokenSha256: tokenSha256 }, outdir);
+/** The stack's own bundles, and the environment of each function, synthesized with `context`. */
+function stackBundles(outdir: string, context: Record<string, unknown>) {
+  const template: CfnTemplate = synthesizeBundled(context, outdir);
   const kinds = functionsByKind(template);
   const found = {} as Record<StackFunction, [string, unknown]>;
   for (const name of STACK_FUNCTIONS) {
@@ -198,9 +210,20 @@ const sha = (path: string) => createHash('sha256').update(readFileSync(path)).di
 
 export function buildBundles(tmpDir: string, tokenSha256: string, log: (line: string) => void): Bundles {
   log('Bundling the stack (synthesizeBundled)…');
-  const stack = stackBundles(join(tmpDir, 'stack.out'), tokenSha256);
+  const stack = stackBundles(join(tmpDir, 'stack.out'), { webhookTokenSha256: tokenSha256 });
+  log('Bundling the stack in pseudonymous mode (synthesizeBundled, customerNumbers=pseudonymous)…');
+  const pseudonymous = stackBundles(join(tmpDir, 'stack-pseudonymous.out'), {
+    webhookTokenSha256: tokenSha256,
+    ...PSEUDONYMOUS_CONTEXT,
+  });
   log('Bundling floors and analysis copies with FUNCTION_BUNDLING…');
   const bench = benchBundles(join(tmpDir, 'bench.out'));
+
+  // Each deployed bundle: where the stack built it, and the environment the stack gives it.
+  const deployed = {
+    ...Object.fromEntries(STACK_FUNCTIONS.map((n) => [n, { path: stack.path[n], env: stack.env[n] }])),
+    'ingest-pseudonymous': { path: pseudonymous.path.ingest, env: pseudonymous.env.ingest },
+  } as Record<DeployedBundle, { path: string; env: Record<string, string> }>;
 
   const byName = {} as Record<BundleName, Bundle>;
   for (const [name, path] of bench) {
@@ -208,9 +231,13 @@ export function buildBundles(tmpDir: string, tokenSha256: string, log: (line: st
     byName[name] = { ...measure(name, path), ...analyse(metafile) };
   }
   // The measured functions are the stack's own bundles; the analysis copies lend their metafile.
-  for (const name of STACK_FUNCTIONS) byName[name] = { ...byName[name], ...measure(name, stack.path[name]) };
-  const sameAsStack = {} as Record<StackFunction, boolean>;
-  for (const name of STACK_FUNCTIONS)
-    sameAsStack[name] = sha(stack.path[name]) === sha(bench.get(name) as string);
-  return { byName, env: stack.env, sameAsStack };
+  const env = {} as Record<DeployedBundle, Record<string, string>>;
+  const sameAsStack = {} as Record<DeployedBundle, boolean>;
+  for (const name of DEPLOYED_BUNDLES) {
+    const { path } = deployed[name];
+    byName[name] = { ...byName[name], ...measure(name, path) };
+    env[name] = deployed[name].env;
+    sameAsStack[name] = sha(path) === sha(bench.get(name) as string);
+  }
+  return { byName, env, sameAsStack };
 }

@@ -27,6 +27,8 @@ export interface ColdStartSummary {
   import: { medianMs: number; p90Ms: number };
   /** Import times in round order (ms), for ratios paired round by round. */
   importSamplesMs: number[];
+  /** First invocations' times in round order (ms), likewise. */
+  firstSamplesMs: number[];
   firstInvocation: { p50Ms: number; p99Ms: number; cpuP50Us: number };
   /** First invocations that did not succeed (their figures would mean nothing). */
   failures: number;
@@ -98,6 +100,7 @@ export async function measureColdStarts(
         runs: rs.length,
         import: { medianMs: round(median(importMs)), p90Ms: round(quantile(importMs, 0.9)) },
         importSamplesMs: importMs.map((ms) => round(ms)),
+        firstSamplesMs: firstMs.map((ms) => round(ms)),
         firstInvocation: {
           p50Ms: round(median(firstMs)),
           p99Ms: round(quantile(firstMs, 0.99)),

@@ -8,9 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, DynamoDBRecord, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
+import { INGEST_ENV } from '../../lambda/config/environment';
 import { TOKEN_HEADER } from '../../lambda/config/webhook';
 import { toCallEventRecord } from '../../lambda/contract/call-event-record';
-import { HOOK_TYPES } from '../../lambda/contract/hook-types';
+import { HOOK_TYPE_INFO, HOOK_TYPES } from '../../lambda/contract/hook-types';
 import { parseCallEvent } from '../../lambda/contract/schema';
 import { freshSpecExample } from '../../lambda/contract/spec-examples';
 
@@ -19,6 +20,18 @@ export const REGION = 'eu-west-1';
 /** One call flow's worth of bodies per round: each HookType's example, `rounds` times. */
 export function exampleBodies(rounds: number): string[] {
   return Array.from({ length: rounds }, () => HOOK_TYPES.map((t) => freshSpecExample(t))).flat();
+}
+
+/**
+ * The customers' numbers in the examples, as sent (the Caller of an incoming call, the Called of
+ * an outgoing one): what the pseudonymous ingest must store none of.
+ */
+export function customerNumbersSent(): string[] {
+  const numbers = HOOK_TYPES.map((t) => {
+    const body = JSON.parse(freshSpecExample(t)) as Record<string, unknown>;
+    return String(body[HOOK_TYPE_INFO[t].direction === 'incoming' ? 'Caller' : 'Called'] ?? '');
+  });
+  return [...new Set(numbers.filter((n) => /\d/.test(n)))];
 }
 
 export function apiGatewayEvent(body: string, token: string): APIGatewayProxyEvent {
@@ -103,11 +116,6 @@ export function streamBatch(bodies: string[], timeZone: string): DynamoDBStreamE
   return { Records };
 }
 
-/**
- * What a Lambda execution environment has, plus the function's own variables and the stub
- * endpoints. Nothing is inherited from the shell (a developer's AWS_PROFILE would change
- * which credential provider the SDK uses).
- */
 /** What an EventBridge schedule rule sends its target (the call sweep's trigger). */
 export function scheduledEvent(): EventBridgeEvent<'Scheduled Event', Record<string, never>> {
   return {
@@ -123,6 +131,11 @@ export function scheduledEvent(): EventBridgeEvent<'Scheduled Event', Record<str
   };
 }
 
+/**
+ * What a Lambda execution environment has, plus the function's own variables and the stub
+ * endpoints. Nothing is inherited from the shell (a developer's AWS_PROFILE would change
+ * which credential provider the SDK uses).
+ */
 export function lambdaEnvironment(
   name: string,
   functionEnv: Record<string, string>,
@@ -144,4 +157,20 @@ export function lambdaEnvironment(
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint,
     ...functionEnv,
   };
+}
+
+/**
+ * The pseudonymous ingest's variables with its key given as `CUSTOMER_NUMBER_KEY` in place of
+ * the secret's ARN, as local mode gives it: no Secrets Manager read at cold start. The rest
+ * (DEFAULT_COUNTRY included) is the stack's.
+ */
+export function withPseudonymKey(functionEnv: Record<string, string>, key: string): Record<string, string> {
+  const env = { ...functionEnv };
+  if (!env[INGEST_ENV.customerNumberKeySecretArn] || !env[INGEST_ENV.defaultCountry])
+    throw new Error(
+      `The pseudonymous ingest has no ${INGEST_ENV.customerNumberKeySecretArn} or ${INGEST_ENV.defaultCountry}: not the pseudonymous stack's`,
+    );
+  delete env[INGEST_ENV.customerNumberKeySecretArn];
+  env[INGEST_ENV.customerNumberKey] = key;
+  return env;
 }

@@ -18,6 +18,8 @@ export interface WarmVariant {
   eventsFile: string;
   /** AWS calls (X-Amz-Target) each invocation must make. */
   callsPerInvocation: Record<string, number>;
+  /** Strings no PutItem it makes may carry (the customers' numbers as sent, for the pseudonymous ingest). */
+  storedMustNotContain?: readonly string[];
 }
 
 export interface WarmSummary {
@@ -88,10 +90,22 @@ export async function measureWarm(
       for (const variant of variants) {
         const key = `${node.label} ${variant.name}`;
         const before = new Map(options.stub.calls);
-        const report = await runWorker(node, variant, options.warmup, options.measured);
+        let leaked = 0;
+        const needles = variant.storedMustNotContain ?? [];
+        if (needles.length > 0)
+          options.stub.inspect((target, body) => {
+            if (target === 'DynamoDB_20120810.PutItem' && needles.some((s) => body.includes(s))) leaked++;
+          });
+        let report: WorkerReport;
+        try {
+          report = await runWorker(node, variant, options.warmup, options.measured);
+        } finally {
+          options.stub.inspect(undefined);
+        }
         reports.set(key, [...(reports.get(key) ?? []), report]);
         const issues = problems.get(key) ?? [];
         if (report.failures > 0) issues.push(`${report.failures} invocation(s) did not succeed`);
+        if (leaked > 0) issues.push(`${leaked} PutItem call(s) carried a customer's number as sent`);
         const invocations = options.warmup + options.measured;
         for (const [target, perInvocation] of Object.entries(variant.callsPerInvocation)) {
           const made = (options.stub.calls.get(target) ?? 0) - (before.get(target) ?? 0);

@@ -1,5 +1,5 @@
 /** The targets, judged on the run's figures, and the table printed at the end of `npm run bench`. */
-import { type Bundle, type BundleName, type Bundles, STACK_FUNCTIONS } from './bundles';
+import { type Bundle, type BundleName, type Bundles, DEPLOYED_BUNDLES } from './bundles';
 import type { CallReportSummary } from './call-report';
 import type { ColdStartSummary } from './cold-start';
 import type { EndToEndSummary } from './e2e';
@@ -12,6 +12,7 @@ export const KIB = 1024;
 /** The floor each function is compared with. */
 const FLOOR_OF: Partial<Record<BundleName, BundleName>> = {
   ingest: 'put-item',
+  'ingest-pseudonymous': 'put-item',
   publish: 'put-events',
   project: 'get-query-put-query',
   sweep: 'query-query',
@@ -20,8 +21,11 @@ const FLOOR_OF: Partial<Record<BundleName, BundleName>> = {
 /** The import targets, as ratios against each function's floor in the same run. */
 export const IMPORT_LIMITS = { ingest: 1.15, publish: 1.1, project: 1.3, sweep: 1.3 } as const;
 
-/** Packages only the projector needs: the ingest and the publisher must not carry them. */
-const PROJECTOR_ONLY_PACKAGES = ['libphonenumber-js'];
+/**
+ * The phone library: only the projector and the pseudonymous ingest need it; the (plain) ingest
+ * and the publisher must not carry it.
+ */
+const PHONE_PACKAGES = ['libphonenumber-js'];
 
 export interface Target {
   name: string;
@@ -78,6 +82,97 @@ export function importRatios(coldStarts: ColdStartSummary[]): ImportRatios[] {
       icuMs: paired((at) => at('intl') - at('hello')),
     };
   });
+}
+
+/** Pseudonymous mode's ingest against the plain one, measured in the same run. */
+export interface PseudonymousCost {
+  bundle: {
+    plainBytes: number;
+    pseudonymousBytes: number;
+    /** pseudonymous ÷ plain. */
+    ratio: number;
+    plainGzipBytes: number;
+    pseudonymousGzipBytes: number;
+    gzipRatio: number;
+    /** libphonenumber-js in the pseudonymous bundle, and its share of the bundle's bytes. */
+    phoneLibraryBytes: number;
+    phoneLibraryShare: number;
+  };
+  byNode: {
+    node: string;
+    /** Medians in ms; `ratio` is the median over the rounds of the ratio within a round. */
+    import: { plainMs: number; pseudonymousMs: number; ratio: number };
+    firstInvocation: { plainMs: number; pseudonymousMs: number; ratio: number };
+    /** Import plus the first invocation, per fresh process. */
+    coldStart: { plainMs: number; pseudonymousMs: number; ratio: number };
+    /** Warm, pooled over the children: CPU mean per invocation (µs) and latency p50 (ms). */
+    warm: {
+      plainCpuMeanUs: number;
+      pseudonymousCpuMeanUs: number;
+      cpuRatio: number;
+      plainP50Ms: number;
+      pseudonymousP50Ms: number;
+      p50Ratio: number;
+    };
+  }[];
+}
+
+export function pseudonymousCost(
+  bundles: Bundles,
+  coldStarts: ColdStartSummary[],
+  warm: WarmSummary[],
+): PseudonymousCost {
+  const plain = bundles.byName.ingest;
+  const pseudonymous = bundles.byName['ingest-pseudonymous'];
+  const phoneLibraryBytes = (pseudonymous.packages ?? [])
+    .filter((p) => PHONE_PACKAGES.includes(p.name))
+    .reduce((sum, p) => sum + p.bytes, 0);
+  const nodes = [...new Set(coldStarts.map((c) => c.node))];
+  return {
+    bundle: {
+      plainBytes: plain.bytes,
+      pseudonymousBytes: pseudonymous.bytes,
+      ratio: round(pseudonymous.bytes / plain.bytes),
+      plainGzipBytes: plain.gzipBytes,
+      pseudonymousGzipBytes: pseudonymous.gzipBytes,
+      gzipRatio: round(pseudonymous.gzipBytes / plain.gzipBytes),
+      phoneLibraryBytes,
+      phoneLibraryShare: round(phoneLibraryBytes / pseudonymous.bytes, 3),
+    },
+    byNode: nodes.map((node) => {
+      const cold = (bundle: BundleName) => coldStarts.find((c) => c.node === node && c.bundle === bundle);
+      const [a, b] = [cold('ingest'), cold('ingest-pseudonymous')];
+      const series = (c: ColdStartSummary | undefined, of: 'import' | 'first' | 'both') =>
+        (c?.importSamplesMs ?? []).map((importMs, i) => {
+          const firstMs = c?.firstSamplesMs[i] ?? Number.NaN;
+          return of === 'import' ? importMs : of === 'first' ? firstMs : importMs + firstMs;
+        });
+      const compare = (of: 'import' | 'first' | 'both') => {
+        const [p, q] = [series(a, of), series(b, of)];
+        return {
+          plainMs: round(median(p)),
+          pseudonymousMs: round(median(q)),
+          ratio: round(median(p.map((x, i) => (q[i] ?? Number.NaN) / x))),
+        };
+      };
+      const w = (bundle: BundleName) => warm.find((x) => x.node === node && x.bundle === bundle);
+      const [wa, wb] = [w('ingest'), w('ingest-pseudonymous')];
+      return {
+        node,
+        import: compare('import'),
+        firstInvocation: compare('first'),
+        coldStart: compare('both'),
+        warm: {
+          plainCpuMeanUs: wa?.cpuMeanUs ?? Number.NaN,
+          pseudonymousCpuMeanUs: wb?.cpuMeanUs ?? Number.NaN,
+          cpuRatio: round((wb?.cpuMeanUs ?? Number.NaN) / (wa?.cpuMeanUs ?? Number.NaN)),
+          plainP50Ms: wa?.p50Ms ?? Number.NaN,
+          pseudonymousP50Ms: wb?.p50Ms ?? Number.NaN,
+          p50Ratio: round((wb?.p50Ms ?? Number.NaN) / (wa?.p50Ms ?? Number.NaN)),
+        },
+      };
+    }),
+  };
 }
 
 function target(t: Omit<Target, 'met'>): Target {
@@ -184,18 +279,22 @@ export function checks(
   for (const [name, same] of Object.entries(bundles.sameAsStack)) {
     if (!same) problems.push(`the analysis build of ${name} differs from the stack's bundle`);
   }
-  for (const name of STACK_FUNCTIONS) {
+  for (const name of DEPLOYED_BUNDLES) {
     const missing = bundles.byName[name].staticExternalImports ?? [];
     if (missing.length > 0)
       problems.push(`${name} imports ${missing.join(', ')} statically but does not bundle it`);
   }
   for (const name of ['ingest', 'publish'] as const) {
-    const carried = (bundles.byName[name].packages ?? []).filter((p) =>
-      PROJECTOR_ONLY_PACKAGES.includes(p.name),
-    );
+    const carried = (bundles.byName[name].packages ?? []).filter((p) => PHONE_PACKAGES.includes(p.name));
     for (const p of carried)
-      problems.push(`${name} carries ${p.name} (${p.bytes} bytes), which only the projector needs`);
+      problems.push(
+        `${name} carries ${p.name} (${p.bytes} bytes), which only the projector and the pseudonymous ingest need`,
+      );
   }
+  // The pseudonymous ingest without the phone library would not be the pseudonymous entry.
+  const pseudonymousPackages = (bundles.byName['ingest-pseudonymous'].packages ?? []).map((p) => p.name);
+  for (const name of PHONE_PACKAGES.filter((p) => !pseudonymousPackages.includes(p)))
+    problems.push(`ingest-pseudonymous does not carry ${name}: not the pseudonymous entry?`);
   for (const c of coldStarts) {
     if (c.failures > 0) problems.push(`${c.node} ${c.bundle}: ${c.failures} first invocation(s) failed`);
   }
@@ -286,6 +385,7 @@ export function formatTables(results: {
   bundles: Bundles;
   coldStarts: ColdStartSummary[];
   ratios: ImportRatios[];
+  pseudonymous: PseudonymousCost;
   warm: WarmSummary[];
   validation: ValidationSummary[];
   endToEnd?: EndToEndSummary;
@@ -293,10 +393,22 @@ export function formatTables(results: {
   targets: Target[];
   problems: string[];
 }): string {
-  const { bundles, coldStarts, ratios, warm, validation, endToEnd, callReport, targets, problems } = results;
+  const {
+    bundles,
+    coldStarts,
+    ratios,
+    pseudonymous,
+    warm,
+    validation,
+    endToEnd,
+    callReport,
+    targets,
+    problems,
+  } = results;
   const out: string[] = [];
   const order: BundleName[] = [
     'ingest',
+    'ingest-pseudonymous',
     'ingest-without-secrets-manager',
     'put-item',
     'put-item-runtime-sdk',
@@ -395,6 +507,42 @@ export function formatTables(results: {
       }),
     ),
     '',
+    `Pseudonymous mode: ingest-pseudonymous against the plain ingest, same run (bundle ${round(
+      pseudonymous.bundle.pseudonymousBytes / KIB,
+      1,
+    )} ÷ ${round(pseudonymous.bundle.plainBytes / KIB, 1)} KiB = ${pseudonymous.bundle.ratio}, gzip ${pseudonymous.bundle.gzipRatio}; libphonenumber-js ${round(
+      pseudonymous.bundle.phoneLibraryBytes / KIB,
+      1,
+    )} KiB, ${round(pseudonymous.bundle.phoneLibraryShare * 100, 1)} % of it)`,
+    table(
+      [
+        'node',
+        'import ms plain / pseud.',
+        'ratio',
+        'first invocation ms',
+        'ratio',
+        'import + first ms',
+        'ratio',
+        'warm CPU mean µs',
+        'ratio',
+        'warm p50 ms',
+        'ratio',
+      ],
+      pseudonymous.byNode.map((p) => [
+        p.node,
+        `${p.import.plainMs} / ${p.import.pseudonymousMs}`,
+        p.import.ratio,
+        `${p.firstInvocation.plainMs} / ${p.firstInvocation.pseudonymousMs}`,
+        p.firstInvocation.ratio,
+        `${p.coldStart.plainMs} / ${p.coldStart.pseudonymousMs}`,
+        p.coldStart.ratio,
+        `${n(p.warm.plainCpuMeanUs)} / ${n(p.warm.pseudonymousCpuMeanUs)}`,
+        p.warm.cpuRatio,
+        `${p.warm.plainP50Ms} / ${p.warm.pseudonymousP50Ms}`,
+        p.warm.p50Ratio,
+      ]),
+    ),
+    '',
     'Validation over the spec examples (events/s, median of rounds)',
     table(
       [
@@ -465,7 +613,7 @@ export function formatTables(results: {
     ),
     '',
     problems.length === 0
-      ? `Checks: the analysed bundles are the stack's, nothing they import statically is left out, the ingest and publisher carry no libphonenumber-js, every invocation succeeded with the expected AWS calls, nothing was lost end to end${callReport ? ', every report read exactly the records of its period' : ''}.`
+      ? `Checks: the analysed bundles are the stack's, nothing they import statically is left out, the ingest and publisher carry no libphonenumber-js (the pseudonymous ingest does), every invocation succeeded with the expected AWS calls (the pseudonymous ingest's PutItems with no customer's number as sent), nothing was lost end to end${callReport ? ', every report read exactly the records of its period' : ''}.`
       : `Checks FAILED (the figures above are suspect):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
   );
   return out.join('\n');
