@@ -7,6 +7,7 @@ import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { CRMS } from '../lambda/crm/crms';
 import type { CallEventsConfig } from './config';
+import { TRACING_CONTEXT } from './constructs/bundled-function';
 import { CallEventRouting } from './constructs/call-event-routing';
 import { CallEventStore } from './constructs/call-event-store';
 import { CallProjector } from './constructs/call-projector';
@@ -38,6 +39,8 @@ export class CallEventsStack extends Stack {
   constructor(scope: Construct, id: string, props: CallEventsStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // Read by every BundledFunction below it, the stack's own and any consumer's alike.
+    this.node.setContext(TRACING_CONTEXT, config.tracing);
 
     // First: every construct after it adds its alarms and graphs to it.
     this.monitoring = new Monitoring(this, 'Monitoring', { config });

@@ -112,6 +112,15 @@ export const configSchema = z
     throttlingBurstLimit: fromContextNumber(z.int().positive()).default(100),
     /** Days the event bus archive keeps events; 0 keeps them indefinitely. */
     archiveRetentionDays: fromContextNumber(z.int().nonnegative()).default(365),
+    /**
+     * X-Ray tracing of the API and every function. Off by default: at a few requests a second its
+     * default sampling records most of them, and it was the largest line of the bill
+     * (docs/BENCHMARKS.md, "What a million calls cost").
+     */
+    tracing: z
+      .union([z.boolean(), z.enum(['true', 'false'], { error: 'must be true or false' })])
+      .transform((value) => value === true || value === 'true')
+      .default(false),
     /** Email address subscribed to the alarm topic; without it, subscribe to the topic yourself. */
     alarmEmail: z.email('must be an email address').optional(),
     /**

@@ -16,6 +16,12 @@ export const METRICS_NAMESPACE = METRICS.namespace;
 export const SERVICE_NAME = METRICS.service;
 
 /** Why every traced function's role has `Resource::*`; owners of a function quote it in their cdk-nag reason. */
+/**
+ * Construct-tree context the stack sets from its `tracing` setting: every BundledFunction under
+ * it traces with X-Ray (Tracing.ACTIVE) when true, not at all otherwise.
+ */
+export const TRACING_CONTEXT = 'call-events:tracing';
+
 export const XRAY_WILDCARD_REASON =
   'X-Ray tracing (Tracing.ACTIVE) needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions, so their resource is "*"';
 
@@ -116,7 +122,7 @@ export class BundledFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
-      tracing: Tracing.ACTIVE,
+      tracing: scope.node.tryGetContext(TRACING_CONTEXT) === true ? Tracing.ACTIVE : Tracing.DISABLED,
       role,
       logGroup,
       environment: {

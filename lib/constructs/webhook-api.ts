@@ -43,6 +43,7 @@ export type WebhookApiConfig = Pick<
   | 'throttlingBurstLimit'
   | 'customerNumbers'
   | 'defaultCountry'
+  | 'tracing'
 >;
 
 export interface WebhookApiProps {
@@ -193,7 +194,7 @@ export class WebhookApi extends Construct {
       cloudWatchRole: false,
       policy: config.allowedSourceIps && sourceIpPolicy(config.allowedSourceIps),
       deployOptions: {
-        tracingEnabled: true,
+        tracingEnabled: config.tracing,
         dataTraceEnabled: false,
         throttlingRateLimit: config.throttlingRateLimit,
         throttlingBurstLimit: config.throttlingBurstLimit,

@@ -144,8 +144,6 @@ describe('CallProjector', () => {
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:SendMessage',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
     ]);
     const index = (name: string) => ({ 'Fn::Join': ['', [arnOf(stack.store.calls), `/index/${name}`]] });
     expect(resourcesFor(permissions, 'dynamodb:Query')).toEqual([
@@ -215,9 +213,9 @@ describe('WebhookApi', () => {
     }
   });
 
-  it('stage: throttled, traced, JSON access logs without the query string, no data trace', () => {
+  it('stage: throttled, not traced (tracing is off by default), JSON access logs without the query string, no data trace', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      TracingEnabled: true,
+      TracingEnabled: false,
       MethodSettings: [
         Match.objectLike({
           HttpMethod: '*',
@@ -277,8 +275,6 @@ describe('WebhookApi', () => {
       'logs:PutLogEvents',
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
     ]);
     expect(resourcesFor(permissions, 'dynamodb:PutItem')).toEqual(
       expect.arrayContaining([arnOf(stack.store.callEvents), arnOf(stack.store.rejectedCallEvents)]),
@@ -289,10 +285,7 @@ describe('WebhookApi', () => {
     ]);
     expect(resourcesFor(permissions, 'logs:PutLogEvents')).toEqual([arnOf(fn.logGroup)]);
     // Only X-Ray, which has no resource-level permissions, is granted on "*".
-    expect(actionsOf(permissions.filter((p) => p.resource === '*'))).toEqual([
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
-    ]);
+    expect(actionsOf(permissions.filter((p) => p.resource === '*'))).toEqual([]);
   });
 });
 
@@ -320,7 +313,7 @@ describe('functions', () => {
   });
 
   it.each(FUNCTION_KINDS)(
-    '%s: Node 24 on arm64, traced, its own log group with a retention, no managed policies',
+    '%s: Node 24 on arm64, untraced by default, its own log group with a retention, no managed policies',
     (kind) => {
       const ofKind = functionsOfKind(template, kind);
       expect(ofKind.length).toBeGreaterThan(0);
@@ -330,9 +323,9 @@ describe('functions', () => {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
-          TracingConfig: { Mode: 'Active' },
           Handler: 'index.handler',
         });
+        expect(fn.Properties.TracingConfig).toBeUndefined();
         const logGroup = fn.Properties.LoggingConfig?.LogGroup?.Ref;
         expect(logGroups[logGroup]?.Properties.RetentionInDays).toEqual(expect.any(Number));
         const others = functions().filter(([other]) => other !== id);
@@ -461,8 +454,6 @@ describe('CallSweep', () => {
       'dynamodb:Query',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
     ]);
     const index = (name: string) => ({ 'Fn::Join': ['', [arnOf(stack.store.calls), `/index/${name}`]] });
     expect(resourcesFor(permissions, 'dynamodb:Query')).toEqual(
@@ -497,8 +488,6 @@ describe('EventPublisher', () => {
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:SendMessage',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
     ]);
     expect(resourcesFor(permissions, 'events:PutEvents')).toEqual([arnOf(stack.routing.eventBus)]);
     expect(resourcesFor(permissions, 'dynamodb:GetRecords')).toEqual([
@@ -506,11 +495,7 @@ describe('EventPublisher', () => {
       { 'Fn::GetAtt': [logicalId(stack.store.calls), 'StreamArn'] },
     ]);
     expect(resourcesFor(permissions, 'sqs:SendMessage')).toEqual([arnOf(stack.publisher.failureQueue)]);
-    expect(actionsOf(permissions.filter((p) => p.resource === '*'))).toEqual([
-      'dynamodb:ListStreams',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
-    ]);
+    expect(actionsOf(permissions.filter((p) => p.resource === '*'))).toEqual(['dynamodb:ListStreams']);
   });
 });
 
@@ -706,5 +691,17 @@ describe('outputs', () => {
     expect(outputs.MissedCallsToCallBackQueueUrl?.Value).toEqual(
       refOf(stack.routing.missedCallsToCallBack.queue),
     );
+  });
+});
+
+describe('with tracing=true', () => {
+  const traced = synthesize({ tracing: 'true' }).template;
+  it('traces the stage and every function with X-Ray, and lets each write its segments', () => {
+    traced.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: true });
+    const fns = Object.entries(traced.findResources('AWS::Lambda::Function'));
+    expect(fns.length).toBeGreaterThan(3);
+    for (const [, fn] of fns) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    const policies = JSON.stringify(traced.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('xray:PutTraceSegments');
   });
 });

@@ -19,7 +19,15 @@ describe('parseConfig', () => {
       throttlingBurstLimit: 100,
       archiveRetentionDays: 365,
       customerNumbers: 'plain',
+      tracing: false,
     });
+  });
+
+  it('reads tracing as a boolean, from cdk.json or `-c tracing=true`', () => {
+    expect(parseConfig({ tracing: true }).tracing).toBe(true);
+    expect(parseConfig({ tracing: 'true' }).tracing).toBe(true);
+    expect(parseConfig({ tracing: 'false' }).tracing).toBe(false);
+    expect(() => parseConfig({ tracing: 'yes' })).toThrow(/Invalid context "tracing"/);
   });
 
   it("keeps customers' numbers plain or pseudonymous, and nothing else", () => {
