@@ -12,7 +12,9 @@
  * before and while measuring, default 800 each), --e2e-events N (default 2000),
  * --concurrency N (default 16), --no-e2e, --report-calls N (calls in the report's month,
  * default 20000), --report-rounds N (default 5), --no-report, --report-only (only the report
- * phase; its figures replace the `callReport` of bench/results.json, the rest is kept).
+ * phase; its figures replace the `callReport` of bench/results.json, the rest is kept),
+ * --cost (only what a million calls cost: bench/lib/cost/; its figures replace `cost`), --no-cost,
+ * --cost-calls N (calls of the realistic mix, default 300), --cost-calls-per-length N (default 10).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { type BundleName, buildBundles, type DeployedBundle, ROOT } from './lib/bundles';
 import { type CallReportSummary, measureCallReport } from './lib/call-report';
 import { measureColdStarts } from './lib/cold-start';
+import { COST_DEFAULTS, type CostOptions, formatCost, runCostBench } from './lib/cost/cost-bench';
 import { measureEndToEnd } from './lib/e2e';
 import {
   apiGatewayEvent,
@@ -53,6 +56,10 @@ const { values: args } = parseArgs({
     'report-rounds': { type: 'string', default: '5' },
     'no-report': { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
+    cost: { type: 'boolean', default: false },
+    'no-cost': { type: 'boolean', default: false },
+    'cost-calls': { type: 'string', default: String(COST_DEFAULTS.calls) },
+    'cost-calls-per-length': { type: 'string', default: String(COST_DEFAULTS.callsPerLength) },
   },
 });
 
@@ -100,6 +107,25 @@ function measureReport(settings: { calls: number; rounds: number }): Promise<Cal
   return measureCallReport(settings, log);
 }
 
+/** The cost phase's settings, checked before any phase runs. */
+function costSettings(): CostOptions {
+  const calls = Number(args['cost-calls']);
+  const callsPerLength = Number(args['cost-calls-per-length']);
+  if (!Number.isInteger(calls) || calls < 1 || !Number.isInteger(callsPerLength) || callsPerLength < 1)
+    throw new RangeError('--cost-calls and --cost-calls-per-length take a positive whole number');
+  return { ...COST_DEFAULTS, calls, callsPerLength };
+}
+
+/** The cost phase: measured, merged into results.json as `cost` (the rest kept), printed. */
+async function measureCost(settings: CostOptions): Promise<void> {
+  phase(`What a million calls cost: ${settings.calls} calls through local mode, every billable unit counted`);
+  const cost = await runCostBench(settings, log);
+  throwIfInterrupted();
+  const previous = existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) : {};
+  writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...previous, cost }, null, 2)}\n`);
+  process.stdout.write(`\n${formatCost(cost)}\n\nFigures in bench/results.json, cost (${elapsed()}).\n`);
+}
+
 /** `--report-only`: the report phase alone; the other phases' figures in results.json stay as they were. */
 async function reportOnly(): Promise<void> {
   try {
@@ -119,6 +145,14 @@ async function reportOnly(): Promise<void> {
 async function main(): Promise<void> {
   cleanupOnSignals(log);
   if (args['report-only']) return reportOnly();
+  if (args.cost) {
+    try {
+      return await measureCost(costSettings());
+    } finally {
+      await cleanup();
+    }
+  }
+  const cost = args['no-cost'] ? undefined : costSettings();
   const report = args['no-report'] ? undefined : reportSettings();
   const tmpDir = join(ROOT, 'bench', 'tmp', `run-${process.pid}`);
   rmSync(tmpDir, { recursive: true, force: true });
@@ -346,6 +380,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\n${targets.length - missed.length} of ${targets.length} targets met; figures in bench/results.json (${elapsed()}).\n`,
     );
+    if (cost) await measureCost(cost);
   } finally {
     await cleanup();
   }

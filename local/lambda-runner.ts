@@ -25,6 +25,8 @@ export interface LocalFunctionOptions {
    * function is then gone for good. @default nothing
    */
   onFatal?: (message: string) => void;
+  /** Told after each invocation how long the handler ran, as Lambda bills it (ms, unrounded). @default nothing */
+  onInvoked?: (durationMs: number) => void;
 }
 
 export class FunctionError extends Error {
@@ -47,7 +49,13 @@ export interface LocalFunction {
   stop(): Promise<void>;
 }
 
-type Reply = { id: number; result?: unknown; error?: { errorType: string; errorMessage: string } };
+type Reply = {
+  id: number;
+  result?: unknown;
+  error?: { errorType: string; errorMessage: string };
+  /** How long the handler ran, measured in the worker. */
+  durationMs?: number;
+};
 type Waiter = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 interface Worker {
@@ -96,6 +104,7 @@ async function startWorker(options: LocalFunctionOptions, log: BoundedAppender):
     if (!waiter) return;
     pending.delete(message.id);
     clearTimeout(waiter.timer);
+    if (message.durationMs !== undefined) options.onInvoked?.(message.durationMs);
     if (message.error) waiter.reject(new FunctionError(message.error.errorType, message.error.errorMessage));
     else waiter.resolve(message.result);
   });

@@ -28,11 +28,12 @@ try {
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
       callbackWaitsForEmptyEventLoop: true,
     };
+    const started = performance.now();
     try {
       const result = await handler(event, context);
-      process.send({ id, result });
+      process.send({ id, result, durationMs: performance.now() - started });
     } catch (error) {
-      process.send({ id, error: serialiseError(error) });
+      process.send({ id, error: serialiseError(error), durationMs: performance.now() - started });
     }
   });
   process.send({ ready: true });

@@ -57,6 +57,18 @@ export interface LocalRuntimeOptions {
   inMemory: boolean;
   /** Where state, bundles, logs, deliveries and failures go. */
   stateDir?: string;
+  /**
+   * Told after each invocation of a function of the stack: its local name, how long its handler
+   * ran, and the memory the stack gives it (what Lambda bills). The cost benchmark counts with it.
+   * @default nothing
+   */
+  onInvocation?: (invocation: { functionName: string; durationMs: number; memoryMb: number }) => void;
+  /**
+   * The DynamoDB endpoint the functions use, given DynamoDB Local's: e.g. a meter in front of it
+   * that counts what each request consumes. The tools and local mode's own pollers use DynamoDB
+   * Local's directly. @default DynamoDB Local's
+   */
+  functionsDynamoDbEndpoint?: (dynamodbLocal: string) => Promise<string>;
   /** cdk.json context overrides (e.g. timeZone). */
   context?: Record<string, unknown>;
   log?: (line: string) => void;
@@ -152,6 +164,8 @@ export interface LocalPoller extends StreamPoller {
   functionName: string;
   /** What the function is, by its tag (undefined for a function without one). */
   kind: FunctionKind | undefined;
+  /** The mapping's batching window (MaximumBatchingWindowInSeconds; 0 when it has none). */
+  batchingWindowSeconds: number;
 }
 
 /** A consumer of the bus as local mode runs it: rule → queue → mapping → function. */
@@ -338,7 +352,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         fail(`${message}: local mode cannot go on; stop it (Ctrl-C) and run ${restartHint}`),
     });
     stops.push(ddb.stop);
-    const awsEnv = { ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint };
+    const awsEnv = {
+      ...LOCAL_AWS_ENV,
+      AWS_ENDPOINT_URL_DYNAMODB: options.functionsDynamoDbEndpoint
+        ? await options.functionsDynamoDbEndpoint(ddb.endpoint)
+        : ddb.endpoint,
+    };
 
     const local = {
       region: REGION,
@@ -435,6 +454,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         timeoutMs: Number(fn.Properties?.Timeout ?? 3) * 1000,
         logFile: join(logsDir, `${localName(logicalId)}.log`),
         onWorkerExit: (message) => log(`  ! ${message}`),
+        ...(options.onInvocation
+          ? {
+              onInvoked: (durationMs: number) =>
+                options.onInvocation?.({
+                  functionName: localName(logicalId),
+                  durationMs,
+                  memoryMb: Number(fn.Properties?.MemorySize ?? 128),
+                }),
+            }
+          : {}),
         onFatal: (message) => fail(`${message}: local mode cannot go on; start it again with ${restartHint}`),
       });
       functions.set(localName(logicalId), started);
@@ -466,9 +495,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       // Per mapping: two functions reading one stream each keep their own place in it.
       const checkpointFile = join(stateDir, `stream-checkpoints-${table}-${fn.name}.json`);
       const checkpoints = options.inMemory ? {} : readCheckpoints(checkpointFile);
+      const settings = mappingSettings(mapping);
       const poller = startStreamPoller({
         streamArn,
-        settings: mappingSettings(mapping),
+        settings,
         invoke: (event: DynamoDBStreamEvent) => fn.invoke(event),
         failedFile,
         functionName: fn.name,
@@ -490,7 +520,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...(options.pollerBackoffMs ? { retryBackoffMs: options.pollerBackoffMs } : {}),
         ...(options.pollerIdleMs !== undefined ? { idlePollMs: options.pollerIdleMs } : {}),
       });
-      pollers.push({ ...poller, table, functionName: fn.name, kind: kindOf(fnId) });
+      pollers.push({
+        ...poller,
+        table,
+        functionName: fn.name,
+        kind: kindOf(fnId),
+        batchingWindowSeconds: settings.batchingWindowSeconds,
+      });
       stops.push(poller.stop);
     }
 

@@ -30,6 +30,11 @@ export interface MappingSettings {
   /** -1 = no bound. */
   maxRecordAgeSeconds: number;
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /**
+   * How long Lambda gathers records before it invokes (0: at once). Local mode invokes with what
+   * each poll finds; the cost benchmark plays arrivals in windows of this length.
+   */
+  batchingWindowSeconds: number;
 }
 
 /** Reads an `AWS::Lambda::EventSourceMapping` resource's settings, with Lambda's defaults. */
@@ -48,6 +53,7 @@ export function mappingSettings(resource: CfnResource): MappingSettings {
     maxRetryAttempts: (p.MaximumRetryAttempts as number | undefined) ?? -1,
     maxRecordAgeSeconds: (p.MaximumRecordAgeInSeconds as number | undefined) ?? -1,
     startingPosition: (p.StartingPosition as 'TRIM_HORIZON' | 'LATEST' | undefined) ?? 'TRIM_HORIZON',
+    batchingWindowSeconds: (p.MaximumBatchingWindowInSeconds as number | undefined) ?? 0,
   };
 }
 

@@ -131,7 +131,7 @@ function daysOfMonth(month: string): string[] {
 }
 
 /** A call's events as the provider sends them, each with the instant it is sent at. */
-type Sent = { body: CallEventInput; at: number }[];
+export type Sent = { body: CallEventInput; at: number }[];
 
 /** A missed call someone means to return (an employee, or the customer): whom, from when. */
 interface Intent {
@@ -153,7 +153,25 @@ function takeDue(list: Intent[], now: number): Intent | undefined {
 const SILENT = { info() {}, warn() {}, error() {} };
 const NO_METRICS = { addMetric() {} };
 
-export async function monthOfCalls(options: MonthOptions): Promise<MonthOfCalls> {
+/** One call of the month as the provider sends it: its events, each with the instant it is sent at. */
+export interface PlannedCall {
+  id: string;
+  kind: CallKind;
+  sent: Sent;
+  /** It never ends: the sweep marks it stuck. */
+  stuck: boolean;
+}
+
+export interface PlannedMonth {
+  calls: PlannedCall[];
+  byKind: Partial<Record<CallKind, number>>;
+  customers: number;
+  /** Draws the month's other choices (arrival delays), after the calls. */
+  random: () => number;
+}
+
+/** The month's calls as the provider sends them, before anything stores them. */
+export function planMonth(options: Pick<MonthOptions, 'calls' | 'month' | 'fold' | 'seed'>): PlannedMonth {
   const random = seeded(options.seed ?? 20261101);
   const { timeZone } = options.fold;
   const between = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
@@ -176,7 +194,7 @@ export async function monthOfCalls(options: MonthOptions): Promise<MonthOfCalls>
   const byKind: Partial<Record<CallKind, number>> = {};
   const callBack = new Map<Line, Intent[]>(LINES.map((l) => [l, []]));
   const callAgain = new Map<Line, Intent[]>(LINES.map((l) => [l, []]));
-  const planned: { id: string; sent: Sent; stuck: boolean }[] = [];
+  const planned: PlannedCall[] = [];
 
   for (const [d, day] of days.entries()) {
     const starts = Array.from({ length: perDay[d] as number }, () => {
@@ -319,9 +337,15 @@ export async function monthOfCalls(options: MonthOptions): Promise<MonthOfCalls>
         }
       }
       byKind[kind] = (byKind[kind] ?? 0) + 1;
-      planned.push({ id, sent, stuck });
+      planned.push({ id, kind, sent, stuck });
     }
   }
+  return { calls: planned, byKind, customers: customers.length, random };
+}
+
+export async function monthOfCalls(options: MonthOptions): Promise<MonthOfCalls> {
+  const { timeZone } = options.fold;
+  const { calls: planned, byKind, customers, random } = planMonth(options);
 
   // Stored as the ingest stores them, received a moment after they were sent.
   const store = new MemoryCallsStore();
@@ -370,6 +394,6 @@ export async function monthOfCalls(options: MonthOptions): Promise<MonthOfCalls>
     byKind,
     cityNumbers: LINES.map((l) => l.city),
     employees: LINES.reduce((n, l) => n + l.staff.length, 0),
-    customers: customers.length,
+    customers,
   };
 }
