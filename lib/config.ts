@@ -114,7 +114,7 @@ export const configSchema = z
     archiveRetentionDays: fromContextNumber(z.int().nonnegative()).default(365),
     /**
      * X-Ray tracing of the API and every function. Off by default: at a few requests a second its
-     * default sampling records most of them, and it was the largest line of the bill
+     * default sampling records about half of them, and it was the largest line of the bill
      * (docs/BENCHMARKS.md, "What a million calls cost").
      */
     tracing: z

@@ -1,4 +1,4 @@
-/** A Node.js Lambda function with the project's defaults: arm64, Node 24, tracing, ESM bundle, own log group. */
+/** A Node.js Lambda function with the project's defaults: arm64, Node 24, ESM bundle, own log group; X-Ray tracing when the stack's `tracing` is on. */
 import * as path from 'node:path';
 import { Duration, Tags } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
