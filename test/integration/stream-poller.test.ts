@@ -83,9 +83,10 @@ function start(
 }
 
 describe('stream poller', () => {
-  it('reads the mapping of the stack: batch size, INSERT filter, failures reported, bisect, bounds', () => {
+  it('reads the mapping of the stack: batch size, INSERT filter, failures reported, bisect, bounds, batching window', () => {
     expect(stackSettings()).toEqual({
       batchSize: 100,
+      batchingWindowSeconds: 1,
       filters: [{ eventName: ['INSERT'] }],
       reportBatchItemFailures: true,
       bisectOnError: true,
