@@ -46,14 +46,24 @@ export class CallEventsStack extends Stack {
     this.monitoring = new Monitoring(this, 'Monitoring', { config });
     // Whole: each construct's props pick the slice of the configuration it reads.
     const shared = { config, monitoring: this.monitoring };
-    this.store = new CallEventStore(this, 'Store');
+    this.store = new CallEventStore(this, 'Store', { indexStep: config.callsIndexStep });
     const { callEvents, rejectedCallEvents, calls } = this.store;
     this.webhook = new WebhookApi(this, 'Webhook', { ...shared, callEvents, rejectedCallEvents });
     this.routing = new CallEventRouting(this, 'Routing', shared);
     const { eventBus, stuckCalls } = this.routing;
     this.publisher = new EventPublisher(this, 'Publisher', { ...shared, callEvents, calls, eventBus });
-    this.projector = new CallProjector(this, 'Projector', { ...shared, callEvents, calls });
-    this.sweep = new CallSweep(this, 'Sweep', { ...shared, calls, stuckCallsQueue: stuckCalls.queue });
+    this.projector = new CallProjector(this, 'Projector', {
+      ...shared,
+      callEvents,
+      calls,
+      indexes: this.store,
+    });
+    this.sweep = new CallSweep(this, 'Sweep', {
+      ...shared,
+      calls,
+      indexes: this.store,
+      stuckCallsQueue: stuckCalls.queue,
+    });
     // Consumers of the bus: each one construct (lib/constructs/bus-consumer.ts), one line here.
     const { crm, crmUrl } = config;
     this.crm =
@@ -96,7 +106,7 @@ export class CallEventsStack extends Stack {
     output(
       'CallsTableName',
       this.store.calls.tableName,
-      'One record per call; indexes ByCustomerNumber, ByCityNumber, ByDay, MissedCallsByCustomer, PendingCallbacks, OpenCalls',
+      `One record per call; indexes ${this.store.callsIndexNames.join(', ')}`,
     );
     output('MissedCallsQueueUrl', this.routing.missedCalls.queue.queueUrl, 'Every MissedIncCall event');
     output('EndedCallsQueueUrl', this.routing.endedCalls.queue.queueUrl, 'Every EndIncCall event');

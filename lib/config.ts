@@ -5,6 +5,7 @@
  */
 import type { Construct } from 'constructs';
 import { z } from 'zod';
+import { UPGRADE_STEPS } from '../lambda/calls/index-upgrade';
 import {
   type IntSetting,
   type MinutesSetting,
@@ -121,6 +122,12 @@ export const configSchema = z
       .union([z.boolean(), z.enum(['true', 'false'], { error: 'must be true or false' })])
       .transform((value) => value === true || value === 'true')
       .default(false),
+    /**
+     * A step of the upgrade of a stack deployed before 2026-12-04 to the Calls table's current
+     * indexes, 1 to UPGRADE_STEPS, one deploy each (lambda/calls/index-upgrade.ts, the README's
+     * "Upgrading"); leave it out once done, and on a new stack.
+     */
+    callsIndexStep: fromContextNumber(z.int().min(0).max(UPGRADE_STEPS)).optional(),
     /** Email address subscribed to the alarm topic; without it, subscribe to the topic yourself. */
     alarmEmail: z.email('must be an email address').optional(),
     /**

@@ -12,6 +12,7 @@ import { LOCAL_AWS_ENV } from '../local/dynamodb-local';
 import { type RuntimeFile, readRuntimeFile } from '../local/runtime-file';
 import { formatRecordList, formatRecordSummary, orderedRecord } from './lib/call-records';
 import { type CityNumber, cityNumberCallsOf, cityNumberOf } from './lib/calls-source';
+import { callsStoreOf } from './lib/calls-store';
 import {
   AWS_ENVIRONMENT,
   defineCli,
@@ -288,7 +289,7 @@ export function main(argv: string[], io: CallsIo): Promise<number> {
         ? { customer: storedCustomer(command.phone, country, key).key }
         : { city: cityNumberOf(command.cityNumber, country), day: dayRange(command.date, settings.timeZone) };
     return withTable(source, io, async (doc) => {
-      const calls = new DynamoDbCallsStore(doc, source.table);
+      const calls = await callsStoreOf(doc, source.table);
       const records =
         'customer' in query
           ? await calls.customerHistory(query.customer)

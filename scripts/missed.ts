@@ -5,10 +5,11 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CALLS_SPARSE_INDEXES, type CallRecord, DynamoDbCallsStore } from '../lambda/calls';
+import { CALLS_SPARSE_INDEXES, type CallRecord } from '../lambda/calls';
 import { SETTINGS } from '../lambda/config/settings';
 import { customerShown } from './lib/call-records';
 import { cityNumberOf, isCityNumber, LOCAL_OR_AWS_TABLE, resolveCallsSource } from './lib/calls-source';
+import { callsStoreOf } from './lib/calls-store';
 import {
   AWS_ENVIRONMENT,
   defineCli,
@@ -153,7 +154,7 @@ export function main(argv: string[], io: MissedIo): Promise<number> {
           ).key;
     const client = new DynamoDBClient(source.client);
     try {
-      const store = new DynamoDbCallsStore(DynamoDBDocumentClient.from(client), source.table);
+      const store = await callsStoreOf(DynamoDBDocumentClient.from(client), source.table);
       // The index holds only the pending calls: few enough to match the number as the calls layer reads it.
       const records = (
         await store.pendingCallbacks(period.from ? { endedFrom: wholeSecondUtc(period.from) } : {})

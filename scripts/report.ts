@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CALLS_INDEXES, DynamoDbCallsStore, isLocalDate, type StoredCall } from '../lambda/calls';
+import { CALLS_INDEXES, type DynamoDbCallsStore, isLocalDate, type StoredCall } from '../lambda/calls';
 import {
   type CallsSource,
   type CityNumber,
@@ -14,6 +14,7 @@ import {
   LOCAL_OR_AWS_TABLE,
   resolveCallsSource,
 } from './lib/calls-source';
+import { callsStoreOf } from './lib/calls-store';
 import {
   AWS_ENVIRONMENT,
   defineCli,
@@ -47,7 +48,7 @@ export const CLI = defineCli({
 calls, missed rate, service level, ring and talk times, outgoing and stuck calls, how missed calls
 were called back, and per employee. Reads the Calls table through its indexes, never a scan:
 ${CALLS_INDEXES.byDay.indexName} (one query per day), or with --city-number ${CALLS_INDEXES.byCityNumber.indexName} (one query per way the
-number may be spelt). Every figure is defined in docs/CALLS.md ("The report").
+number may be spelt), then the records by key (the indexes hold only keys). Every figure is defined in docs/CALLS.md ("The report").
 Reads the running local mode (npm start) unless --aws.`,
   options: {
     from: { type: 'string', value: 'DATE|TIME', help: 'the first day or instant (included)' },
@@ -168,7 +169,7 @@ export function main(argv: string[], io: ReportIo): Promise<number> {
     const client = new DynamoDBClient(source.client);
     let report: CallCentreReport;
     try {
-      const calls = new DynamoDbCallsStore(DynamoDBDocumentClient.from(client), source.table);
+      const calls = await callsStoreOf(DynamoDBDocumentClient.from(client), source.table);
       const records = await readPeriod(calls, period, city, source);
       // Already of the period and the number: the report's own filters by Day keep them all.
       report = callCentreReport(records, {

@@ -4,9 +4,13 @@ import { SETTINGS } from '../config/settings';
 import { readSetting, required } from '../shared/env';
 import type { CountryCode } from '../shared/phone';
 import type { FoldOptions } from './fold-call';
+import { indexNamesFromEnvironment } from './index-upgrade';
+import type { CallsIndexNames } from './table';
 
 export interface ProjectConfig {
   tables: { callEvents: string; calls: string };
+  /** The Calls table's indexes read, by name: the current ones unless an upgrade is under way. */
+  callsIndexes: CallsIndexNames;
   fold: Required<FoldOptions>;
   retentionDays?: number;
   callbackWindowHours: number;
@@ -18,6 +22,7 @@ export function readProjectConfig(env: NodeJS.ProcessEnv): ProjectConfig {
       callEvents: required(env, PROJECT_ENV.callEventsTable),
       calls: required(env, PROJECT_ENV.callsTable),
     },
+    callsIndexes: indexNamesFromEnvironment(env[PROJECT_ENV.callsIndexNames]),
     fold: {
       timeZone: readSetting(env, SETTINGS.timeZone),
       defaultCountry: readSetting(env, SETTINGS.defaultCountry) as CountryCode,
@@ -29,6 +34,8 @@ export function readProjectConfig(env: NodeJS.ProcessEnv): ProjectConfig {
 
 export interface SweepConfig {
   callsTable: string;
+  /** The Calls table's indexes read, by name: the current ones unless an upgrade is under way. */
+  callsIndexes: CallsIndexNames;
   /** Minutes, in whole seconds (the setting allows fractions such as 0.5). */
   stuckAfterMinutes: number;
   callbackWindowHours: number;
@@ -37,6 +44,7 @@ export interface SweepConfig {
 export function readSweepConfig(env: NodeJS.ProcessEnv): SweepConfig {
   return {
     callsTable: required(env, SWEEP_ENV.callsTable),
+    callsIndexes: indexNamesFromEnvironment(env[SWEEP_ENV.callsIndexNames]),
     stuckAfterMinutes: readSetting(env, SETTINGS.stuckCallAfterMinutes),
     callbackWindowHours: readSetting(env, SETTINGS.callbackWindowHours),
   };

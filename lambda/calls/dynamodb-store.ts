@@ -1,11 +1,14 @@
 /**
  * The one read model of the Calls table, and the reader of a call's stored events, on DynamoDB.
  * The projector, the sweep and every tool read through it: always a GetItem or a Query on the
- * table or one of its indexes, never a Scan, every page. It counts what it reads (Query requests,
- * and the items DynamoDB read before any filter, which is what a read costs), so that the tools
- * and the bench can report it.
+ * table or one of its indexes, never a Scan, every page. An index that does not project whole
+ * records (table.ts) gives the tools the keys, and the records are then read by key (BatchGetItem,
+ * 100 a request). It counts what it reads (Query requests, the items DynamoDB read before any
+ * filter, which is what a read costs, and the records read by key), so that the tools and the bench
+ * can report it.
  */
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -15,9 +18,17 @@ import {
 import { CALL_EVENTS_KEYS } from '../config/tables';
 import type { CallEventRecord } from '../contract/call-event-record';
 import { lastSecondBefore } from '../shared/time';
+import type { CallbackCandidate } from './callbacks';
 import { datesOf, localPeriod, type UtcRange } from './period';
 import type { CallEventsSource, CallsStore, StoredCall } from './store';
-import { CALLS_INDEXES, CALLS_KEYS, CALLS_SPARSE_INDEXES, type CallsIndex } from './table';
+import {
+  CALLS_INDEXES,
+  CALLS_KEYS,
+  CALLS_SPARSE_INDEXES,
+  type CallsIndex,
+  type CallsIndexNames,
+  CURRENT_CALLS_INDEXES,
+} from './table';
 
 /** What the reads made so far cost. */
 export interface ReadCount {
@@ -25,12 +36,27 @@ export interface ReadCount {
   queries: number;
   /** Items DynamoDB read, filtered out or not (`ScannedCount`). */
   itemsRead: number;
+  /** Records read by key after an index that holds only keys (BatchGetItem). */
+  recordsByKey?: number;
+  /** BatchGetItem requests made, retries of unprocessed keys included. */
+  batchGets?: number;
 }
 
 export interface ReadOptions {
   /** Items per page (DynamoDB's `Limit`). @default a whole page, 1 MB */
   pageSize?: number;
+  /**
+   * The index each replaced index is read through (index-upgrade.ts): the functions' from their
+   * environment, the tools' from the table itself. @default the current indexes
+   */
+  indexes?: CallsIndexNames;
 }
+
+/** BatchGetItem's limit of keys a request. */
+const BATCH_GET_KEYS = 100;
+/** Batches read at once. */
+const BATCH_GETS_IN_FLIGHT = 4;
+const MAX_BATCH_GET_TRIES = 8;
 
 /** The sort key's condition of an index Query. */
 type SortCondition = { between: [string, string] } | { atMost: string } | { atLeast: string };
@@ -65,13 +91,16 @@ async function queryAll<T>(
 }
 
 export class DynamoDbCallsStore implements CallsStore {
-  readonly reads: ReadCount = { queries: 0, itemsRead: 0 };
+  readonly reads: ReadCount = { queries: 0, itemsRead: 0, recordsByKey: 0, batchGets: 0 };
+  private readonly indexes: CallsIndexNames;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly options: ReadOptions = {},
-  ) {}
+  ) {
+    this.indexes = options.indexes ?? CURRENT_CALLS_INDEXES;
+  }
 
   async getCall(sessionId: string): Promise<StoredCall | undefined> {
     const { Item } = await this.client.send(
@@ -109,12 +138,61 @@ export class DynamoDbCallsStore implements CallsStore {
     }
   }
 
-  /** One partition of an index, its sort key meeting `sort` when given, optionally filtered on one attribute. */
-  private queryIndex(
+  /**
+   * The records of one partition of an index, in its order: read from the index when it projects
+   * whole records, else by key after it.
+   */
+  private async recordsOfIndex(
+    index: CallsIndex,
+    partitionValue: string,
+    options: { sort?: SortCondition; newestFirst?: boolean } = {},
+  ): Promise<StoredCall[]> {
+    const found = await this.queryIndex<StoredCall>(index, partitionValue, options);
+    return index.projection.type === 'ALL' ? found : this.recordsByKey(found.map((item) => item.SessionID));
+  }
+
+  /**
+   * The records of `sessionIds`, in that order, read by key, 100 a request, a few requests at a
+   * time; keys DynamoDB leaves unprocessed are asked again after a pause. A record gone since its
+   * index entry was read (erased, expired) is left out.
+   */
+  private async recordsByKey(sessionIds: readonly string[]): Promise<StoredCall[]> {
+    const found = new Map<string, StoredCall>();
+    const batches: string[][] = [];
+    for (let i = 0; i < sessionIds.length; i += BATCH_GET_KEYS)
+      batches.push(sessionIds.slice(i, i + BATCH_GET_KEYS));
+    const readBatch = async (ids: string[]): Promise<void> => {
+      let keys: Record<string, unknown>[] = ids.map((id) => ({ [CALLS_KEYS.partitionKey]: id }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt === MAX_BATCH_GET_TRIES)
+          throw new Error(
+            `DynamoDB left ${keys.length} keys of ${this.tableName} unread after ${attempt} requests`,
+          );
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const answer = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+        );
+        this.reads.batchGets = (this.reads.batchGets ?? 0) + 1;
+        for (const item of answer.Responses?.[this.tableName] ?? [])
+          found.set(item.SessionID as string, item as StoredCall);
+        keys = (answer.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    };
+    for (let i = 0; i < batches.length; i += BATCH_GETS_IN_FLIGHT)
+      await Promise.all(batches.slice(i, i + BATCH_GETS_IN_FLIGHT).map(readBatch));
+    this.reads.recordsByKey = (this.reads.recordsByKey ?? 0) + found.size;
+    return sessionIds.flatMap((id) => {
+      const record = found.get(id);
+      return record ? [record] : [];
+    });
+  }
+
+  /** One partition of an index as it projects it, its sort key meeting `sort` when given, optionally filtered on one attribute. */
+  private queryIndex<T>(
     index: CallsIndex,
     partitionValue: string,
     options: { sort?: SortCondition; filter?: [string, string]; newestFirst?: boolean } = {},
-  ): Promise<StoredCall[]> {
+  ): Promise<T[]> {
     const { sort, filter } = options;
     const [condition, values]: [string, Record<string, string>] =
       sort === undefined
@@ -124,7 +202,7 @@ export class DynamoDbCallsStore implements CallsStore {
           : 'atMost' in sort
             ? [' AND #sk <= :a', { ':a': sort.atMost }]
             : [' AND #sk >= :a', { ':a': sort.atLeast }];
-    return queryAll<StoredCall>(
+    return queryAll<T>(
       this.client,
       {
         TableName: this.tableName,
@@ -149,13 +227,13 @@ export class DynamoDbCallsStore implements CallsStore {
     );
   }
 
-  customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
-    return this.queryIndex(CALLS_INDEXES.byCustomerNumber, customerNumber, { sort: { between: [from, to] } });
+  customerCalls(customerNumber: string, from: string, to: string): Promise<CallbackCandidate[]> {
+    return this.queryIndex(this.indexes.byCustomerNumber, customerNumber, { sort: { between: [from, to] } });
   }
 
   /** Every call of one customer (`CustomerNumber`, E.164), the newest first. */
   customerHistory(customerNumber: string): Promise<StoredCall[]> {
-    return this.queryIndex(CALLS_INDEXES.byCustomerNumber, customerNumber, { newestFirst: true });
+    return this.recordsOfIndex(this.indexes.byCustomerNumber, customerNumber, { newestFirst: true });
   }
 
   customerMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
@@ -170,21 +248,24 @@ export class DynamoDbCallsStore implements CallsStore {
     });
   }
 
-  openCallsBefore(cutoff: string): Promise<StoredCall[]> {
-    const index = CALLS_SPARSE_INDEXES.openCalls;
-    return this.queryIndex(index, index.value, { sort: { atMost: cutoff } });
+  openCallsBefore(cutoff: string): Promise<Pick<StoredCall, 'SessionID'>[]> {
+    const index = this.indexes.openCalls;
+    const { value } = CALLS_SPARSE_INDEXES.openCalls;
+    // Only the earlier index is sorted by when a call was last heard of.
+    const sort = index.sortKey === 'LastReceivedAt' ? { sort: { atMost: cutoff } } : {};
+    return this.queryIndex(index, value, sort);
   }
 
   /** Every call to or from a public number that started within `range` ([from, to) UTC), oldest first. */
   cityNumberCalls(cityNumber: string, range: UtcRange): Promise<StoredCall[]> {
-    return this.queryIndex(CALLS_INDEXES.byCityNumber, cityNumber, {
+    return this.recordsOfIndex(this.indexes.byCityNumber, cityNumber, {
       sort: { between: [range.from, lastSecondBefore(range.to)] },
     });
   }
 
   /** Every call whose local `Day` is `date` (index ByDay), by start. */
   callsOfDay(date: string): Promise<StoredCall[]> {
-    return this.queryIndex(CALLS_INDEXES.byDay, date);
+    return this.recordsOfIndex(this.indexes.byDay, date);
   }
 
   /**

@@ -2,7 +2,7 @@
  * The calls layer's surface for the tools (scripts/, local/, bench/): the Calls table's one read
  * model and the events' reader, the in-memory stand-in the bench projects a month into, the
  * projector and the stuck-call mark as the functions apply them, the customer's number, local
- * periods, and the record's types. The
+ * periods, the record's types, and the upgrade of the table's indexes as the tools see it. The
  * functions' handlers import the modules they need directly; everything else here is the layer's own.
  */
 
@@ -11,6 +11,7 @@ export { CALL_LEVEL_EVENTS, type CallLevelEvent, callLevelEvents } from './call-
 export { readProjectConfig } from './config';
 export { DynamoDbCallEvents, DynamoDbCallsStore, type PeriodQuery, type ReadOptions } from './dynamodb-store';
 export type { FoldOptions } from './fold-call';
+export { readableIndexes, stepOfIndexes, UPGRADE_STEPS } from './index-upgrade';
 export { MemoryCallsStore } from './memory-store';
 export { datesOf, isLocalDate, localPeriod, type UtcRange } from './period';
 export { type ProjectDeps, projectCall } from './project-calls';

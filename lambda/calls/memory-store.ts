@@ -4,12 +4,24 @@
  * sweep over it. It keeps what the code relies on of DynamoDB: a write's condition on `Version`,
  * the sparse indexes (an item is in PendingCallbacks only while it has `PendingCallback`, in
  * OpenCalls only while it has `OpenCall`, in MissedCallsByCustomer only while it has
- * `MissedCustomerNumber`), the indexes' order by their sort key, and copies in and
+ * `MissedCustomerNumber`), the indexes' order by their sort key, what the indexes read at every
+ * event project (a customer's calls: the callback fields; open calls: keys only), and copies in and
  * out, so that a caller never shares an object with the table. No function bundles it.
  */
 import type { CallEventRecord } from '../contract/call-event-record';
+import type { CallbackCandidate } from './callbacks';
 import type { CallEventsSource, CallsStore, StoredCall } from './store';
-import { CALLS_SPARSE_INDEXES } from './table';
+import { CALLS_INDEXES, CALLS_KEYS, CALLS_SPARSE_INDEXES, type CallsIndex } from './table';
+
+/** What an index holds of `call`: its keys and the table's, and the attributes it projects. */
+function projected<T>(call: StoredCall, index: CallsIndex): T {
+  const { projection } = index;
+  if (projection.type === 'ALL') return call as T;
+  const kept = [CALLS_KEYS.partitionKey, index.partitionKey, index.sortKey];
+  if (projection.type === 'INCLUDE') kept.push(...projection.attributes);
+  const record = call as unknown as Record<string, unknown>;
+  return Object.fromEntries(kept.filter((k) => record[k] !== undefined).map((k) => [k, record[k]])) as T;
+}
 
 const PENDING = CALLS_SPARSE_INDEXES.pendingCallbacks.value;
 const OPEN = CALLS_SPARSE_INDEXES.openCalls.value;
@@ -24,7 +36,6 @@ const by =
   };
 const byStart = by((c) => c.StartedAt);
 const byEnd = by((c) => c.EndedAt ?? '');
-const byLastReceived = by((c) => c.LastReceivedAt);
 
 export class MemoryCallsStore implements CallsStore, CallEventsSource {
   /** The table: the latest record of each call. */
@@ -85,9 +96,10 @@ export class MemoryCallsStore implements CallsStore, CallEventsSource {
     return calls.sort(order).map((call) => structuredClone(call));
   }
 
-  async customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
+  /** What the index projects of each (its keys and CALLBACK_CANDIDATE_ATTRIBUTES), as DynamoDB gives it. */
+  async customerCalls(customerNumber: string, from: string, to: string): Promise<CallbackCandidate[]> {
     const calls = this.ofCustomer(customerNumber).filter((c) => c.StartedAt >= from && c.StartedAt <= to);
-    return this.copies(calls, byStart);
+    return this.copies(calls, byStart).map((c) => projected(c, CALLS_INDEXES.byCustomerNumber));
   }
 
   async customerMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
@@ -112,8 +124,9 @@ export class MemoryCallsStore implements CallsStore, CallEventsSource {
     return this.copies(calls, byEnd);
   }
 
-  async openCallsBefore(cutoff: string): Promise<StoredCall[]> {
-    const calls = [...this.calls.values()].filter((c) => c.OpenCall === OPEN && c.LastReceivedAt <= cutoff);
-    return this.copies(calls, byLastReceived);
+  /** Every open call's key, as the index (KEYS_ONLY, sorted by StartedAt) gives them; `cutoff` is the record's to judge. */
+  async openCallsBefore(_cutoff: string): Promise<Pick<StoredCall, 'SessionID'>[]> {
+    const calls = [...this.calls.values()].filter((c) => c.OpenCall === OPEN);
+    return calls.sort(byStart).map((c) => ({ SessionID: c.SessionID }));
   }
 }

@@ -24,7 +24,7 @@ export interface SweepDeps {
 export interface SweepSummary {
   /** Calls marked stuck by this sweep. */
   stuck: number;
-  /** Open calls read past the threshold, stuck now or not. */
+  /** Open calls read (every open call: the index is sorted by start, and the record says when it was last heard of), stuck now or not. */
   openChecked: number;
   /** Pending missed calls whose callback this sweep changed: resolved, or not called back within the window. */
   settled: number;
@@ -37,7 +37,7 @@ export async function sweepCalls(deps: SweepDeps): Promise<SweepSummary> {
 
   for (const candidate of await deps.store.openCallsBefore(stuckCutoff(now, deps.stuckAfterMinutes))) {
     summary.openChecked++;
-    // The index may lag: the record itself decides.
+    // The index holds keys only, and may lag: the record itself decides.
     const record = await deps.store.getCall(candidate.SessionID);
     if (!record || !isStuck(record, now, deps.stuckAfterMinutes)) continue;
     const stuck = markStuck(record);

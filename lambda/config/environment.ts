@@ -24,9 +24,16 @@ export const INGEST_ENV = {
   defaultCountry: SETTINGS.defaultCountry.env,
 } as const;
 
+/**
+ * The Calls table's indexes a function reads, by name, while an upgrade of them is under way
+ * (lambda/calls/index-upgrade.ts); absent, the current ones.
+ */
+export const CALLS_INDEX_NAMES_ENV = 'CALLS_INDEX_NAMES';
+
 export const PROJECT_ENV = {
   callEventsTable: INGEST_ENV.callEventsTable,
   callsTable: 'CALLS_TABLE',
+  callsIndexNames: CALLS_INDEX_NAMES_ENV,
   callbackWindowHours: SETTINGS.callbackWindowHours.env,
   timeZone: SETTINGS.timeZone.env,
   defaultCountry: SETTINGS.defaultCountry.env,
@@ -35,6 +42,7 @@ export const PROJECT_ENV = {
 
 export const SWEEP_ENV = {
   callsTable: PROJECT_ENV.callsTable,
+  callsIndexNames: CALLS_INDEX_NAMES_ENV,
   stuckCallAfterMinutes: SETTINGS.stuckCallAfterMinutes.env,
   callbackWindowHours: SETTINGS.callbackWindowHours.env,
 } as const;

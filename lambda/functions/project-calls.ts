@@ -8,7 +8,7 @@ import { logger, metrics } from '../shared/observability';
 
 const config = readProjectConfig(process.env);
 const deps: ProjectDeps = {
-  calls: new DynamoDbCallsStore(documentClient, config.tables.calls),
+  calls: new DynamoDbCallsStore(documentClient, config.tables.calls, { indexes: config.callsIndexes }),
   events: new DynamoDbCallEvents(documentClient, config.tables.callEvents),
   fold: config.fold,
   callbackWindowHours: config.callbackWindowHours,

@@ -7,7 +7,7 @@ import { documentClient } from '../shared/dynamodb';
 import { logger, metrics } from '../shared/observability';
 
 const config = readSweepConfig(process.env);
-const store = new DynamoDbCallsStore(documentClient, config.callsTable);
+const store = new DynamoDbCallsStore(documentClient, config.callsTable, { indexes: config.callsIndexes });
 
 export const handler = async (): Promise<SweepSummary> => {
   try {

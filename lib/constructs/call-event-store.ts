@@ -7,14 +7,27 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import {
   AttributeType,
   BillingMode,
+  ProjectionType,
   StreamViewType,
   Table,
   TableEncryption,
   type TableProps,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { CALLS_INDEXES, CALLS_KEYS, CALLS_SPARSE_INDEXES } from '../../lambda/calls/table';
+import { declaredAtStep, indexNamesEnvironment, readAtStep } from '../../lambda/calls/index-upgrade';
+import {
+  CALLS_INDEXES,
+  CALLS_KEYS,
+  CALLS_SPARSE_INDEXES,
+  type CallsIndex,
+  type CallsIndexNames,
+  type ReplacedCallsIndex,
+} from '../../lambda/calls/table';
+import { CALLS_INDEX_NAMES_ENV } from '../../lambda/config/environment';
 import { CALL_EVENTS_KEYS, REJECTED_EVENTS_KEYS, TTL_ATTRIBUTE } from '../../lambda/config/tables';
+
+/** What a function that Queries the Calls table's indexes needs of the store. */
+export type CallsIndexAccess = Pick<CallEventStore, 'callsIndexEnvironment' | 'indexArns'>;
 
 /**
  * Both tables are RETAINed on stack deletion and have PITR: nothing the provider sent is lost.
@@ -30,8 +43,16 @@ export class CallEventStore extends Construct {
    * through its indexes. Streams both images, so that a change of status is seen as one.
    */
   readonly calls: Table;
+  /** The index each replaced index (index-upgrade.ts) is read through by the functions of this stack. */
+  readonly callsIndexes: CallsIndexNames;
+  /** What a function reading the Calls table's indexes gets in its environment: their names during an upgrade, else nothing. */
+  readonly callsIndexEnvironment: Record<string, string>;
+  /** The Calls table's indexes, by name, as this stack declares them. */
+  readonly callsIndexNames: string[];
+  private readonly previousIndexes: CallsIndexNames;
 
-  constructor(scope: Construct, id: string) {
+  /** `indexStep`: the step of an upgrade from the earlier indexes (`-c callsIndexStep`); undefined: none. */
+  constructor(scope: Construct, id: string, props: { indexStep?: number | undefined } = {}) {
     super(scope, id);
 
     const common: Omit<TableProps, 'partitionKey'> = {
@@ -61,12 +82,39 @@ export class CallEventStore extends Construct {
       partitionKey: { name: CALLS_KEYS.partitionKey, type: AttributeType.STRING },
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
-    for (const index of [...Object.values(CALLS_INDEXES), ...Object.values(CALLS_SPARSE_INDEXES)]) {
+    const { indexStep } = props;
+    const indexes: CallsIndex[] = [
+      ...declaredAtStep(indexStep),
+      CALLS_INDEXES.missedByCustomer,
+      CALLS_SPARSE_INDEXES.pendingCallbacks,
+    ];
+    this.callsIndexNames = indexes.map((index) => index.indexName);
+    for (const index of indexes) {
+      const { projection } = index;
       this.calls.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType[projection.type],
+        ...(projection.type === 'INCLUDE' ? { nonKeyAttributes: [...projection.attributes] } : {}),
       });
     }
+    this.callsIndexes = readAtStep(indexStep);
+    this.previousIndexes =
+      indexStep === undefined ? this.callsIndexes : readAtStep(Math.max(0, indexStep - 1));
+    this.callsIndexEnvironment =
+      indexStep === undefined ? {} : { [CALLS_INDEX_NAMES_ENV]: indexNamesEnvironment(this.callsIndexes) };
+  }
+
+  /**
+   * The ARNs of the indexes a function reading `names` may Query: those of this stack's step and,
+   * during an upgrade, of the step before, whose code may still run while the deploy goes through.
+   */
+  indexArns(names: readonly ReplacedCallsIndex[], others: readonly CallsIndex[] = []): string[] {
+    const indexNames = new Set([
+      ...names.flatMap((name) => [this.callsIndexes[name].indexName, this.previousIndexes[name].indexName]),
+      ...others.map((index) => index.indexName),
+    ]);
+    return [...indexNames].map((name) => `${this.calls.tableArn}/index/${name}`);
   }
 }

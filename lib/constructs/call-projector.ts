@@ -14,6 +14,7 @@ import { METRICS } from '../../lambda/config/metrics';
 import type { CallEventsConfig } from '../config';
 import { acknowledge, cfnResourceOf } from '../nag';
 import { BundledFunction, XRAY_WILDCARD_REASON } from './bundled-function';
+import type { CallsIndexAccess } from './call-event-store';
 import type { Monitoring } from './monitoring';
 import { secureQueue } from './secure-queue';
 import { type StreamMappingOptions, streamMapping } from './stream-mapping';
@@ -35,6 +36,8 @@ export interface CallProjectorProps extends StreamMappingOptions {
   readonly callEvents: ITable;
   /** Where the records are written. */
   readonly calls: ITable;
+  /** Which of the Calls table's indexes the function reads, and may Query (CallEventStore). */
+  readonly indexes: CallsIndexAccess;
 }
 
 export class CallProjector extends Construct {
@@ -52,6 +55,7 @@ export class CallProjector extends Construct {
       [PROJECT_ENV.timeZone]: config.timeZone,
       [PROJECT_ENV.defaultCountry]: config.defaultCountry,
       [PROJECT_ENV.callbackWindowHours]: String(config.callbackWindowHours),
+      ...props.indexes.callsIndexEnvironment,
     };
     if (config.retentionDays !== undefined)
       environment[PROJECT_ENV.retentionDays] = String(config.retentionDays);
@@ -78,9 +82,7 @@ export class CallProjector extends Construct {
     this.projectFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [CALLS_INDEXES.byCustomerNumber, CALLS_INDEXES.missedByCustomer].map(
-          (index) => `${props.calls.tableArn}/index/${index.indexName}`,
-        ),
+        resources: props.indexes.indexArns(['byCustomerNumber'], [CALLS_INDEXES.missedByCustomer]),
       }),
     );
 

@@ -12,12 +12,13 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CALLS_INDEXES, CALLS_SPARSE_INDEXES } from '../../lambda/calls/table';
+import { CALLS_SPARSE_INDEXES } from '../../lambda/calls/table';
 import { SWEEP_ENV } from '../../lambda/config/environment';
 import { METRICS } from '../../lambda/config/metrics';
 import type { CallEventsConfig } from '../config';
 import { acknowledge } from '../nag';
 import { BundledFunction, XRAY_WILDCARD_REASON } from './bundled-function';
+import type { CallsIndexAccess } from './call-event-store';
 import type { Monitoring } from './monitoring';
 
 /**
@@ -30,6 +31,8 @@ export interface CallSweepProps {
   readonly config: CallSweepConfig;
   readonly monitoring: Monitoring;
   readonly calls: ITable;
+  /** Which of the Calls table's indexes the function reads, and may Query (CallEventStore). */
+  readonly indexes: CallsIndexAccess;
   /** Where the CallStuck events wait for a consumer: a message there means a call never ended. */
   readonly stuckCallsQueue: IQueue;
   /** How often the sweep runs. @default Duration.minutes(5) */
@@ -51,10 +54,10 @@ export class CallSweep extends Construct {
         [SWEEP_ENV.callsTable]: props.calls.tableName,
         [SWEEP_ENV.stuckCallAfterMinutes]: String(props.config.stuckCallAfterMinutes),
         [SWEEP_ENV.callbackWindowHours]: String(props.config.callbackWindowHours),
+        ...props.indexes.callsIndexEnvironment,
       },
     });
     // Least privilege: Get and Put records; Query the three indexes it reads, nothing else.
-    const indexArn = (name: string) => `${props.calls.tableArn}/index/${name}`;
     this.sweepFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -64,11 +67,10 @@ export class CallSweep extends Construct {
     this.sweepFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [
-          indexArn(CALLS_SPARSE_INDEXES.openCalls.indexName),
-          indexArn(CALLS_SPARSE_INDEXES.pendingCallbacks.indexName),
-          indexArn(CALLS_INDEXES.byCustomerNumber.indexName),
-        ],
+        resources: props.indexes.indexArns(
+          ['openCalls', 'byCustomerNumber'],
+          [CALLS_SPARSE_INDEXES.pendingCallbacks],
+        ),
       }),
     );
     this.schedule = new Rule(this, 'Schedule', {

@@ -18,9 +18,10 @@ import {
   type DynamoDBDocumentClient,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type CountryCode, DynamoDbCallEvents, DynamoDbCallsStore, mentionsNumber } from '../../lambda/calls';
+import { type CountryCode, DynamoDbCallEvents, mentionsNumber } from '../../lambda/calls';
 import { REJECTED_EVENTS_KEYS } from '../../lambda/config/tables';
 import { writeFileAtomic } from '../../local/state-file';
+import { callsStoreOf } from './calls-store';
 
 export interface ErasureTables {
   callEvents: string;
@@ -73,7 +74,7 @@ export async function planErasure(
   customer: ErasedCustomer,
   defaultCountry: CountryCode,
 ): Promise<ErasurePlan> {
-  const store = new DynamoDbCallsStore(doc, tables.calls);
+  const store = await callsStoreOf(doc, tables.calls);
   const records = await store.customerHistory(customer.number);
   if (customer.pseudonym !== undefined) records.push(...(await store.customerHistory(customer.pseudonym)));
   const sessionIds = [...new Set(records.map((r) => r.SessionID))];

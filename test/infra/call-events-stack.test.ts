@@ -92,25 +92,30 @@ describe('CallEventStore', () => {
     });
   });
 
-  it('Calls: indexes by customer, public number and day, and the sparse MissedCallsByCustomer, PendingCallbacks and OpenCalls', () => {
+  it('Calls: indexes that project what the queries run at every event read: the callback fields, keys, or whole sparse records', () => {
     const indexes = template.findResources('AWS::DynamoDB::Table')[logicalId(stack.store.calls)]?.Properties
       .GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[];
-    const index = (name: string, partition: string, sort: string) => [
+    const index = (name: string, partition: string, sort: string, projection: object) => [
       name,
       [
         { AttributeName: partition, KeyType: 'HASH' },
         { AttributeName: sort, KeyType: 'RANGE' },
       ],
-      { ProjectionType: 'ALL' },
+      projection,
     ];
+    const keysOnly = { ProjectionType: 'KEYS_ONLY' };
     expect(indexes.map((i) => [i.IndexName, i.KeySchema, i.Projection])).toEqual([
-      index('ByCustomerNumber', 'CustomerNumber', 'StartedAt'),
-      index('ByCityNumber', 'CityNumber', 'StartedAt'),
-      index('ByDay', 'Day', 'StartedAt'),
-      index('MissedCallsByCustomer', 'MissedCustomerNumber', 'EndedAt'),
-      index('PendingCallbacks', 'PendingCallback', 'EndedAt'),
-      index('OpenCalls', 'OpenCall', 'LastReceivedAt'),
+      index('ByCustomerNumberV2', 'CustomerNumber', 'StartedAt', {
+        ProjectionType: 'INCLUDE',
+        NonKeyAttributes: ['Direction', 'Status', 'Outcome'],
+      }),
+      index('ByCityNumberV2', 'CityNumber', 'StartedAt', keysOnly),
+      index('ByDayV2', 'Day', 'StartedAt', keysOnly),
+      index('OpenCallsV2', 'OpenCall', 'StartedAt', keysOnly),
+      index('MissedCallsByCustomer', 'MissedCustomerNumber', 'EndedAt', { ProjectionType: 'ALL' }),
+      index('PendingCallbacks', 'PendingCallback', 'EndedAt', { ProjectionType: 'ALL' }),
     ]);
+    expect(stack.store.callsIndexNames).toEqual(indexes.map((i) => i.IndexName));
   });
 });
 
@@ -148,7 +153,7 @@ describe('CallProjector', () => {
     const index = (name: string) => ({ 'Fn::Join': ['', [arnOf(stack.store.calls), `/index/${name}`]] });
     expect(resourcesFor(permissions, 'dynamodb:Query')).toEqual([
       arnOf(stack.store.callEvents),
-      index('ByCustomerNumber'),
+      index('ByCustomerNumberV2'),
       index('MissedCallsByCustomer'),
     ]);
     expect(resourcesFor(permissions, 'dynamodb:GetItem')).toEqual([arnOf(stack.store.calls)]);
@@ -457,7 +462,7 @@ describe('CallSweep', () => {
     ]);
     const index = (name: string) => ({ 'Fn::Join': ['', [arnOf(stack.store.calls), `/index/${name}`]] });
     expect(resourcesFor(permissions, 'dynamodb:Query')).toEqual(
-      expect.arrayContaining([index('OpenCalls'), index('PendingCallbacks'), index('ByCustomerNumber')]),
+      expect.arrayContaining([index('OpenCallsV2'), index('PendingCallbacks'), index('ByCustomerNumberV2')]),
     );
     expect(resourcesFor(permissions, 'dynamodb:Query')).toHaveLength(3);
     expect(resourcesFor(permissions, 'dynamodb:PutItem')).toEqual([arnOf(stack.store.calls)]);

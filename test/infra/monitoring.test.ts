@@ -275,7 +275,8 @@ describe('alarms', () => {
       period: Duration.minutes(1),
       maxIteratorAge: Duration.minutes(15),
     });
-    const { callEvents, rejectedCallEvents, calls } = new CallEventStore(tuned, 'Store');
+    const store = new CallEventStore(tuned, 'Store');
+    const { callEvents, rejectedCallEvents, calls } = store;
     new WebhookApi(tuned, 'Webhook', {
       config,
       monitoring,
@@ -284,7 +285,7 @@ describe('alarms', () => {
       rejectedThreshold: 5,
       unauthorizedThreshold: 100,
     });
-    new CallProjector(tuned, 'Projector', { config, monitoring, callEvents, calls });
+    new CallProjector(tuned, 'Projector', { config, monitoring, callEvents, calls, indexes: store });
     const props = (metricName: string) =>
       Object.values(
         Template.fromStack(tuned).findResources('AWS::CloudWatch::Alarm', {

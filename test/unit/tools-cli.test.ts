@@ -37,6 +37,7 @@ const KEY = ['CUSTOMER_NUMBER_KEY_SECRET_ARN', 'CUSTOMER_NUMBER_KEY'];
 const ENVIRONMENT: Record<string, string[]> = {
   calls: ['CALL_EVENTS_TABLE', 'CALLS_TABLE', ...KEY, ...AWS],
   missed: [...KEY, ...AWS],
+  indexes: AWS,
   report: AWS,
   republish: AWS,
   'requeue-rejected': AWS,
