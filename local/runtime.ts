@@ -62,7 +62,13 @@ export interface LocalRuntimeOptions {
    * ran, and the memory the stack gives it (what Lambda bills). The cost benchmark counts with it.
    * @default nothing
    */
-  onInvocation?: (invocation: { functionName: string; durationMs: number; memoryMb: number }) => void;
+  onInvocation?: (invocation: {
+    functionName: string;
+    durationMs: number;
+    memoryMb: number;
+    /** The function's LoggingConfig in the template: Lambda's log format and the level of its own lines. */
+    logging: { format: string; systemLogLevel: string };
+  }) => void;
   /**
    * The DynamoDB endpoint the functions use, given DynamoDB Local's: e.g. a meter in front of it
    * that counts what each request consumes. The tools and local mode's own pollers use DynamoDB
@@ -262,6 +268,16 @@ function referencedId(value: unknown): string | undefined {
 }
 
 /** The function an API Gateway method integrates with: the one whose ARN its URI names. */
+/** A function's LoggingConfig, with Lambda's defaults (text; JSON's levels default to INFO). */
+function loggingOf(fn: CfnResource): { format: string; systemLogLevel: string; applicationLogLevel: string } {
+  const config = (fn.Properties?.LoggingConfig ?? {}) as Record<string, string | undefined>;
+  return {
+    format: config.LogFormat ?? 'Text',
+    systemLogLevel: config.SystemLogLevel ?? 'INFO',
+    applicationLogLevel: config.ApplicationLogLevel ?? 'INFO',
+  };
+}
+
 function apiFunction(template: CfnTemplate): string {
   for (const [, method] of resourcesOfType(template, 'AWS::ApiGateway::Method')) {
     const uri = JSON.stringify((method.Properties?.Integration as { Uri?: unknown } | undefined)?.Uri ?? '');
@@ -447,10 +463,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const existing = functions.get(localName(logicalId));
       if (existing) return existing;
       const fn = template.Resources[logicalId] as CfnResource & { Metadata?: Record<string, unknown> };
+      const logging = loggingOf(fn);
       const started = await startFunction({
         name: localName(logicalId),
         bundlePath: bundlePath(outdir, fn),
-        environment: { ...env, ...functionEnvironment(template, logicalId, resolveRef), ...localEnv },
+        environment: {
+          ...env,
+          ...functionEnvironment(template, logicalId, resolveRef),
+          // What Lambda sets for the JSON log format (Powertools' Logger takes its level from it).
+          ...(logging.format === 'JSON'
+            ? { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: logging.applicationLogLevel }
+            : {}),
+          ...localEnv,
+        },
         timeoutMs: Number(fn.Properties?.Timeout ?? 3) * 1000,
         logFile: join(logsDir, `${localName(logicalId)}.log`),
         onWorkerExit: (message) => log(`  ! ${message}`),
@@ -461,6 +486,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
                   functionName: localName(logicalId),
                   durationMs,
                   memoryMb: Number(fn.Properties?.MemorySize ?? 128),
+                  logging: { format: logging.format, systemLogLevel: logging.systemLogLevel },
                 }),
             }
           : {}),

@@ -39,6 +39,13 @@ function publicRecord(record: CallRecord & { ExpiresAt?: number }): Record<strin
   return rest;
 }
 
+/**
+ * The statuses a record must have after a write for the write to stand for any call-level event
+ * (every event below needs the call ended or stuck): the publisher's mapping of the Calls stream
+ * is filtered on them, so the writes of a call still open (most of them) invoke nothing.
+ */
+export const PUBLISHING_STATUSES = ['ended', 'stuck'] as const satisfies readonly CallRecord['Status'][];
+
 const isEnded = (record: CallRecord | undefined): record is CallRecord => record?.Status === 'ended';
 const isMissed = (record: CallRecord | undefined): record is CallRecord =>
   isEnded(record) && record.Outcome === 'missed' && record.EndedAt !== undefined;
@@ -90,7 +97,7 @@ export function callLevelEvents(
   before: CallRecord | undefined,
 ): CallLevelEvent[] {
   const events: CallLevelEvent[] = [];
-  if (!after) return events;
+  if (!after || !(PUBLISHING_STATUSES as readonly string[]).includes(after.Status)) return events;
   const id = after.SessionID;
   const { completed, missedCallResolved, missedCallReopened, missedCallNotCalledBack, stuck } =
     CALL_LEVEL_EVENTS;

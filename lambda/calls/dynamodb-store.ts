@@ -18,7 +18,6 @@ import {
 import { CALL_EVENTS_KEYS } from '../config/tables';
 import type { CallEventRecord } from '../contract/call-event-record';
 import { lastSecondBefore } from '../shared/time';
-import type { CallbackCandidate } from './callbacks';
 import { datesOf, localPeriod, type UtcRange } from './period';
 import type { CallEventsSource, CallsStore, StoredCall } from './store';
 import {
@@ -227,8 +226,10 @@ export class DynamoDbCallsStore implements CallsStore {
     );
   }
 
-  customerCalls(customerNumber: string, from: string, to: string): Promise<CallbackCandidate[]> {
-    return this.queryIndex(this.indexes.byCustomerNumber, customerNumber, { sort: { between: [from, to] } });
+  customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
+    return this.recordsOfIndex(this.indexes.byCustomerNumber, customerNumber, {
+      sort: { between: [from, to] },
+    });
   }
 
   /** Every call of one customer (`CustomerNumber`, E.164), the newest first. */

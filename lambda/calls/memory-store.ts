@@ -4,24 +4,12 @@
  * sweep over it. It keeps what the code relies on of DynamoDB: a write's condition on `Version`,
  * the sparse indexes (an item is in PendingCallbacks only while it has `PendingCallback`, in
  * OpenCalls only while it has `OpenCall`, in MissedCallsByCustomer only while it has
- * `MissedCustomerNumber`), the indexes' order by their sort key, what the indexes read at every
- * event project (a customer's calls: the callback fields; open calls: keys only), and copies in and
- * out, so that a caller never shares an object with the table. No function bundles it.
+ * `MissedCustomerNumber`), the indexes' order by their sort key, the open calls' index holding
+ * keys only, and copies in and out, so that a caller never shares an object with the table. No function bundles it.
  */
 import type { CallEventRecord } from '../contract/call-event-record';
-import type { CallbackCandidate } from './callbacks';
 import type { CallEventsSource, CallsStore, StoredCall } from './store';
-import { CALLS_INDEXES, CALLS_KEYS, CALLS_SPARSE_INDEXES, type CallsIndex } from './table';
-
-/** What an index holds of `call`: its keys and the table's, and the attributes it projects. */
-function projected<T>(call: StoredCall, index: CallsIndex): T {
-  const { projection } = index;
-  if (projection.type === 'ALL') return call as T;
-  const kept = [CALLS_KEYS.partitionKey, index.partitionKey, index.sortKey];
-  if (projection.type === 'INCLUDE') kept.push(...projection.attributes);
-  const record = call as unknown as Record<string, unknown>;
-  return Object.fromEntries(kept.filter((k) => record[k] !== undefined).map((k) => [k, record[k]])) as T;
-}
+import { CALLS_SPARSE_INDEXES } from './table';
 
 const PENDING = CALLS_SPARSE_INDEXES.pendingCallbacks.value;
 const OPEN = CALLS_SPARSE_INDEXES.openCalls.value;
@@ -96,10 +84,9 @@ export class MemoryCallsStore implements CallsStore, CallEventsSource {
     return calls.sort(order).map((call) => structuredClone(call));
   }
 
-  /** What the index projects of each (its keys and CALLBACK_CANDIDATE_ATTRIBUTES), as DynamoDB gives it. */
-  async customerCalls(customerNumber: string, from: string, to: string): Promise<CallbackCandidate[]> {
+  async customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {
     const calls = this.ofCustomer(customerNumber).filter((c) => c.StartedAt >= from && c.StartedAt <= to);
-    return this.copies(calls, byStart).map((c) => projected(c, CALLS_INDEXES.byCustomerNumber));
+    return this.copies(calls, byStart);
   }
 
   async customerMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]> {

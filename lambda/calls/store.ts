@@ -5,7 +5,6 @@
  * tests and the bench.
  */
 import type { CallEventRecord } from '../contract/call-event-record';
-import type { CallbackCandidate } from './callbacks';
 import type { CallRecord } from './record';
 
 /** A Calls table item: the record, and its TTL when a retention is set. */
@@ -16,11 +15,8 @@ export interface CallsStore {
   getCall(sessionId: string): Promise<StoredCall | undefined>;
   /** Writes the record if the stored one still has `expectedVersion` (none: no record yet); false if not. */
   putCall(call: StoredCall, expectedVersion: number | undefined): Promise<boolean>;
-  /**
-   * The customer's calls that started within [from, to] (index ByCustomerNumber), oldest first:
-   * what the index holds of each, enough to tell whether it resolves a missed call.
-   */
-  customerCalls(customerNumber: string, from: string, to: string): Promise<CallbackCandidate[]>;
+  /** The customer's calls that started within [from, to] (index ByCustomerNumber, then each record by key), oldest first. */
+  customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]>;
   /** The customer's missed calls, whatever their callback, that ended within [from, to] (index MissedCallsByCustomer), oldest first. */
   customerMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]>;
   /** Every pending missed call (index PendingCallbacks), the longest-waiting first; optionally only those ended at or after `endedFrom`, or of one city number. */

@@ -12,11 +12,8 @@
 
 export const CALLS_KEYS = { partitionKey: 'SessionID' } as const;
 
-/** What an index copies of the record besides the keys: everything, nothing, or the attributes named. */
-export type CallsIndexProjection =
-  | { type: 'ALL' }
-  | { type: 'KEYS_ONLY' }
-  | { type: 'INCLUDE'; attributes: readonly string[] };
+/** What an index copies of the record besides the keys: everything, or nothing. */
+export type CallsIndexProjection = { type: 'ALL' } | { type: 'KEYS_ONLY' };
 
 export interface CallsIndex {
   readonly indexName: string;
@@ -28,20 +25,18 @@ export interface CallsIndex {
 const ALL = { type: 'ALL' } as const;
 const KEYS_ONLY = { type: 'KEYS_ONLY' } as const;
 
-/**
- * What a customer's calls are read for at every event (callbacks.ts `callbackOf`: whether a call
- * resolves a missed one): set when the call starts and when it ends, so the index is written
- * about twice a call, not at every event.
- */
-export const CALLBACK_CANDIDATE_ATTRIBUTES = ['Direction', 'Status', 'Outcome'] as const;
-
 /** The Calls table's global secondary indexes: a customer's calls, a public number's calls, a day's calls, by start; a customer's missed calls, by end. */
 export const CALLS_INDEXES = {
+  /**
+   * Keys only, like the next two: read at every event only for a missed call's call-back (the
+   * candidates' records are then read by key), while a copy of the call-back fields would be
+   * written again when each call ends.
+   */
   byCustomerNumber: {
     indexName: 'ByCustomerNumberV2',
     partitionKey: 'CustomerNumber',
     sortKey: 'StartedAt',
-    projection: { type: 'INCLUDE', attributes: CALLBACK_CANDIDATE_ATTRIBUTES },
+    projection: KEYS_ONLY,
   },
   byCityNumber: {
     indexName: 'ByCityNumberV2',

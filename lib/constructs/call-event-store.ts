@@ -90,13 +90,11 @@ export class CallEventStore extends Construct {
     ];
     this.callsIndexNames = indexes.map((index) => index.indexName);
     for (const index of indexes) {
-      const { projection } = index;
       this.calls.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType[projection.type],
-        ...(projection.type === 'INCLUDE' ? { nonKeyAttributes: [...projection.attributes] } : {}),
+        projectionType: ProjectionType[index.projection.type],
       });
     }
     this.callsIndexes = readAtStep(indexStep);

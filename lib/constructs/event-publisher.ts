@@ -9,6 +9,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PUBLISHING_STATUSES } from '../../lambda/calls/call-level-events';
 import { PUBLISH_ENV } from '../../lambda/config/environment';
 import { METRICS } from '../../lambda/config/metrics';
 import type { CallEventsConfig } from '../config';
@@ -62,12 +63,15 @@ export class EventPublisher extends Construct {
     });
 
     // Only new raw events are events (TTL deletions are not); a call's record is created and
-    // updated, and a change of its status is a call-level event.
+    // updated, and a change of its status is a call-level event: only a record ended or stuck can
+    // stand for one, so the writes of an open call are not even delivered.
     this.publishFunction.addEventSource(
       streamMapping(props.callEvents, ['INSERT'], this.failureQueue, props),
     );
     this.publishFunction.addEventSource(
-      streamMapping(props.calls, ['INSERT', 'MODIFY'], this.failureQueue, props),
+      streamMapping(props.calls, ['INSERT', 'MODIFY'], this.failureQueue, props, {
+        Status: PUBLISHING_STATUSES,
+      }),
     );
     acknowledge(this.publishFunction.executionRole, {
       'AwsSolutions-IAM5[Resource::*]': `${XRAY_WILDCARD_REASON}; and dynamodb:ListStreams, granted by the stream event source, cannot be scoped to a stream ARN. Reading records is scoped to the CallEvents and Calls streams.`,

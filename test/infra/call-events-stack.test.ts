@@ -92,7 +92,7 @@ describe('CallEventStore', () => {
     });
   });
 
-  it('Calls: indexes that project what the queries run at every event read: the callback fields, keys, or whole sparse records', () => {
+  it('Calls: indexes of keys only, and two sparse ones of whole records', () => {
     const indexes = template.findResources('AWS::DynamoDB::Table')[logicalId(stack.store.calls)]?.Properties
       .GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[];
     const index = (name: string, partition: string, sort: string, projection: object) => [
@@ -105,10 +105,7 @@ describe('CallEventStore', () => {
     ];
     const keysOnly = { ProjectionType: 'KEYS_ONLY' };
     expect(indexes.map((i) => [i.IndexName, i.KeySchema, i.Projection])).toEqual([
-      index('ByCustomerNumberV2', 'CustomerNumber', 'StartedAt', {
-        ProjectionType: 'INCLUDE',
-        NonKeyAttributes: ['Direction', 'Status', 'Outcome'],
-      }),
+      index('ByCustomerNumberV2', 'CustomerNumber', 'StartedAt', keysOnly),
       index('ByCityNumberV2', 'CityNumber', 'StartedAt', keysOnly),
       index('ByDayV2', 'Day', 'StartedAt', keysOnly),
       index('OpenCallsV2', 'OpenCall', 'StartedAt', keysOnly),
@@ -318,7 +315,7 @@ describe('functions', () => {
   });
 
   it.each(FUNCTION_KINDS)(
-    '%s: Node 24 on arm64, untraced by default, its own log group with a retention, no managed policies',
+    "%s: Node 24 on arm64, untraced by default, its own log group with a retention, Lambda's own lines only on failure, no managed policies",
     (kind) => {
       const ofKind = functionsOfKind(template, kind);
       expect(ofKind.length).toBeGreaterThan(0);
@@ -331,6 +328,11 @@ describe('functions', () => {
           Handler: 'index.handler',
         });
         expect(fn.Properties.TracingConfig).toBeUndefined();
+        expect(fn.Properties.LoggingConfig).toMatchObject({
+          LogFormat: 'JSON',
+          SystemLogLevel: 'WARN',
+          ApplicationLogLevel: 'INFO',
+        });
         const logGroup = fn.Properties.LoggingConfig?.LogGroup?.Ref;
         expect(logGroups[logGroup]?.Properties.RetentionInDays).toEqual(expect.any(Number));
         const others = functions().filter(([other]) => other !== id);
@@ -364,14 +366,29 @@ describe('functions', () => {
 
 /** The settings every stream mapping of the app shares (lib/constructs/stream-mapping.ts). */
 const mappingOf =
-  (table: () => IConstruct, fn: () => IConstruct, failureQueue: () => IConstruct, eventNames: string[]) =>
+  (
+    table: () => IConstruct,
+    fn: () => IConstruct,
+    failureQueue: () => IConstruct,
+    eventNames: string[],
+    newImage?: Record<string, unknown>,
+  ) =>
   () => ({
     EventSourceArn: { 'Fn::GetAtt': [logicalId(table()), 'StreamArn'] },
     FunctionName: refOf(fn()),
     StartingPosition: 'TRIM_HORIZON',
     BatchSize: 100,
     MaximumBatchingWindowInSeconds: 1,
-    FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: eventNames }) }] },
+    FilterCriteria: {
+      Filters: [
+        {
+          Pattern: JSON.stringify({
+            eventName: eventNames,
+            ...(newImage ? { dynamodb: { NewImage: newImage } } : {}),
+          }),
+        },
+      ],
+    },
     FunctionResponseTypes: ['ReportBatchItemFailures'],
     BisectBatchOnFunctionError: true,
     MaximumRetryAttempts: 8,
@@ -409,12 +426,13 @@ describe('stream mappings', () => {
       ),
     ],
     [
-      'publisher ← Calls: INSERTs and MODIFYs',
+      'publisher ← Calls: INSERTs and MODIFYs of a call ended or stuck (no other write stands for a call-level event)',
       mappingOf(
         () => stack.store.calls,
         () => stack.publisher.publishFunction,
         () => stack.publisher.failureQueue,
         ['INSERT', 'MODIFY'],
+        { Status: { S: ['ended', 'stuck'] } },
       ),
     ],
     [

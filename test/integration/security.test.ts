@@ -117,8 +117,9 @@ describe('the logs of both functions', () => {
     const files = readdirSync(logsDir).filter((file) => file.endsWith('.log'));
     expect(files.length).toBeGreaterThanOrEqual(2);
     const logs = files.map((file) => readFileSync(join(logsDir, file), 'utf8'));
-    // The logs are there, one JSON line per outcome, and name the calls: the absences below mean something.
-    for (const log of logs) expect(log).toMatch(/^\{"level":"INFO","message":"/m);
+    // The logs are there, one JSON line per outcome (a log line, or the ingest's EMF record with its
+    // identifiers), and name the calls: the absences below mean something.
+    for (const log of logs) expect(log).toMatch(/^\{("level":"INFO",|"_aws":.*)"message":"/m);
     for (const call of calls.filter((c) => acceptedEvents(c).length > 0)) {
       expect(logs.join('\n')).toContain(call.sessionId);
     }

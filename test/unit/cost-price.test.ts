@@ -6,7 +6,7 @@ import type { Units } from '../../bench/lib/cost/measure';
 import {
   ACCESS_LOG_BYTES,
   floorOf,
-  PLATFORM_LOG_BYTES,
+  platformLogBytes,
   price,
   SECONDS_PER_MONTH,
   sampledPerSecond,
@@ -18,7 +18,12 @@ const units: Units = {
   events: 40,
   api: { requests: 40, requestBytes: 8_000 },
   lambda: {
-    WebhookIngestFunction: { invocations: 40, billedMs: 400, memoryMb: 256 },
+    WebhookIngestFunction: {
+      invocations: 40,
+      billedMs: 400,
+      memoryMb: 256,
+      logging: { format: 'JSON', systemLogLevel: 'WARN' },
+    },
     ProjectorProjectFunction: { invocations: 40, billedMs: 1_200, memoryMb: 512 },
     SweepSweepFunction: { invocations: 1, billedMs: 50, memoryMb: 256 },
   },
@@ -35,6 +40,15 @@ const units: Units = {
 const line = (priced: ReturnType<typeof price>, component: string) =>
   priced.lines.find((l) => l.component === component)?.usdPerMillionCalls;
 
+describe('platformLogBytes', () => {
+  it("counts Lambda's own lines by the log format and system level, with X-Ray ids when traced", () => {
+    expect(platformLogBytes(undefined, false)).toBe(280);
+    expect(platformLogBytes({ format: 'Text', systemLogLevel: 'INFO' }, true)).toBe(360);
+    expect(platformLogBytes({ format: 'JSON', systemLogLevel: 'INFO' }, false)).toBe(378);
+    expect(platformLogBytes({ format: 'JSON', systemLogLevel: 'WARN' }, true)).toBe(0);
+  });
+});
+
 describe('price', () => {
   const priced = price(units, { tracing: false });
 
@@ -49,7 +63,9 @@ describe('price', () => {
     expect(line(priced, 'DynamoDB reads')).toBe(0.25);
     expect(line(priced, 'EventBridge')).toBe(5);
     expect(line(priced, 'SQS')).toBe(0.2);
-    const logBytes = 2_000 + 8 * PLATFORM_LOG_BYTES + 4 * ACCESS_LOG_BYTES;
+    // Lambda's own lines: none for the ingest (JSON, system level WARN), START, END and REPORT
+    // in text for the projector's 4 invocations a call.
+    const logBytes = 2_000 + 4 * 280 + 4 * ACCESS_LOG_BYTES;
     expect(line(priced, 'CloudWatch Logs')).toBeCloseTo((logBytes * 1e6 * 0.5) / 1024 ** 3, 2);
     expect(line(priced, 'X-Ray')).toBe(0);
     expect(priced.totalUsdPerMillionCalls).toBeCloseTo(

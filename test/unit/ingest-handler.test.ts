@@ -103,6 +103,31 @@ describe('ingest handler', () => {
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 
+  it('writes one line for a stored event: its EMF count, by service and by HookType, with the identifiers', async () => {
+    ddb.on(PutCommand).resolves({});
+    await handler(proxyEvent(BODY, { 'X-Webhook-Token': TOKEN }, null, { requestId: 'api-req-7' }));
+
+    const lines = logged.split('\n').filter((line) => line.trim() !== '');
+    expect(lines).toHaveLength(1);
+    const record = JSON.parse(lines[0] as string);
+    expect(record._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'CallEvents',
+        Dimensions: [['service'], ['service', 'HookType']],
+        Metrics: [{ Name: 'Accepted', Unit: 'Count' }],
+      },
+    ]);
+    expect(record).toMatchObject({
+      Accepted: 1,
+      service: 'call-events',
+      HookType: 'CreateIncCall',
+      message: 'Call event accepted',
+      requestId: 'api-req-7',
+      SessionID: 'ec22aab1-02f8-487d-9b40-1173f33ba242',
+      EventKey: expect.stringContaining('#CreateIncCall#'),
+    });
+  });
+
   it('never logs the token or the phone numbers, whatever the outcome', async () => {
     ddb
       .on(PutCommand)

@@ -19,7 +19,16 @@ export interface Units {
   events: number;
   api: { requests: number; requestBytes: number };
   /** By function (local name): invocations, billed milliseconds (each rounded up), configured memory. */
-  lambda: Record<string, { invocations: number; billedMs: number; memoryMb: number }>;
+  lambda: Record<
+    string,
+    {
+      invocations: number;
+      billedMs: number;
+      memoryMb: number;
+      /** Its LoggingConfig (Lambda's defaults when absent): what Lambda writes of its own an invocation. */
+      logging?: { format: string; systemLogLevel: string };
+    }
+  >;
   dynamodb: DynamoDbUnits;
   bus: { entries: number; chunks: number; bytes: number };
   /** SendMessage requests of the rules' SQS targets (in 64 KB chunks). */
@@ -82,8 +91,8 @@ export async function startPipelineMeter(context: Record<string, unknown> = {}):
       meter = await startDynamoDbMeter(endpoint);
       return meter.endpoint;
     },
-    onInvocation: ({ functionName, durationMs, memoryMb }) => {
-      const f = lambda[functionName] ?? { invocations: 0, billedMs: 0, memoryMb };
+    onInvocation: ({ functionName, durationMs, memoryMb, logging }) => {
+      const f = lambda[functionName] ?? { invocations: 0, billedMs: 0, memoryMb, logging };
       f.invocations++;
       f.billedMs += Math.max(1, Math.ceil(durationMs));
       lambda[functionName] = f;
@@ -229,6 +238,7 @@ export function unitsBetween(
           invocations: f.invocations - (before.lambda[name]?.invocations ?? 0),
           billedMs: f.billedMs - (before.lambda[name]?.billedMs ?? 0),
           memoryMb: f.memoryMb,
+          ...(f.logging ? { logging: f.logging } : {}),
         },
       ]),
     ),

@@ -11,12 +11,22 @@ import { PRICES } from './prices';
 const GB = 1024 ** 3;
 
 /**
- * What Lambda writes to CloudWatch Logs for every invocation besides the function's own lines:
- * START, END and REPORT in the text format, the REPORT with the X-Ray segment's ids (active
- * tracing), e.g. `REPORT RequestId: 1f9b… Duration: 12.34 ms Billed Duration: 13 ms Memory Size:
- * 256 MB Max Memory Used: 92 MB XRAY TraceId: 1-6750… SegmentId: 7f1e… Sampled: true`.
+ * What Lambda writes to CloudWatch Logs for every invocation besides the function's own lines,
+ * by the function's LoggingConfig. Text: START (~71 bytes), END (~52) and REPORT (~157, e.g.
+ * `REPORT RequestId: 1f9b… Duration: 12.34 ms Billed Duration: 13 ms Memory Size: 256 MB Max
+ * Memory Used: 92 MB`), and ~80 more with the X-Ray segment's ids when traced. JSON at INFO:
+ * `platform.start` (~141) and `platform.report` (~237), the ids likewise. JSON with the system
+ * level at WARN: nothing for an invocation that succeeded (its lines are DEBUG and INFO).
  */
-export const PLATFORM_LOG_BYTES = 360;
+export function platformLogBytes(
+  logging: { format: string; systemLogLevel: string } | undefined,
+  tracing: boolean,
+): number {
+  const format = logging?.format ?? 'Text';
+  const level = logging?.systemLogLevel ?? 'INFO';
+  if (format === 'JSON' && level !== 'DEBUG' && level !== 'INFO') return 0;
+  return (format === 'JSON' ? 378 : 280) + (tracing ? 80 : 0);
+}
 /**
  * One API Gateway access log line in the stack's format (lib/constructs/webhook-api.ts):
  * request id, time, source IP, user agent, method, path, status, lengths and latencies as JSON.
@@ -89,14 +99,15 @@ export function price(units: Units, options: PriceOptions = {}): Priced {
   const per = (n: number) => round(n / calls, 3);
   const perCall = (amount: number) => perMillion(amount, calls);
   const functions = Object.entries(units.lambda).filter(([name]) => !isScheduled(name));
-  const invocations = sum(functions.map(([, f]) => f.invocations));
   const writes = Object.entries(units.dynamodb.write).flatMap(([table, parts]) =>
     Object.entries(parts).map(([part, n]) => [`${table}${part === 'table' ? '' : ` / ${part}`}`, n] as const),
   );
   const wru = sum(writes.map(([, n]) => n));
   const rru = sum(Object.values(units.dynamodb.read).flatMap((parts) => Object.values(parts)));
-  const logBytes =
-    units.logs.functionBytes + invocations * PLATFORM_LOG_BYTES + units.api.requests * ACCESS_LOG_BYTES;
+  const platformBytes = sum(
+    functions.map(([, f]) => f.invocations * platformLogBytes(f.logging, options.tracing !== false)),
+  );
+  const logBytes = units.logs.functionBytes + platformBytes + units.api.requests * ACCESS_LOG_BYTES;
   // Each entry point of a trace: the API's requests, and each function not invoked by the API.
   const entryPoints = [
     units.api.requests,
@@ -158,7 +169,7 @@ export function price(units: Units, options: PriceOptions = {}): Priced {
     {
       component: 'CloudWatch Logs',
       usdPerMillionCalls: perCall((logBytes / GB) * PRICES.logsIngestedGb.usd),
-      units: `${per(logBytes)} bytes (functions ${per(units.logs.functionBytes)}, Lambda's own lines ${per(invocations * PLATFORM_LOG_BYTES)}, access log ${per(units.api.requests * ACCESS_LOG_BYTES)})`,
+      units: `${per(logBytes)} bytes (functions ${per(units.logs.functionBytes)}, Lambda's own lines ${per(platformBytes)}, access log ${per(units.api.requests * ACCESS_LOG_BYTES)})`,
     },
     {
       component: 'X-Ray',
