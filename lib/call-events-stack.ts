@@ -7,7 +7,7 @@ import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { CRMS } from '../lambda/crm/crms';
 import type { CallEventsConfig } from './config';
-import { TRACING_CONTEXT } from './constructs/bundled-function';
+import { LOG_LEVEL_CONTEXT, TRACING_CONTEXT } from './constructs/bundled-function';
 import { CallEventRouting } from './constructs/call-event-routing';
 import { CallEventStore } from './constructs/call-event-store';
 import { CallProjector } from './constructs/call-projector';
@@ -41,6 +41,7 @@ export class CallEventsStack extends Stack {
     const { config } = props;
     // Read by every BundledFunction below it, the stack's own and any consumer's alike.
     this.node.setContext(TRACING_CONTEXT, config.tracing);
+    this.node.setContext(LOG_LEVEL_CONTEXT, config.logLevel);
 
     // First: every construct after it adds its alarms and graphs to it.
     this.monitoring = new Monitoring(this, 'Monitoring', { config });

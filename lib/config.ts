@@ -128,6 +128,12 @@ export const configSchema = z
      * "Upgrading"); leave it out once done, and on a new stack.
      */
     callsIndexStep: fromContextNumber(z.int().min(0).max(UPGRADE_STEPS)).optional(),
+    /**
+     * The functions' application log level: `INFO`, or `DEBUG` to add each batch's summary (the
+     * publisher's and the projector's) while looking into something. No higher level: the EMF
+     * metrics are INFO lines to Lambda, and the alarms read them.
+     */
+    logLevel: z.enum(['INFO', 'DEBUG'], { error: 'must be INFO or DEBUG' }).default('INFO'),
     /** Email address subscribed to the alarm topic; without it, subscribe to the topic yourself. */
     alarmEmail: z.email('must be an email address').optional(),
     /**

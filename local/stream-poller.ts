@@ -90,8 +90,13 @@ export interface PollerStats {
 
 export interface StreamPoller {
   stats(): PollerStats;
-  /** Resolves once every record written so far has been handled (delivered, filtered or given up). */
+  /** Resolves once every record written so far has been handled (delivered, filtered or given up); a held poller counts as drained. */
   drained(timeoutMs?: number): Promise<void>;
+  /**
+   * Holds the poller (it reads nothing, as Lambda's does inside a batching window) or lets it go
+   * on: the cost benchmark plays each mapping's batching window this way in its own time.
+   */
+  hold(held: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -148,6 +153,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   const iterators = new Map<string, string | undefined>();
   const finished = new Set<string>();
   let stopped = false;
+  let held = false;
   let idleWaiters: (() => void)[] = [];
   let wake: (() => void) | undefined;
   /** A wait that a stop cuts short. */
@@ -322,7 +328,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     while (!stopped) {
       let readAny = false;
       try {
-        readAny = await pollOnce();
+        readAny = held ? false : await pollOnce();
         if (failing) onStreamError(undefined);
         failing = false;
       } catch (error) {
@@ -343,6 +349,9 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
 
   return {
     stats: () => ({ ...stats }),
+    hold(value) {
+      held = value;
+    },
     async drained(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       // Two idle passes in a row: everything written before the call has been read and handled.

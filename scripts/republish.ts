@@ -123,11 +123,11 @@ export function resolveDestination(flags: Flags, runtime: RuntimeFile | undefine
   };
 }
 
-/** The publisher's warnings, one line each on stderr; its per-call info is left out. */
+/** The publisher's warnings, one line each on stderr; its batch summaries are left out. */
 function cliLogger(io: RepublishIo): PublishLogger {
   const line = (level: string) => (message: string, attributes: Record<string, unknown>) =>
     io.err(`${level}: ${message} ${JSON.stringify(attributes)}`);
-  return { info: () => {}, warn: line('warning'), error: line('error') };
+  return { debug: () => {}, warn: line('warning'), error: line('error') };
 }
 
 async function run(values: Flags, io: RepublishIo): Promise<number> {

@@ -150,7 +150,7 @@ function takeDue(list: Intent[], now: number): Intent | undefined {
   return best < 0 ? undefined : list.splice(best, 1)[0];
 }
 
-const SILENT = { info() {}, warn() {}, error() {} };
+const SILENT = { debug() {}, warn() {}, error() {} };
 const NO_METRICS = { addMetric() {} };
 
 /** One call of the month as the provider sends it: its events, each with the instant it is sent at. */

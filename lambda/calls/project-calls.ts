@@ -27,7 +27,8 @@ export interface ProjectDeps {
   /** Hours after a missed call's end in which a call-back or the customer's own call resolves it. */
   callbackWindowHours: number;
   logger: {
-    info(message: string, attributes: LogAttributes): void;
+    /** The batch's summary: DEBUG, below the functions' level, since the EMF counts say it. */
+    debug(message: string, attributes: LogAttributes): void;
     warn(message: string, attributes: LogAttributes): void;
     error(message: string, attributes: LogAttributes): void;
   };
@@ -174,6 +175,6 @@ export async function projectCalls(
   deps.metrics.addMetric(METRICS.project.projected, 'Count', counts.written);
   deps.metrics.addMetric(METRICS.project.failed, 'Count', counts.failed);
   deps.metrics.addMetric(METRICS.project.callbacksResolved, 'Count', counts.resolved);
-  deps.logger.info('Projected calls', { records: event.Records.length, calls: recordsOf.size, ...counts });
+  deps.logger.debug('Projected calls', { records: event.Records.length, calls: recordsOf.size, ...counts });
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

@@ -29,7 +29,8 @@ export interface PutEventsResponseLike {
 type LogAttributes = Record<string, unknown>;
 
 export interface PublishLogger {
-  info(message: string, attributes: LogAttributes): void;
+  /** The batch's summary: DEBUG, below the functions' level, since the EMF counts say it (Published, PublishFailed). */
+  debug(message: string, attributes: LogAttributes): void;
   warn(message: string, attributes: LogAttributes): void;
   error(message: string, attributes: LogAttributes): void;
 }
@@ -356,7 +357,7 @@ export async function publishCallEvents(
   const published = outgoing.length - gaveUpOn.length;
   metrics.addMetric(METRICS.publish.published, 'Count', published);
   metrics.addMetric(METRICS.publish.failed, 'Count', gaveUpOn.length + poison.length);
-  log.info('Published call events', {
+  log.debug('Published call events', {
     records: event.Records.length,
     published,
     failed: gaveUpOn.length,

@@ -28,6 +28,12 @@ export const SERVICE_NAME = METRICS.service;
  * it traces with X-Ray (Tracing.ACTIVE) when true, not at all otherwise.
  */
 export const TRACING_CONTEXT = 'call-events:tracing';
+/**
+ * Construct-tree context the stack sets from its `logLevel` setting: the application log level of
+ * every BundledFunction under it, INFO unless DEBUG (a higher one would drop the EMF records,
+ * which Lambda reads as INFO lines).
+ */
+export const LOG_LEVEL_CONTEXT = 'call-events:log-level';
 
 export const XRAY_WILDCARD_REASON =
   'X-Ray tracing (Tracing.ACTIVE) needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions, so their resource is "*"';
@@ -135,10 +141,13 @@ export class BundledFunction extends NodejsFunction {
       // Lambda's own START, END and REPORT lines only when an invocation fails (timeout, crash, out
       // of memory): its metrics say how long each ran, and those lines were a third of the
       // functions' log bytes (docs/BENCHMARKS.md, "What a million calls cost"). Powertools writes
-      // JSON with a level, which the application level (INFO) filters.
+      // JSON with a level, which the application level (INFO; DEBUG with -c logLevel=DEBUG) filters.
       loggingFormat: LoggingFormat.JSON,
       systemLogLevelV2: SystemLogLevel.WARN,
-      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      applicationLogLevelV2:
+        scope.node.tryGetContext(LOG_LEVEL_CONTEXT) === 'DEBUG'
+          ? ApplicationLogLevel.DEBUG
+          : ApplicationLogLevel.INFO,
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -40,6 +40,14 @@ export interface CallProjectorProps extends StreamMappingOptions {
   readonly indexes: CallsIndexAccess;
 }
 
+/**
+ * Longer than the publisher's (1 s): a call's record, and CallCompleted, may follow its events by
+ * a few seconds, while each batch costs an invocation, a log line and a rewrite of each record it
+ * touches; raw events still reach the bus within a second (docs/BENCHMARKS.md, "What a million
+ * calls cost").
+ */
+export const PROJECTOR_BATCHING_WINDOW = Duration.seconds(5);
+
 export class CallProjector extends Construct {
   readonly projectFunction: BundledFunction;
   /** Pointers to stream records the projector gave up on; the events are still in CallEvents, to fold again. */
@@ -92,7 +100,10 @@ export class CallProjector extends Construct {
         'This queue is itself the dead-letter destination of the stream mapping: it receives only pointers to records the projector gave up on, and a further DLQ would only move them again.',
     });
     this.projectFunction.addEventSource(
-      streamMapping(props.callEvents, ['INSERT'], this.failureQueue, props),
+      streamMapping(props.callEvents, ['INSERT'], this.failureQueue, {
+        ...props,
+        maxBatchingWindow: props.maxBatchingWindow ?? PROJECTOR_BATCHING_WINDOW,
+      }),
     );
     acknowledge(this.projectFunction.executionRole, {
       'AwsSolutions-IAM5[Resource::*]': `${XRAY_WILDCARD_REASON}; and dynamodb:ListStreams, granted by the stream event source, cannot be scoped to a stream ARN. Reading records is scoped to the CallEvents stream.`,

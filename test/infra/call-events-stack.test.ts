@@ -372,13 +372,14 @@ const mappingOf =
     failureQueue: () => IConstruct,
     eventNames: string[],
     newImage?: Record<string, unknown>,
+    batchingWindowSeconds = 1,
   ) =>
   () => ({
     EventSourceArn: { 'Fn::GetAtt': [logicalId(table()), 'StreamArn'] },
     FunctionName: refOf(fn()),
     StartingPosition: 'TRIM_HORIZON',
     BatchSize: 100,
-    MaximumBatchingWindowInSeconds: 1,
+    MaximumBatchingWindowInSeconds: batchingWindowSeconds,
     FilterCriteria: {
       Filters: [
         {
@@ -436,12 +437,14 @@ describe('stream mappings', () => {
       ),
     ],
     [
-      'projector ← CallEvents: INSERTs only',
+      'projector ← CallEvents: INSERTs only, gathered for 5 s',
       mappingOf(
         () => stack.store.callEvents,
         () => stack.projector.projectFunction,
         () => stack.projector.failureQueue,
         ['INSERT'],
+        undefined,
+        5,
       ),
     ],
   ])('%s, partial failures, bisect, bounded retries and age', (_name, mapping) => {
@@ -726,5 +729,20 @@ describe('with tracing=true', () => {
     for (const [, fn] of fns) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     const policies = JSON.stringify(traced.findResources('AWS::IAM::Policy'));
     expect(policies).toContain('xray:PutTraceSegments');
+  });
+});
+
+describe('with logLevel=DEBUG', () => {
+  it("lets every function's DEBUG lines through, Lambda's own still only on failure; other levels are refused", () => {
+    const fns = Object.values(
+      synthesize({ logLevel: 'DEBUG' }).template.findResources('AWS::Lambda::Function'),
+    );
+    expect(fns.length).toBeGreaterThan(3);
+    for (const fn of fns)
+      expect(fn.Properties.LoggingConfig).toMatchObject({
+        ApplicationLogLevel: 'DEBUG',
+        SystemLogLevel: 'WARN',
+      });
+    expect(() => synthesize({ logLevel: 'WARN' })).toThrow(/Invalid context "logLevel": must be INFO or DEBUG/);
   });
 });

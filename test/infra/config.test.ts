@@ -20,6 +20,7 @@ describe('parseConfig', () => {
       archiveRetentionDays: 365,
       customerNumbers: 'plain',
       tracing: false,
+      logLevel: 'INFO',
     });
   });
 

@@ -61,7 +61,7 @@ const deps = (): ProjectDeps => ({
   fold: {},
   callbackWindowHours: 72,
   now: () => new Date('2021-01-29T12:00:00Z'),
-  logger: { info() {}, warn() {}, error() {} },
+  logger: { debug() {}, warn() {}, error() {} },
   metrics: { addMetric() {} },
 });
 

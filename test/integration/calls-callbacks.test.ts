@@ -26,7 +26,7 @@ beforeAll(async () => {
   store = new DynamoDbCallsStore(stack.doc, tables.calls);
 }, 60_000);
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const deps = (): ProjectDeps => ({
   calls: store,
   events: new DynamoDbCallEvents(stack.doc, tables.callEvents),

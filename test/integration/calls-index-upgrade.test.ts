@@ -26,7 +26,7 @@ beforeAll(async () => {
   tables = stack.callsTables();
 }, 60_000);
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const deps = (step: number): ProjectDeps => ({
   calls: new DynamoDbCallsStore(stack.doc, tables.calls, { indexes: readAtStep(step) }),
   events: new DynamoDbCallEvents(stack.doc, tables.callEvents),

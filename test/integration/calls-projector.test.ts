@@ -25,7 +25,7 @@ beforeAll(async () => {
   tables = stack.callsTables();
 }, 60_000);
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const deps = (calls = new DynamoDbCallsStore(stack.doc, tables.calls)): ProjectDeps => ({
   calls,
   events: new DynamoDbCallEvents(stack.doc, tables.callEvents),

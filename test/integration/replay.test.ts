@@ -33,7 +33,7 @@ function publishDeps() {
       eventBridge.send(new PutEventsCommand({ Entries: entries })),
     eventBusName: t.runtime.environments.publish[PUBLISH_ENV.eventBusName] as string,
     source: t.runtime.environments.publish[PUBLISH_ENV.eventSource] as string,
-    logger: { info: () => {}, warn: () => {}, error: () => {} },
+    logger: { debug: () => {}, warn: () => {}, error: () => {} },
   };
 }
 

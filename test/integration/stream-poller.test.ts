@@ -96,6 +96,24 @@ describe('stream poller', () => {
     });
   });
 
+  it('held, reads nothing and counts as drained; let go, reads what came meanwhile in one batch', async () => {
+    const batches: DynamoDBRecord[][] = [];
+    const p = start(async (event) => {
+      batches.push(event.Records);
+      return { batchItemFailures: [] };
+    });
+    await p.drained();
+    batches.length = 0;
+    p.hold(true);
+    const sessionId = await writeCall(4);
+    await p.drained();
+    expect(batches.flatMap((b) => ofCall(b, sessionId))).toEqual([]);
+    p.hold(false);
+    await p.drained();
+    const mine = batches.map((b) => ofCall(b, sessionId)).filter((b) => b.length > 0);
+    expect(mine.map(numbers)).toEqual([[0, 1, 2, 3]]);
+  });
+
   it('delivers Lambda-shaped batches of at most the batch size, INSERTs only', async () => {
     const sessionId = await writeCall(7);
     await stack.doc.send(

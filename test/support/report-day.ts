@@ -240,7 +240,7 @@ export async function projectScript(now = NOW): Promise<StoredCall[]> {
     callbackWindowHours: SETTINGS.callbackWindowHours.default,
     // The evening after the day: in-12's window is still open.
     now: () => now,
-    logger: { info() {}, warn() {}, error() {} },
+    logger: { debug() {}, warn() {}, error() {} },
     metrics: { addMetric() {} },
   };
   for (const { id, events, stuck } of script) {

@@ -60,7 +60,7 @@ function setup(fail = false) {
         : { FailedEntryCount: 0, Entries: entries.map((_, i) => ({ EventId: `e${i}` })) };
     },
     sleep: async () => undefined,
-    logger: { info: jest.fn(), warn: jest.fn(), error: jest.fn() },
+    logger: { debug: jest.fn(), warn: jest.fn(), error: jest.fn() },
     metrics: { addMetric: jest.fn() },
   };
   return { deps, sent };

@@ -29,7 +29,7 @@ function table(now = new Date('2021-01-28T20:00:00Z')) {
     fold: {},
     callbackWindowHours: 72,
     now: () => now,
-    logger: { info() {}, warn() {}, error() {} },
+    logger: { debug() {}, warn() {}, error() {} },
     metrics: { addMetric() {} },
   };
   return {
@@ -230,7 +230,7 @@ describe('two projectors at once', () => {
       fold: {},
       callbackWindowHours: 72,
       now: () => new Date('2021-01-28T20:00:00Z'),
-      logger: { info() {}, warn() {}, error() {} },
+      logger: { debug() {}, warn() {}, error() {} },
       metrics: { addMetric() {} },
     });
     // The missed call's projector reads the customer's calls (none yet); then, before it

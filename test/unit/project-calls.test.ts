@@ -50,7 +50,7 @@ const batch = (...records: DynamoDBRecord[]): DynamoDBStreamEvent => ({ Records:
 
 function setup(store = new MemoryCalls()) {
   const metric = { addMetric: jest.fn() };
-  const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+  const logger = { debug: jest.fn(), warn: jest.fn(), error: jest.fn() };
   const deps: ProjectDeps = {
     calls: store,
     events: store,

@@ -149,7 +149,7 @@ function setup(answer: Answer = accept) {
   let calls = 0;
   const putEvents = jest.fn(async (entries: PutEventsRequestEntry[]) => answer(entries, ++calls));
   const sleep = jest.fn(async (_ms: number) => undefined);
-  const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+  const log = { debug: jest.fn(), warn: jest.fn(), error: jest.fn() };
   const metric = { addMetric: jest.fn() };
   const deps: StreamPublishDeps = {
     putEvents,
@@ -161,7 +161,7 @@ function setup(answer: Answer = accept) {
   };
   const sent = () => putEvents.mock.calls.map(([entries]) => entries);
   const metricValue = (name: string) => metric.addMetric.mock.calls.find(([n]) => n === name)?.[2];
-  const logged = () => JSON.stringify([log.info.mock.calls, log.warn.mock.calls, log.error.mock.calls]);
+  const logged = () => JSON.stringify([log.debug.mock.calls, log.warn.mock.calls, log.error.mock.calls]);
   return { deps, putEvents, sleep, log, sent, metricValue, logged };
 }
 

@@ -38,6 +38,11 @@ export interface CostResult {
   ratioToFloor: number;
   /** Per million calls kept a month: items and their index copies, with point-in-time recovery. */
   storage: { bytesPerCall: number; usdPerMillionCallsMonth: number; byTable: Record<string, number> };
+  /**
+   * The bus archive's storage at a million calls a month, once it holds the stack's
+   * `archiveRetentionDays` of them (what it builds up to; 0 days, kept for ever, is priced at 365).
+   */
+  archiveStorage: { bytesPerCall: number; retentionDays: number; gb: number; usdPerMonth: number };
   /** What the stack costs a month whatever the traffic. */
   fixedMonthly: { item: string; usd: number }[];
   growth: {
@@ -117,7 +122,7 @@ export async function runCostBench(options: CostOptions, log: (line: string) => 
       events: events.length,
       ...unitsBetween(before, meter.units()),
     };
-    const { tracing } = stackSettings();
+    const { tracing, archiveRetentionDays } = stackSettings();
     const priced = price(mixUnits, { tracing });
     const floor = floorOf(mixUnits, meter.runtime.tables.callEvents);
     const httpApi = price(mixUnits, { front: 'http', tracing }).totalUsdPerMillionCalls;
@@ -164,6 +169,10 @@ export async function runCostBench(options: CostOptions, log: (line: string) => 
     const bytesPerCall = Object.values(byTable).reduce((a, b) => a + b, 0);
     // Point-in-time recovery is on for every table: $0.20 per GB-month beside the storage itself.
     const storageUsd = ((bytesPerCall * 1e6) / GB) * (PRICES.dynamodbStorage.usd + 0.2);
+
+    const archiveBytesPerCall = mixUnits.bus.bytes / mixUnits.calls;
+    const retentionDays = archiveRetentionDays === 0 ? 365 : archiveRetentionDays;
+    const archiveGb = ((archiveBytesPerCall * 1e6) / GB) * (retentionDays / (365 / 12));
 
     const sweep = Object.entries(mixUnits.lambda).find(([name]) => isScheduled(name))?.[1];
     const sweepsPerMonth = (30 * 24 * 60) / 5;
@@ -225,6 +234,12 @@ export async function runCostBench(options: CostOptions, log: (line: string) => 
       },
       ratioToFloor: round(priced.totalUsdPerMillionCalls / floor.floorUsdPerMillionCalls),
       storage: { bytesPerCall, usdPerMillionCallsMonth: round(storageUsd), byTable },
+      archiveStorage: {
+        bytesPerCall: round(archiveBytesPerCall, 0),
+        retentionDays,
+        gb: round(archiveGb, 1),
+        usdPerMonth: round(archiveGb * PRICES.archiveStorage.usd),
+      },
       fixedMonthly,
       growth,
     };
@@ -274,6 +289,7 @@ export function formatCost(result: CostResult): string {
     }),
     '',
     `Storage: ${result.storage.bytesPerCall} bytes a call (items and their index copies), ${usd(result.storage.usdPerMillionCallsMonth)} a month per million calls kept (with point-in-time recovery).`,
+    `The bus archive: ${result.archiveStorage.bytesPerCall} bytes a call; at a million calls a month kept ${result.archiveStorage.retentionDays} days it holds ${result.archiveStorage.gb} GB, ${usd(result.archiveStorage.usdPerMonth)} a month.`,
     `Whatever the traffic, a month: ${result.fixedMonthly.map((f) => `${f.item} ${usd(f.usd)}`).join('; ')}.`,
   ];
   return lines.join('\n');

@@ -40,9 +40,9 @@ export interface PipelineMeter {
   runtime: LocalRuntime;
   /**
    * POSTs each body at its turn, as the stream would batch them: the events that arrive within
-   * the CallEvents mappings' batching window of the first are sent together, then everything
-   * they set off goes through before the next window (at a few events a second, as a million
-   * calls a month is, a window holds one call's burst).
+   * the shortest of the CallEvents mappings' batching windows are sent together, then everything
+   * they set off goes through before the next; a mapping with a longer window is held until its
+   * window has passed, then reads what came meanwhile in one batch.
    */
   play(sent: readonly { body: CallEventInput; at: number }[]): Promise<void>;
   /** Runs every scheduled target (the sweep) once and waits for what it sets off. */
@@ -138,26 +138,30 @@ export async function startPipelineMeter(context: Record<string, unknown> = {}):
   return {
     runtime,
     async play(sent) {
-      const windowMs =
-        Math.max(
-          0,
-          ...runtime.pollers
-            .filter((p) => p.table === runtime.tables.callEvents)
-            .map((p) => p.batchingWindowSeconds),
-        ) * 1000;
+      // Each mapping of the CallEvents stream reads at the end of its own batching window: opened
+      // by the first record it has not read, it is held until the window has passed, then reads
+      // all that came meanwhile in one batch, as Lambda's poller does.
+      const windowed = runtime.pollers.filter((p) => p.table === runtime.tables.callEvents);
+      const windowMs = (p: (typeof windowed)[number]) => Math.max(1, p.batchingWindowSeconds * 1000);
+      const step = Math.min(...windowed.map(windowMs));
+      const closes = new Map<(typeof windowed)[number], number | undefined>();
       const ordered = [...sent].sort((a, b) => a.at - b.at);
       for (let i = 0; i < ordered.length; ) {
         const opened = (ordered[i] as (typeof ordered)[number]).at;
         let j = i + 1;
-        while (
-          j < ordered.length &&
-          (ordered[j] as (typeof ordered)[number]).at < opened + Math.max(windowMs, 1)
-        )
-          j++;
+        while (j < ordered.length && (ordered[j] as (typeof ordered)[number]).at < opened + step) j++;
+        for (const poller of windowed) {
+          const closesAt = closes.get(poller) ?? opened + windowMs(poller);
+          const due = opened + step >= closesAt || j === ordered.length;
+          poller.hold(!due);
+          closes.set(poller, due ? undefined : closesAt);
+        }
         await post(ordered.slice(i, j).map((s) => s.body));
         await runtime.drained(120_000);
         i = j;
       }
+      for (const poller of windowed) poller.hold(false);
+      await runtime.drained(120_000);
     },
     async sweep() {
       for (const schedule of runtime.schedules) await schedule.runNow();
