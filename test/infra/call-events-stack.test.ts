@@ -743,6 +743,8 @@ describe('with logLevel=DEBUG', () => {
         ApplicationLogLevel: 'DEBUG',
         SystemLogLevel: 'WARN',
       });
-    expect(() => synthesize({ logLevel: 'WARN' })).toThrow(/Invalid context "logLevel": must be INFO or DEBUG/);
+    expect(() => synthesize({ logLevel: 'WARN' })).toThrow(
+      /Invalid context "logLevel": must be INFO or DEBUG/,
+    );
   });
 });
