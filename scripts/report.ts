@@ -122,8 +122,8 @@ export function reportRequest(flags: Flags): ReportRequest {
 }
 
 /**
- * The records of the calls that started in the period, through the indexes: ByDay over the local
- * days it touches, or ByCityNumber under each spelling of the number; a period that starts or ends
+ * The records of the calls that started in the period, through the indexes: ByDayV2 over the local
+ * days it touches, or ByCityNumberV2 under each spelling of the number; a period that starts or ends
  * within a day keeps only the calls that started inside it.
  */
 async function readPeriod(

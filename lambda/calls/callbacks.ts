@@ -111,7 +111,7 @@ export function hasCallback(
   return CALLBACK_FIELDS.every((field) => record[field] === wanted[field]);
 }
 
-/** The StartedAt range of the calls that could resolve `missed` (for a ByCustomerNumber query). */
+/** The StartedAt range of the calls that could resolve `missed` (for a ByCustomerNumberV2 query). */
 export function candidateStartRange(
   missed: Pick<CallRecord, 'EndedAt'>,
   windowHours: number,

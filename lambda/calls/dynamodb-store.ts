@@ -153,13 +153,16 @@ export class DynamoDbCallsStore implements CallsStore {
   /**
    * The records of `sessionIds`, in that order, read by key, 100 a request, a few requests at a
    * time; keys DynamoDB leaves unprocessed are asked again after a pause. A record gone since its
-   * index entry was read (erased, expired) is left out.
+   * index entry was read (erased, expired) is left out. Each key is asked and returned once: an item
+   * whose index sort key moved while the pages were read can be named twice, and BatchGetItem
+   * refuses a request that names a key twice.
    */
   private async recordsByKey(sessionIds: readonly string[]): Promise<StoredCall[]> {
     const found = new Map<string, StoredCall>();
+    const distinct = [...new Set(sessionIds)];
     const batches: string[][] = [];
-    for (let i = 0; i < sessionIds.length; i += BATCH_GET_KEYS)
-      batches.push(sessionIds.slice(i, i + BATCH_GET_KEYS));
+    for (let i = 0; i < distinct.length; i += BATCH_GET_KEYS)
+      batches.push(distinct.slice(i, i + BATCH_GET_KEYS));
     const readBatch = async (ids: string[]): Promise<void> => {
       let keys: Record<string, unknown>[] = ids.map((id) => ({ [CALLS_KEYS.partitionKey]: id }));
       for (let attempt = 0; keys.length > 0; attempt++) {
@@ -180,7 +183,7 @@ export class DynamoDbCallsStore implements CallsStore {
     for (let i = 0; i < batches.length; i += BATCH_GETS_IN_FLIGHT)
       await Promise.all(batches.slice(i, i + BATCH_GETS_IN_FLIGHT).map(readBatch));
     this.reads.recordsByKey = (this.reads.recordsByKey ?? 0) + found.size;
-    return sessionIds.flatMap((id) => {
+    return distinct.flatMap((id) => {
       const record = found.get(id);
       return record ? [record] : [];
     });
@@ -264,14 +267,14 @@ export class DynamoDbCallsStore implements CallsStore {
     });
   }
 
-  /** Every call whose local `Day` is `date` (index ByDay), by start. */
+  /** Every call whose local `Day` is `date` (index ByDayV2), by start. */
   callsOfDay(date: string): Promise<StoredCall[]> {
     return this.recordsOfIndex(this.indexes.byDay, date);
   }
 
   /**
    * The calls that started on the local dates `from`..`to`: with a city number, one Query of
-   * ByCityNumber over the period's `StartedAt` range; without, one Query of ByDay per date.
+   * ByCityNumberV2 over the period's `StartedAt` range; without, one Query of ByDayV2 per date.
    * Throws a RangeError for a malformed or reversed period.
    */
   async callsOfPeriod(query: PeriodQuery): Promise<StoredCall[]> {

@@ -3,7 +3,7 @@
  * ports (store.ts), for the unit tests and the bench, which run the product's own projector and
  * sweep over it. It keeps what the code relies on of DynamoDB: a write's condition on `Version`,
  * the sparse indexes (an item is in PendingCallbacks only while it has `PendingCallback`, in
- * OpenCalls only while it has `OpenCall`, in MissedCallsByCustomer only while it has
+ * OpenCallsV2 only while it has `OpenCall`, in MissedCallsByCustomer only while it has
  * `MissedCustomerNumber`), the indexes' order by their sort key, the open calls' index holding
  * keys only, and copies in and out, so that a caller never shares an object with the table. No function bundles it.
  */

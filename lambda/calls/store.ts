@@ -15,14 +15,14 @@ export interface CallsStore {
   getCall(sessionId: string): Promise<StoredCall | undefined>;
   /** Writes the record if the stored one still has `expectedVersion` (none: no record yet); false if not. */
   putCall(call: StoredCall, expectedVersion: number | undefined): Promise<boolean>;
-  /** The customer's calls that started within [from, to] (index ByCustomerNumber, then each record by key), oldest first. */
+  /** The customer's calls that started within [from, to] (index ByCustomerNumberV2, then each record by key), oldest first. */
   customerCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]>;
   /** The customer's missed calls, whatever their callback, that ended within [from, to] (index MissedCallsByCustomer), oldest first. */
   customerMissedCalls(customerNumber: string, from: string, to: string): Promise<StoredCall[]>;
   /** Every pending missed call (index PendingCallbacks), the longest-waiting first; optionally only those ended at or after `endedFrom`, or of one city number. */
   pendingCallbacks(options?: { endedFrom?: string; cityNumber?: string }): Promise<StoredCall[]>;
   /**
-   * The keys of the open calls that may have been quiet since `cutoff` (index OpenCalls): every
+   * The keys of the open calls that may have been quiet since `cutoff` (index OpenCallsV2): every
    * open call, the earliest started first (the index is sorted by start, which does not move while
    * a call goes on; the record says when it was last heard of). During an upgrade from the earlier
    * index, sorted by `LastReceivedAt`, only those last heard of at or before `cutoff`.

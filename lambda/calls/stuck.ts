@@ -1,7 +1,7 @@
 /**
  * Calls that never ended, pure: a call is stuck when it is `open` and nothing has been received
  * for it for `stuckCallAfterMinutes` (usually an End the provider never delivered). The sweep
- * finds candidates in the OpenCalls index, checks each record with `isStuck` and writes
+ * finds candidates in the OpenCallsV2 index, checks each record with `isStuck` and writes
  * `markStuck(record)` under its Version; CallStuck then comes from the Calls stream, and a late
  * End still ends the call (callbacks.ts `withCallbackFields`).
  */
@@ -30,7 +30,7 @@ export function stuckCutoff(now: Date, stuckAfterMinutes: number): string {
 }
 
 /**
- * The record to write for a stuck call: `Status` `stuck`, no `OpenCall` (it leaves the OpenCalls
+ * The record to write for a stuck call: `Status` `stuck`, no `OpenCall` (it leaves the OpenCallsV2
  * index), the next Version; everything else as it was. Undefined when the record is not open.
  */
 export function markStuck<T extends CallRecord>(record: T): T | undefined {

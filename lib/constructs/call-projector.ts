@@ -76,13 +76,14 @@ export class CallProjector extends Construct {
       environment,
     });
     // Least privilege: Query the events, Get and Put the record, on the tables themselves (the
-    // L2 grant would add their indexes, which the projector never reads).
+    // L2 grant would add indexes the projector never reads). BatchGetItem reads a customer's
+    // whole records after the keys-only ByCustomerNumberV2 has named them.
     this.projectFunction.addToRolePolicy(
       new PolicyStatement({ actions: ['dynamodb:Query'], resources: [props.callEvents.tableArn] }),
     );
     this.projectFunction.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
         resources: [props.calls.tableArn],
       }),
     );

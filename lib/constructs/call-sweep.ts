@@ -57,10 +57,11 @@ export class CallSweep extends Construct {
         ...props.indexes.callsIndexEnvironment,
       },
     });
-    // Least privilege: Get and Put records; Query the three indexes it reads, nothing else.
+    // Least privilege: Get records (one, or a batch by the keys a keys-only index returned) and Put
+    // them; Query the three indexes it reads, nothing else.
     this.sweepFunction.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
         resources: [props.calls.tableArn],
       }),
     );

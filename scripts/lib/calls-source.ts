@@ -61,7 +61,7 @@ export interface CityNumber {
   /** As the calls layer reads it: E.164 when valid, else its digits. */
   normalised: string;
   /**
-   * The spellings a provider may store it under, to look up in the ByCityNumber index (which
+   * The spellings a provider may store it under, to look up in the ByCityNumberV2 index (which
    * keys on the number as sent): as typed (digits), national (`4950665310`), with the trunk
    * prefix (`84950665310`), international with and without `+`.
    */
@@ -93,7 +93,7 @@ export function isCityNumber(
 }
 
 /**
- * The calls of a public number that started in `range`: one ByCityNumber Query per spelling,
+ * The calls of a public number that started in `range`: one ByCityNumberV2 Query per spelling,
  * kept when the calls layer reads their number as the one asked for, each call once.
  */
 export async function cityNumberCallsOf(

@@ -134,6 +134,7 @@ describe('CallProjector', () => {
   it('lets it Query the events and Get and Put the records, on the tables alone, besides its stream', () => {
     const permissions = permissionsOf(template, logicalId(stack.projector.projectFunction.executionRole));
     expect(actionsOf(permissions)).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:DescribeStream',
       'dynamodb:GetItem',
       'dynamodb:GetRecords',
@@ -154,6 +155,7 @@ describe('CallProjector', () => {
       index('MissedCallsByCustomer'),
     ]);
     expect(resourcesFor(permissions, 'dynamodb:GetItem')).toEqual([arnOf(stack.store.calls)]);
+    expect(resourcesFor(permissions, 'dynamodb:BatchGetItem')).toEqual([arnOf(stack.store.calls)]);
     expect(resourcesFor(permissions, 'dynamodb:PutItem')).toEqual([arnOf(stack.store.calls)]);
     expect(resourcesFor(permissions, 'dynamodb:GetRecords')).toEqual([
       { 'Fn::GetAtt': [logicalId(stack.store.callEvents), 'StreamArn'] },
@@ -472,9 +474,10 @@ describe('CallSweep', () => {
     );
   });
 
-  it('may Get and Put records and Query the three indexes it reads, nothing more', () => {
+  it('may Get (one or a batch) and Put records and Query the three indexes it reads, nothing more', () => {
     const permissions = permissionsOf(template, logicalId(stack.sweep.sweepFunction.executionRole));
     expect(actionsOf(permissions)).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
@@ -486,6 +489,7 @@ describe('CallSweep', () => {
       expect.arrayContaining([index('OpenCallsV2'), index('PendingCallbacks'), index('ByCustomerNumberV2')]),
     );
     expect(resourcesFor(permissions, 'dynamodb:Query')).toHaveLength(3);
+    expect(resourcesFor(permissions, 'dynamodb:BatchGetItem')).toEqual([arnOf(stack.store.calls)]);
     expect(resourcesFor(permissions, 'dynamodb:PutItem')).toEqual([arnOf(stack.store.calls)]);
   });
 });
