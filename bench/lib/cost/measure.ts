@@ -12,6 +12,7 @@ import type { CallEventInput } from '../../../lambda/contract/schema';
 import type { EventEnvelope } from '../../../local/eventbridge/server';
 import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime';
 import { type DynamoDbMeter, type DynamoDbUnits, startDynamoDbMeter } from './dynamodb-meter';
+import { windowSteps } from './windows';
 
 /** What one stretch of traffic consumed, unit by unit. */
 export interface Units {
@@ -138,27 +139,24 @@ export async function startPipelineMeter(context: Record<string, unknown> = {}):
   return {
     runtime,
     async play(sent) {
-      // Each mapping of the CallEvents stream reads at the end of its own batching window: opened
-      // by the first record it has not read, it is held until the window has passed, then reads
-      // all that came meanwhile in one batch, as Lambda's poller does.
+      // Each mapping of the CallEvents stream reads at the end of its own batching window
+      // (windows.ts); the others read as soon as the events are in.
       const windowed = runtime.pollers.filter((p) => p.table === runtime.tables.callEvents);
-      const windowMs = (p: (typeof windowed)[number]) => Math.max(1, p.batchingWindowSeconds * 1000);
-      const step = Math.min(...windowed.map(windowMs));
-      const closes = new Map<(typeof windowed)[number], number | undefined>();
       const ordered = [...sent].sort((a, b) => a.at - b.at);
-      for (let i = 0; i < ordered.length; ) {
-        const opened = (ordered[i] as (typeof ordered)[number]).at;
-        let j = i + 1;
-        while (j < ordered.length && (ordered[j] as (typeof ordered)[number]).at < opened + step) j++;
-        for (const poller of windowed) {
-          const closesAt = closes.get(poller) ?? opened + windowMs(poller);
-          const due = opened + step >= closesAt || j === ordered.length;
-          poller.hold(!due);
-          closes.set(poller, due ? undefined : closesAt);
+      const steps = windowSteps(
+        ordered.map((s) => s.at),
+        windowed.map((p) => p.batchingWindowSeconds * 1000),
+      );
+      for (const { readBefore, from, to, held } of steps) {
+        if (readBefore.length > 0) {
+          for (const m of readBefore) windowed[m]?.hold(false);
+          await runtime.drained(120_000);
         }
-        await post(ordered.slice(i, j).map((s) => s.body));
+        windowed.forEach((poller, m) => {
+          poller.hold(held[m] === true);
+        });
+        await post(ordered.slice(from, to).map((s) => s.body));
         await runtime.drained(120_000);
-        i = j;
       }
       for (const poller of windowed) poller.hold(false);
       await runtime.drained(120_000);
