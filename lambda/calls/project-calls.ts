@@ -9,6 +9,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { METRICS } from '../config/metrics';
 import { expiresAt } from '../config/tables';
 import { canonicalJson } from '../contract/call-event-record';
+import { addCount, type Counts } from '../shared/counts';
 import { isMissedCall, withCallback, withCallbackFields } from './callbacks';
 import { type FoldedCall, type FoldOptions, foldCall } from './fold-call';
 import { callbackFieldsOf, type SettleDeps, settleAround, settleMissedCall } from './settle-callbacks';
@@ -32,7 +33,7 @@ export interface ProjectDeps {
     warn(message: string, attributes: LogAttributes): void;
     error(message: string, attributes: LogAttributes): void;
   };
-  metrics: { addMetric(name: string, unit: 'Count', value: number): void };
+  metrics: Counts;
   /** The clock: a missed call whose window has passed without a call-back is `not-called-back`. @default the system clock */
   now?: () => Date;
   /** Writes tried per call before the batch item fails (each after a conflict). @default 5 */
@@ -172,9 +173,9 @@ export async function projectCalls(
     }
   });
 
-  deps.metrics.addMetric(METRICS.project.projected, 'Count', counts.written);
-  deps.metrics.addMetric(METRICS.project.failed, 'Count', counts.failed);
-  deps.metrics.addMetric(METRICS.project.callbacksResolved, 'Count', counts.resolved);
+  addCount(deps.metrics, METRICS.project.projected, counts.written);
+  addCount(deps.metrics, METRICS.project.failed, counts.failed);
+  addCount(deps.metrics, METRICS.project.callbacksResolved, counts.resolved);
   deps.logger.debug('Projected calls', { records: event.Records.length, calls: recordsOf.size, ...counts });
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

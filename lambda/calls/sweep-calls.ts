@@ -5,6 +5,7 @@
  * are settled again, for what an eventually consistent index read let two calls miss of each other.
  */
 import { METRICS } from '../config/metrics';
+import { addCount, type Counts } from '../shared/counts';
 import { settleMissedCall } from './settle-callbacks';
 import type { CallsStore } from './store';
 import { isStuck, markStuck, stuckCutoff } from './stuck';
@@ -18,7 +19,7 @@ export interface SweepDeps {
   callbackWindowHours: number;
   now?: () => Date;
   logger: { info(message: string, attributes: LogAttributes): void };
-  metrics: { addMetric(name: string, unit: 'Count', value: number): void };
+  metrics: Counts;
 }
 
 export interface SweepSummary {
@@ -52,8 +53,8 @@ export async function sweepCalls(deps: SweepDeps): Promise<SweepSummary> {
     if (await settleMissedCall(pending.SessionID, settle)) summary.settled++;
   }
 
-  deps.metrics.addMetric(METRICS.sweep.stuck, 'Count', summary.stuck);
-  deps.metrics.addMetric(METRICS.project.callbacksResolved, 'Count', summary.settled);
+  addCount(deps.metrics, METRICS.sweep.stuck, summary.stuck);
+  addCount(deps.metrics, METRICS.project.callbacksResolved, summary.settled);
   deps.logger.info('Swept calls', { ...summary });
   return summary;
 }

@@ -7,6 +7,7 @@
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { METRICS } from '../config/metrics';
+import { addCount, type Counts } from '../shared/counts';
 import type { CompletedCall } from './completed-call';
 import type { DeliveryItem, DeliveryLedger } from './ledger';
 
@@ -20,7 +21,7 @@ export interface DeliverLogger {
 export interface DeliveryDeps {
   ledger: DeliveryLedger;
   logger: DeliverLogger;
-  metrics: { addMetric(name: string, unit: 'Count', value: number): void };
+  metrics: Counts;
   /**
    * Stops the queue's event source mapping (the CRM refused the integration): no batch is taken,
    * the messages wait until someone resumes it (`npm run crm -- resume`). @default nothing
@@ -77,9 +78,7 @@ export function deliveryTools(deps: DeliveryDeps) {
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
     maxTries: deps.maxTries ?? 4,
     backoff: deps.backoffMs ?? ((retry: number) => 1000 * 2 ** (retry - 1)),
-    count: (name: string, n = 1) => {
-      if (n > 0) deps.metrics.addMetric(name, 'Count', n);
-    },
+    count: (name: string, n = 1) => addCount(deps.metrics, name, n),
     /** This invocation's claims are its own until it ends (Lambda stops it at its timeout). */
     leaseUntil: () => {
       const left = remaining();

@@ -13,7 +13,7 @@ import type { DeliveryDeps } from '../crm/delivery';
 import { DeliveryLedger } from '../crm/ledger';
 import { slotRateLimiter } from '../crm/rate-limit';
 import { documentClient } from '../shared/dynamodb';
-import { logger, metrics } from '../shared/observability';
+import { flushMetrics, logger, metrics } from '../shared/observability';
 import { readSecretString, refreshed } from '../shared/secrets';
 
 const config = readCrmConfig(process.env);
@@ -85,6 +85,6 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
       ...(context?.getRemainingTimeInMillis ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
     });
   } finally {
-    metrics.publishStoredMetrics();
+    flushMetrics();
   }
 };

@@ -4,7 +4,7 @@ import { readProjectConfig } from '../calls/config';
 import { DynamoDbCallEvents, DynamoDbCallsStore } from '../calls/dynamodb-store';
 import { type ProjectDeps, projectCalls } from '../calls/project-calls';
 import { documentClient } from '../shared/dynamodb';
-import { logger, metrics } from '../shared/observability';
+import { flushMetrics, logger, metrics } from '../shared/observability';
 
 const config = readProjectConfig(process.env);
 const deps: ProjectDeps = {
@@ -21,6 +21,6 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   try {
     return await projectCalls(event, deps);
   } finally {
-    metrics.publishStoredMetrics();
+    flushMetrics();
   }
 };

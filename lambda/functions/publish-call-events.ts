@@ -4,7 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { readPublishConfig } from '../publish/config';
 import { publishCallEvents, type StreamPublishDeps } from '../publish/publish-call-events';
 import { eventBridge } from '../shared/eventbridge';
-import { logger, metrics } from '../shared/observability';
+import { flushMetrics, logger, metrics } from '../shared/observability';
 
 const deps: StreamPublishDeps = {
   ...readPublishConfig(process.env),
@@ -17,6 +17,6 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   try {
     return await publishCallEvents(event, deps);
   } finally {
-    metrics.publishStoredMetrics();
+    flushMetrics();
   }
 };

@@ -4,7 +4,7 @@ import { readSweepConfig } from '../calls/config';
 import { DynamoDbCallsStore } from '../calls/dynamodb-store';
 import { type SweepSummary, sweepCalls } from '../calls/sweep-calls';
 import { documentClient } from '../shared/dynamodb';
-import { logger, metrics } from '../shared/observability';
+import { flushMetrics, logger, metrics } from '../shared/observability';
 
 const config = readSweepConfig(process.env);
 const store = new DynamoDbCallsStore(documentClient, config.callsTable, { indexes: config.callsIndexes });
@@ -19,6 +19,6 @@ export const handler = async (): Promise<SweepSummary> => {
       metrics,
     });
   } finally {
-    metrics.publishStoredMetrics();
+    flushMetrics();
   }
 };

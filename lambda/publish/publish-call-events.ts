@@ -12,6 +12,7 @@ import { callLevelEvents } from '../calls/call-level-events';
 import type { CallRecord } from '../calls/record';
 import { METRICS } from '../config/metrics';
 import { type CallEventRecord, toCallEventDetail } from '../contract/call-event-record';
+import { addCount, type Counts } from '../shared/counts';
 
 /** PutEvents takes at most 10 entries a call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -35,10 +36,6 @@ export interface PublishLogger {
   error(message: string, attributes: LogAttributes): void;
 }
 
-export interface PublishMetrics {
-  addMetric(name: string, unit: 'Count', value: number): void;
-}
-
 export interface PublishDeps {
   /** One PutEvents call; its response's `Entries[i]` answers `entries[i]`. */
   putEvents: (entries: PutEventsRequestEntry[]) => Promise<PutEventsResponseLike>;
@@ -52,7 +49,8 @@ export interface PublishDeps {
 
 /** The stream handler's dependencies: the publisher's, and the metrics the handler flushes. */
 export interface StreamPublishDeps extends PublishDeps {
-  metrics: PublishMetrics;
+  /** Published and PublishFailed, each written only when not zero. */
+  metrics: Counts;
 }
 
 /** What may be logged about a record: identifiers only, never phone numbers or the body. */
@@ -355,8 +353,8 @@ export async function publishCallEvents(
   }
 
   const published = outgoing.length - gaveUpOn.length;
-  metrics.addMetric(METRICS.publish.published, 'Count', published);
-  metrics.addMetric(METRICS.publish.failed, 'Count', gaveUpOn.length + poison.length);
+  addCount(metrics, METRICS.publish.published, published);
+  addCount(metrics, METRICS.publish.failed, gaveUpOn.length + poison.length);
   log.debug('Published call events', {
     records: event.Records.length,
     published,

@@ -13,3 +13,11 @@ export const metrics = new Metrics({
   serviceName,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS.namespace,
 });
+
+/**
+ * Writes this invocation's EMF record, if it counted anything: an invocation that counted only
+ * zeros (lambda/shared/counts.ts) writes no line at all, where Powertools would log a warning.
+ */
+export function flushMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}
