@@ -4,7 +4,6 @@
  */
 import type { Units } from '../../bench/lib/cost/measure';
 import {
-  ACCESS_LOG_BYTES,
   floorOf,
   platformLogBytes,
   price,
@@ -16,7 +15,7 @@ import {
 const units: Units = {
   calls: 10,
   events: 40,
-  api: { requests: 40, requestBytes: 8_000 },
+  api: { requests: 40, requestBytes: 8_000, accessLogBytes: 40 * 330 },
   lambda: {
     WebhookIngestFunction: {
       invocations: 40,
@@ -64,8 +63,8 @@ describe('price', () => {
     expect(line(priced, 'EventBridge')).toBe(5);
     expect(line(priced, 'SQS')).toBe(0.2);
     // Lambda's own lines: none for the ingest (JSON, system level WARN), START, END and REPORT
-    // in text for the projector's 4 invocations a call.
-    const logBytes = 2_000 + 4 * 280 + 4 * ACCESS_LOG_BYTES;
+    // in text for the projector's 4 invocations a call; 4 access log lines of 330 bytes.
+    const logBytes = 2_000 + 4 * 280 + 4 * 330;
     expect(line(priced, 'CloudWatch Logs')).toBeCloseTo((logBytes * 1e6 * 0.5) / 1024 ** 3, 2);
     expect(line(priced, 'X-Ray')).toBe(0);
     expect(priced.totalUsdPerMillionCalls).toBeCloseTo(

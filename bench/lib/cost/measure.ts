@@ -11,6 +11,7 @@ import { TOKEN_HEADER } from '../../../lambda/config/webhook';
 import type { CallEventInput } from '../../../lambda/contract/schema';
 import type { EventEnvelope } from '../../../local/eventbridge/server';
 import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime';
+import { accessLogFormatOf, accessLogLine } from './access-log';
 import { type DynamoDbMeter, type DynamoDbUnits, startDynamoDbMeter } from './dynamodb-meter';
 import { windowSteps } from './windows';
 
@@ -18,7 +19,8 @@ import { windowSteps } from './windows';
 export interface Units {
   calls: number;
   events: number;
-  api: { requests: number; requestBytes: number };
+  /** Requests, their bodies' bytes, and the bytes of their access log lines in the stack's format. */
+  api: { requests: number; requestBytes: number; accessLogBytes: number };
   /** By function (local name): invocations, billed milliseconds (each rounded up), configured memory. */
   lambda: Record<
     string,
@@ -77,7 +79,7 @@ const lineCount = (file: string) =>
 export async function startPipelineMeter(context: Record<string, unknown> = {}): Promise<PipelineMeter> {
   const stateDir = mkdtempSync(join(tmpdir(), 'call-events-cost-'));
   const lambda: Units['lambda'] = {};
-  const api = { requests: 0, requestBytes: 0 };
+  const api = { requests: 0, requestBytes: 0, accessLogBytes: 0 };
   const bus = { entries: 0, chunks: 0, bytes: 0 };
   let meter: DynamoDbMeter | undefined;
   const runtime = await startLocalRuntime({
@@ -106,6 +108,7 @@ export async function startPipelineMeter(context: Record<string, unknown> = {}):
     },
   });
   const logsDir = join(stateDir, 'logs');
+  const accessLogFormat = accessLogFormatOf(join(stateDir, 'cdk.out'));
   const sqsRequests = () =>
     runtime.rules.reduce((n, rule) => {
       const file = join(runtime.deliveriesDir, `${rule.name}.ndjson`);
@@ -132,7 +135,10 @@ export async function startPipelineMeter(context: Record<string, unknown> = {}):
         throw new Error(
           `The webhook answered ${response.status} to a generated event: ${await response.text()}`,
         );
-      await response.arrayBuffer();
+      const responseBytes = (await response.arrayBuffer()).byteLength;
+      api.accessLogBytes += Buffer.byteLength(
+        accessLogLine(accessLogFormat, { status: response.status, responseBytes }),
+      );
     }
   };
 
@@ -208,7 +214,8 @@ export async function startPipelineMeter(context: Record<string, unknown> = {}):
     async stop() {
       await runtime.stop();
       await meter?.close();
-      rmSync(stateDir, { recursive: true, force: true });
+      if (process.env.COST_KEEP_LOGS) console.error(`cost state kept in ${stateDir}`);
+      else rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
@@ -232,6 +239,7 @@ export function unitsBetween(
     api: {
       requests: after.api.requests - before.api.requests,
       requestBytes: after.api.requestBytes - before.api.requestBytes,
+      accessLogBytes: after.api.accessLogBytes - before.api.accessLogBytes,
     },
     lambda: Object.fromEntries(
       Object.entries(after.lambda).map(([name, f]) => [

@@ -27,12 +27,6 @@ export function platformLogBytes(
   if (format === 'JSON' && level !== 'DEBUG' && level !== 'INFO') return 0;
   return (format === 'JSON' ? 378 : 280) + (tracing ? 80 : 0);
 }
-/**
- * One API Gateway access log line in the stack's format (lib/constructs/webhook-api.ts):
- * request id, time, source IP, user agent, method, path, status, lengths and latencies as JSON.
- */
-export const ACCESS_LOG_BYTES = 330;
-
 export type Component =
   | 'API Gateway'
   | 'Lambda'
@@ -107,7 +101,7 @@ export function price(units: Units, options: PriceOptions = {}): Priced {
   const platformBytes = sum(
     functions.map(([, f]) => f.invocations * platformLogBytes(f.logging, options.tracing !== false)),
   );
-  const logBytes = units.logs.functionBytes + platformBytes + units.api.requests * ACCESS_LOG_BYTES;
+  const logBytes = units.logs.functionBytes + platformBytes + units.api.accessLogBytes;
   // Each entry point of a trace: the API's requests, and each function not invoked by the API.
   const entryPoints = [
     units.api.requests,
@@ -169,7 +163,7 @@ export function price(units: Units, options: PriceOptions = {}): Priced {
     {
       component: 'CloudWatch Logs',
       usdPerMillionCalls: perCall((logBytes / GB) * PRICES.logsIngestedGb.usd),
-      units: `${per(logBytes)} bytes (functions ${per(units.logs.functionBytes)}, Lambda's own lines ${per(platformBytes)}, access log ${per(units.api.requests * ACCESS_LOG_BYTES)})`,
+      units: `${per(logBytes)} bytes (functions ${per(units.logs.functionBytes)}, Lambda's own lines ${per(platformBytes)}, access log ${per(units.api.accessLogBytes)})`,
     },
     {
       component: 'X-Ray',
