@@ -41,9 +41,9 @@ describe('the cost bench’s batching windows', () => {
 
   it('groups events by the shortest window, so a longer one closing inside a group reads at its end', () => {
     // The 1 s group opened at 4.8 s takes 5.2 s in; the 5 s window, closed at 5 s, reads both.
-    const [oneSecond, fiveSeconds] = batchesOf([0, 1_500, 4_800, 5_200], [1_000, 5_000]);
-    expect(oneSecond).toEqual([[0], [1], [2, 3]]);
-    expect(fiveSeconds).toEqual([[0, 1, 2, 3]]);
+    const [oneSecond, fiveSeconds] = batchesOf([0, 1_500, 4_800, 5_200, 20_000], [1_000, 5_000]);
+    expect(oneSecond).toEqual([[0], [1], [2, 3], [4]]);
+    expect(fiveSeconds).toEqual([[0, 1, 2, 3], [4]]);
   });
 
   it('reads every event once, each mapping, whatever the spacing', () => {
