@@ -114,6 +114,8 @@ export interface LocalRuntime {
   host: string;
   /** Whether the bundles and template of the previous start were reused (nothing they are built from changed). */
   reusedBuild: boolean;
+  /** The synthesized template everything here was made from. */
+  template: CfnTemplate;
   token: string;
   region: string;
   dynamodbEndpoint: string;
@@ -664,6 +666,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       webhookUrl: server.url,
       host: options.host ?? '127.0.0.1',
       reusedBuild: build.reused,
+      template,
       token,
       region: REGION,
       dynamodbEndpoint: ddb.endpoint,

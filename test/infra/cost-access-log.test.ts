@@ -2,23 +2,13 @@
  * The cost bench's access log lines (bench/lib/cost/access-log.ts): the stack's own format, read
  * from its synthesized template, filled for each request.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { accessLogFormatOf, accessLogLine } from '../../bench/lib/cost/access-log';
+import type { CfnTemplate } from '../../local/template';
 import { synthesize } from './synth';
-
-let cdkOut: string;
-
-beforeAll(() => {
-  cdkOut = mkdtempSync(join(tmpdir(), 'cost-access-log-'));
-  writeFileSync(join(cdkOut, 'CallEvents.template.json'), JSON.stringify(synthesize().template.toJSON()));
-});
-afterAll(() => rmSync(cdkOut, { recursive: true, force: true }));
 
 describe('the access log lines the cost bench prices', () => {
   it('are the stack’s format with every variable filled: JSON with each field it names', () => {
-    const format = accessLogFormatOf(cdkOut);
+    const format = accessLogFormatOf(synthesize().template.toJSON() as CfnTemplate);
     const line = accessLogLine(format, { status: 200, responseBytes: 57 });
 
     expect(line).not.toContain('$context');

@@ -80,14 +80,7 @@ async function views(store: DynamoDbCallsStore) {
 /** What `npm run indexes -- --aws --wait` says of the table. */
 async function nextDeploy(): Promise<string> {
   const out: string[] = [];
-  // The tool looks again every 10 s while an index is not ACTIVE, as suits AWS; DynamoDB Local
-  // settles in milliseconds (seconds on a busy machine), so here it looks again after 100 ms.
-  const io = {
-    out: (line: string) => out.push(line),
-    err: (line: string) => out.push(line),
-    env: {},
-    sleep: () => new Promise<void>((resolve) => setTimeout(resolve, 100)),
-  };
+  const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line), env: {} };
   expect(await indexes(['--aws', '--wait', '--table', tables.calls], io)).toBe(0);
   return out.join('\n');
 }

@@ -5,9 +5,8 @@
  * address, latencies) takes a typical value of the same length; a variable with no value here
  * is an error, so that a field added to the stack's format is priced rather than ignored.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { WEBHOOK_PATH } from '../../../lambda/config/webhook';
+import { type CfnTemplate, resourcesOfType } from '../../../local/template';
 
 /** What the bench knows of one request. */
 export interface LoggedRequest {
@@ -33,25 +32,14 @@ const TYPICAL: Record<string, (r: LoggedRequest) => string> = {
   'context.xrayTraceId': () => '-',
 };
 
-/** The access log format of the one REST API stage in the template at `cdkOut`. */
-export function accessLogFormatOf(cdkOut: string): string {
-  const formats = readdirSync(cdkOut)
-    .filter((f) => f.endsWith('.template.json'))
-    .flatMap((f) => {
-      const template = JSON.parse(readFileSync(join(cdkOut, f), 'utf8')) as {
-        Resources?: Record<
-          string,
-          { Type: string; Properties?: { AccessLogSetting?: { Format?: unknown } } }
-        >;
-      };
-      return Object.values(template.Resources ?? {}).flatMap((r) =>
-        r.Type === 'AWS::ApiGateway::Stage' && typeof r.Properties?.AccessLogSetting?.Format === 'string'
-          ? [r.Properties.AccessLogSetting.Format]
-          : [],
-      );
-    });
+/** The access log format of the template's one REST API stage. */
+export function accessLogFormatOf(template: CfnTemplate): string {
+  const formats = resourcesOfType(template, 'AWS::ApiGateway::Stage').flatMap(([, stage]) => {
+    const format = (stage.Properties?.AccessLogSetting as { Format?: unknown } | undefined)?.Format;
+    return typeof format === 'string' ? [format] : [];
+  });
   if (formats.length !== 1)
-    throw new Error(`Expected one API stage with an access log format in ${cdkOut}, found ${formats.length}`);
+    throw new Error(`Expected one API stage with an access log format, found ${formats.length}`);
   return formats[0] as string;
 }
 

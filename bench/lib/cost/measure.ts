@@ -108,7 +108,7 @@ export async function startPipelineMeter(context: Record<string, unknown> = {}):
     },
   });
   const logsDir = join(stateDir, 'logs');
-  const accessLogFormat = accessLogFormatOf(join(stateDir, 'cdk.out'));
+  const accessLogFormat = accessLogFormatOf(runtime.template);
   const sqsRequests = () =>
     runtime.rules.reduce((n, rule) => {
       const file = join(runtime.deliveriesDir, `${rule.name}.ndjson`);
